@@ -1,0 +1,113 @@
+/**
+ * Size-bucketed GPU buffer pool. Freed buffers go back to a free list of their bucket and are
+ * reused; `allocatedBytes` counts every GPU buffer that exists (in use or pooled), which is the
+ * memory figure benchmarks report.
+ */
+
+export type DType = 'f32' | 'i32' | 'u32';
+
+/**
+ * WebGPU's numeric flag values, so modules can load before the `webgpu` package installs the
+ * GPUBufferUsage globals in Node.
+ */
+export const BufferUsage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
+export const MAP_MODE_READ = 0x1;
+
+const USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+const MIN_BUCKET = 256;
+
+/** Round up to the next bucket: powers of two below 1 MiB, then steps of 1/8 of a power of two. */
+export function bucketSize(bytes: number): number {
+  const size = Math.max(MIN_BUCKET, bytes);
+  const pow = 2 ** Math.ceil(Math.log2(size));
+  if (pow <= 1 << 20) return pow;
+  const step = pow / 16;
+  return Math.ceil(size / step) * step;
+}
+
+export class BufferPool {
+  private free = new Map<number, GPUBuffer[]>();
+  private inUse = new Set<GPUBuffer>();
+  allocatedBytes = 0;
+  peakAllocatedBytes = 0;
+  inUseBytes = 0;
+
+  constructor(private readonly device: GPUDevice) {}
+
+  acquire(bytes: number, label?: string): GPUBuffer {
+    const size = bucketSize(bytes);
+    const pooled = this.free.get(size)?.pop();
+    const buffer = pooled ?? this.create(size, label);
+    this.inUse.add(buffer);
+    this.inUseBytes += size;
+    return buffer;
+  }
+
+  release(buffer: GPUBuffer): void {
+    if (!this.inUse.delete(buffer)) return; // already released
+    this.inUseBytes -= buffer.size;
+    let list = this.free.get(buffer.size);
+    if (!list) this.free.set(buffer.size, (list = []));
+    list.push(buffer);
+  }
+
+  /** Destroys pooled buffers that nobody uses, returning their memory to the driver. */
+  trim(): void {
+    for (const list of this.free.values()) {
+      for (const buffer of list) {
+        this.allocatedBytes -= buffer.size;
+        buffer.destroy();
+      }
+    }
+    this.free.clear();
+  }
+
+  /** Destroys everything, in use or not. */
+  destroyAll(): void {
+    this.trim();
+    for (const buffer of this.inUse) buffer.destroy();
+    this.inUse.clear();
+    this.allocatedBytes = 0;
+    this.inUseBytes = 0;
+  }
+
+  resetPeak(): void {
+    this.peakAllocatedBytes = this.allocatedBytes;
+  }
+
+  private create(size: number, label?: string): GPUBuffer {
+    const buffer = this.device.createBuffer({ size, usage: USAGE, label });
+    this.allocatedBytes += size;
+    this.peakAllocatedBytes = Math.max(this.peakAllocatedBytes, this.allocatedBytes);
+    return buffer;
+  }
+}
+
+/** A dense row-major array on the GPU. Owns one pooled buffer until `dispose()`. */
+export class Tensor {
+  readonly size: number;
+  private disposed = false;
+
+  constructor(
+    readonly buffer: GPUBuffer,
+    readonly shape: readonly number[],
+    readonly dtype: DType,
+    private readonly pool: BufferPool,
+  ) {
+    this.size = shape.reduce((a, b) => a * b, 1);
+  }
+
+  get byteLength(): number {
+    return this.size * 4;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.pool.release(this.buffer);
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+}

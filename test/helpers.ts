@@ -1,0 +1,53 @@
+/** Shared test helpers: one GPU context per test file, seeded random data, tolerance checks. */
+import { expect } from 'vitest';
+import { GpuContext } from '../src/engine/gpu/context';
+import { acquireNodeGpu } from '../src/engine/gpu/node-gpu';
+
+let shared: Promise<GpuContext> | null = null;
+
+/** The test file's GPU context (Node, Dawn on SwiftShader in CI). */
+export function gpuContext(): Promise<GpuContext> {
+  shared ??= acquireNodeGpu().then((gpu) => new GpuContext(gpu));
+  return shared;
+}
+
+/** Deterministic PRNG (mulberry32) so failures reproduce. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Uniform values in [-scale, scale). */
+export function randomArray(n: number, seed: number, scale = 1): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (r() * 2 - 1) * scale;
+  return out;
+}
+
+/** Largest |actual - expected| relative to the largest |expected| (the issue's 1e-4 measure). */
+export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < expected.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
+    maxRef = Math.max(maxRef, Math.abs(expected[i]));
+  }
+  if (Number.isNaN(maxDiff)) return Infinity;
+  return maxDiff / Math.max(maxRef, 1e-30);
+}
+
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-5, what = 'tensor'): void {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  for (let i = 0; i < actual.length; i++) {
+    if (!Number.isFinite(actual[i])) throw new Error(`${what}: element ${i} is ${actual[i]}`);
+  }
+  const err = maxRelativeError(actual, expected);
+  expect(err, `${what}: max relative error ${err.toExponential(2)} > ${tolerance}`).toBeLessThanOrEqual(tolerance);
+}
