@@ -7,7 +7,10 @@ For every fixture directory given (default: all of test/fixtures/*):
      *stored* F32 files with an independent, loop-based float64 forward;
   3. finite-difference spot check (float64, central) of stored gradients;
   4. recomputes Taylor rank scores from stored tensors and gradients;
-  5. replays the AdamW steps with a hand-written AdamW and compares train.losses.
+  5. replays the AdamW steps with a hand-written AdamW and compares train.losses;
+  6. checks the 10-step trajectory is not chaotic: relative parameter noise of
+     1e-6 must move train.losses by < 1e-4 relative (so a float32 engine can
+     match it), and prints the amplification seen.
 
 Usage: /usr/bin/python3 tools/reference/check_fixtures.py [FIXTURE_DIR ...]
 """
@@ -21,6 +24,7 @@ from collections import OrderedDict
 
 import torch
 
+sys.dont_write_bytecode = True  # keep tools/reference free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import reference_model as rm  # noqa: E402
@@ -235,6 +239,20 @@ def check_training(cfg, P, batch, exp):
     assert exp["train.losses"][0] == exp["loss"][0]
 
 
+def check_stability(cfg, P, batch, exp, noise=1e-6, trials=3):
+    gen = torch.Generator().manual_seed(1)
+    base = exp["train.losses"].to(torch.float64)
+    worst = 0.0
+    for _ in range(trials):
+        noisy = OrderedDict((k, v * (1 + noise * torch.randn(v.shape, generator=gen, dtype=torch.float64)))
+                            for k, v in P.items())
+        losses = rm.train_losses(cfg, noisy, batch)
+        worst = max(worst, ((losses - base).abs() / base.abs()).max().item())
+    if worst > 1e-4:
+        raise AssertionError("train.losses chaotic: rel change %.3g under %.0e noise" % (worst, noise))
+    return worst
+
+
 def check_dir(d):
     cfg, batch, P, exp = load_fixture(d)
     check_names(cfg, exp)
@@ -242,7 +260,9 @@ def check_dir(d):
     worst = check_grads_fd(cfg, P, batch, exp)
     check_rank_scores(cfg, P, exp)
     check_training(cfg, P, batch, exp)
-    print("%-14s OK (worst fd rel err %.2e)" % (cfg["name"], worst))
+    drift = check_stability(cfg, P, batch, exp)
+    print("%-14s OK (worst fd rel err %.2e; train.losses rel drift %.2e under 1e-6 param noise)"
+          % (cfg["name"], worst, drift))
 
 
 def main():

@@ -33,6 +33,7 @@ from collections import OrderedDict
 
 import torch
 
+sys.dont_write_bytecode = True  # keep tools/reference free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import reference_model as rm  # noqa: E402
@@ -62,7 +63,7 @@ DEFAULTS = OrderedDict([
 
 BUILTIN_CONFIGS = [
     {
-        "name": "lora-all", "seed": 1,
+        "name": "lora-all", "seed": 2,
         "num_hidden_layers": 2, "hidden_size": 32, "num_attention_heads": 4,
         "intermediate_size": 64, "vocab_size": 120, "max_position_embeddings": 40,
         "num_labels": 2, "batch_size": 3, "seq_len": 9,
@@ -73,7 +74,7 @@ BUILTIN_CONFIGS = [
         "lr": 0.01, "weight_decay": 0.01, "mask_lr_mult": 5,
     },
     {
-        "name": "lora-awkward", "seed": 2,
+        "name": "lora-awkward", "seed": 11,
         "num_hidden_layers": 3, "hidden_size": 30, "num_attention_heads": 3,
         "intermediate_size": 47, "vocab_size": 97, "max_position_embeddings": 34,
         "num_labels": 3, "batch_size": 4, "seq_len": 7,
@@ -83,7 +84,7 @@ BUILTIN_CONFIGS = [
         "lr": 0.005, "weight_decay": 0.0, "mask_lr_mult": 1,
     },
     {
-        "name": "adapter", "seed": 3,
+        "name": "adapter", "seed": 7,
         "num_hidden_layers": 2, "hidden_size": 24, "num_attention_heads": 6,
         "intermediate_size": 40, "vocab_size": 80, "max_position_embeddings": 30,
         "num_labels": 2, "batch_size": 3, "seq_len": 11,

@@ -1,0 +1,114 @@
+/**
+ * One AdamW step on one tensor, with torch.optim.AdamW (single-tensor) semantics:
+ *   p -= lr·weightDecay·p;  m = β1·m + (1-β1)·g;  v = β2·v + (1-β2)·g²;
+ *   p -= (lr / (1-β1^step)) · m / (sqrt(v) / sqrt(1-β2^step) + eps)
+ * The bias corrections are computed on the CPU in float64 and passed as uniforms.
+ */
+import type { GpuContext } from '../engine/gpu/context';
+import type { Tensor } from '../engine/gpu/buffers';
+import { flatIndexMain, grid1d, packUniforms, uniformStruct } from './wgsl';
+
+const WORKGROUP = 256;
+
+const PARAMS = {
+  n: 'u32',
+  decayFactor: 'f32', // 1 - lr·weightDecay
+  beta1: 'f32',
+  oneMinusBeta1: 'f32',
+  beta2: 'f32',
+  oneMinusBeta2: 'f32',
+  stepSize: 'f32', // lr / (1 - β1^step)
+  biasCorrection2Sqrt: 'f32', // sqrt(1 - β2^step)
+  eps: 'f32',
+} as const;
+
+export interface AdamWHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** Counts from 1. */
+  step: number;
+}
+
+/** A set of parameters sharing optimizer settings (the trainer calls adamwStep per tensor with them). */
+export interface ParamGroup {
+  name: string;
+  /** Multiplies the schedule's learning rate. */
+  lrMultiplier: number;
+  weightDecay: number;
+}
+
+export interface AdamWArgs extends AdamWHyper {
+  /** [n] updated in place. */
+  param: Tensor;
+  /** [n] read only. */
+  grad: Tensor;
+  /** [n] first moment, updated in place; the caller zeroes it before step 1. */
+  m: Tensor;
+  /** [n] second moment, updated in place; the caller zeroes it before step 1. */
+  v: Tensor;
+  n: number;
+}
+
+/** The uniforms' derived scalars, in float64 (shared with the CPU reference). */
+export function adamwScalars(h: AdamWHyper): {
+  decayFactor: number;
+  stepSize: number;
+  biasCorrection2Sqrt: number;
+} {
+  if (!(h.step >= 1) || !Number.isInteger(h.step)) throw new Error(`adamwStep: step must be an integer ≥ 1, got ${h.step}`);
+  const biasCorrection1 = 1 - h.beta1 ** h.step;
+  const biasCorrection2 = 1 - h.beta2 ** h.step;
+  return {
+    decayFactor: 1 - h.lr * h.weightDecay,
+    stepSize: h.lr / biasCorrection1,
+    biasCorrection2Sqrt: Math.sqrt(biasCorrection2),
+  };
+}
+
+export function adamwStep(ctx: GpuContext, args: AdamWArgs): void {
+  const { n } = args;
+  if (n === 0) return;
+  const scalars = adamwScalars(args);
+  ctx.dispatch({
+    key: 'adamw',
+    code: adamwWgsl,
+    uniforms: packUniforms(PARAMS, {
+      n,
+      decayFactor: scalars.decayFactor,
+      beta1: args.beta1,
+      oneMinusBeta1: 1 - args.beta1,
+      beta2: args.beta2,
+      oneMinusBeta2: 1 - args.beta2,
+      stepSize: scalars.stepSize,
+      biasCorrection2Sqrt: scalars.biasCorrection2Sqrt,
+      eps: args.eps,
+    }),
+    buffers: [args.param, args.grad, args.m, args.v],
+    workgroups: grid1d(n, WORKGROUP),
+  });
+}
+
+function adamwWgsl(): string {
+  return /* wgsl */ `
+${uniformStruct(PARAMS)}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> param: array<f32>;
+@group(0) @binding(2) var<storage, read> grad: array<f32>;
+@group(0) @binding(3) var<storage, read_write> m: array<f32>;
+@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+
+${flatIndexMain(WORKGROUP)}
+  if (i >= p.n) { return; }
+  let g = grad[i];
+  let mi = p.beta1 * m[i] + p.oneMinusBeta1 * g;
+  let vi = p.beta2 * v[i] + p.oneMinusBeta2 * g * g;
+  m[i] = mi;
+  v[i] = vi;
+  let denom = sqrt(vi) / p.biasCorrection2Sqrt + p.eps;
+  param[i] = param[i] * p.decayFactor - p.stepSize * mi / denom;
+}
+`;
+}
