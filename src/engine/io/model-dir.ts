@@ -1,0 +1,77 @@
+/**
+ * Reads a model directory (config.json + model.safetensors, or sharded via
+ * model.safetensors.index.json) and an HF PEFT directory (adapter_config.json +
+ * adapter_model.safetensors) through a platform-neutral file reader.
+ */
+import { BadInputError } from '../gpu/errors';
+import { parseModelConfig, type ModelConfig } from '../model/config';
+import { WeightSource } from '../model/weights';
+import { LORA_TARGETS, type LoraTarget, type PeftConfig } from '../model/peft';
+
+export interface DirReader {
+  /** The file's bytes, or null when it does not exist. */
+  read(name: string): Promise<Uint8Array | null>;
+  /** How to name the file in messages (a path in the CLI, the file name in a browser). */
+  describe(name: string): string;
+}
+
+export async function readJson(reader: DirReader, name: string): Promise<unknown> {
+  const bytes = await reader.read(name);
+  if (!bytes) throw new BadInputError(reader.describe(name), null, 'is missing');
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (e) {
+    throw new BadInputError(reader.describe(name), null, `is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export async function readModelDir(reader: DirReader): Promise<{ config: ModelConfig; weights: WeightSource }> {
+  const config = parseModelConfig(await readJson(reader, 'config.json'), reader.describe('config.json'));
+  const single = await reader.read('model.safetensors');
+  if (single) return { config, weights: WeightSource.fromBytes([{ bytes: single, file: reader.describe('model.safetensors') }]) };
+  const indexName = 'model.safetensors.index.json';
+  if (!(await reader.read(indexName))) {
+    throw new BadInputError(reader.describe('model.safetensors'), null, 'is missing (and there is no model.safetensors.index.json); the folder needs config.json and model.safetensors');
+  }
+  const index = (await readJson(reader, indexName)) as { weight_map?: Record<string, string> };
+  if (!index.weight_map || typeof index.weight_map !== 'object') throw new BadInputError(reader.describe(indexName), null, 'has no "weight_map" object');
+  const shards = [...new Set(Object.values(index.weight_map))];
+  const entries = [];
+  for (const shard of shards) {
+    const bytes = await reader.read(shard);
+    if (!bytes) throw new BadInputError(reader.describe(shard), null, `is missing; ${indexName} lists it as a shard`);
+    entries.push({ bytes, file: reader.describe(shard) });
+  }
+  return { config, weights: WeightSource.fromBytes(entries) };
+}
+
+/** An HF PEFT LoRA directory, or our bottleneck-adapter directory. */
+export async function readPeftDir(reader: DirReader): Promise<{ peft: PeftConfig; init: WeightSource }> {
+  const configName = 'adapter_config.json';
+  const json = (await readJson(reader, configName)) as Record<string, unknown>;
+  const fail = (why: string) => new BadInputError(reader.describe(configName), null, why);
+  const weightsName = 'adapter_model.safetensors';
+  const bytes = await reader.read(weightsName);
+  if (!bytes) throw new BadInputError(reader.describe(weightsName), null, 'is missing');
+  const init = WeightSource.fromBytes([{ bytes, file: reader.describe(weightsName) }]);
+  if (json.peft_type === 'LORA') {
+    const rank = json.r;
+    const alpha = json.lora_alpha;
+    if (!Number.isInteger(rank) || (rank as number) < 1) throw fail(`"r" must be a positive integer, got ${JSON.stringify(rank)}`);
+    if (typeof alpha !== 'number') throw fail(`"lora_alpha" must be a number, got ${JSON.stringify(alpha)}`);
+    const targets = json.target_modules;
+    if (!Array.isArray(targets) || targets.length === 0) throw fail('"target_modules" must be a non-empty list');
+    for (const t of targets) {
+      if (!(LORA_TARGETS as readonly string[]).includes(t)) throw fail(`target module "${t}" is not supported; supported: ${LORA_TARGETS.join(', ')}`);
+    }
+    return { peft: { kind: 'lora', rank: rank as number, alpha, targets: targets as LoraTarget[] }, init };
+  }
+  if (json.peft_type === 'BOTTLENECK_ADAPTER') {
+    const size = json.adapter_size;
+    const activation = json.adapter_act ?? 'relu';
+    if (!Number.isInteger(size) || (size as number) < 1) throw fail(`"adapter_size" must be a positive integer, got ${JSON.stringify(size)}`);
+    if (activation !== 'relu' && activation !== 'gelu') throw fail(`"adapter_act" must be "relu" or "gelu", got ${JSON.stringify(activation)}`);
+    return { peft: { kind: 'adapter', size: size as number, activation }, init };
+  }
+  throw fail(`peft_type ${JSON.stringify(json.peft_type)} is not supported; supported: LORA, BOTTLENECK_ADAPTER`);
+}

@@ -1,0 +1,152 @@
+/**
+ * safetensors: 8-byte little-endian header length, a JSON header {name: {dtype, shape,
+ * data_offsets}}, then raw little-endian data. This reader validates everything and names the
+ * file and tensor in every error; F16 and BF16 are widened to f32 on read.
+ */
+import { BadInputError } from '../gpu/errors';
+
+export type SafetensorsDType = 'F32' | 'F16' | 'BF16' | 'I64' | 'I32';
+
+const DTYPE_BYTES: Record<SafetensorsDType, number> = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4 };
+const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+export interface TensorInfo {
+  dtype: SafetensorsDType;
+  shape: number[];
+  /** Absolute byte range in the file. */
+  begin: number;
+  end: number;
+}
+
+export interface SafetensorsFile {
+  file: string;
+  tensors: Map<string, TensorInfo>;
+  metadata: Record<string, string>;
+  bytes: Uint8Array;
+}
+
+export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFile {
+  const fail = (why: string, where: string | null = null) => new BadInputError(file, where, why);
+  if (bytes.byteLength < 8) throw fail(`is ${bytes.byteLength} bytes long, too short for a safetensors header; the file is truncated or not safetensors`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = Number(view.getBigUint64(0, true));
+  if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > bytes.byteLength) {
+    throw fail(`declares a ${headerLength}-byte header but the file has ${bytes.byteLength} bytes; the file is truncated or not safetensors`);
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+  } catch (e) {
+    throw fail(`its header is not valid JSON (${(e as Error).message}); the file is corrupt`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw fail('its header is not a JSON object; the file is corrupt');
+  const dataStart = 8 + headerLength;
+  const tensors = new Map<string, TensorInfo>();
+  let metadata: Record<string, string> = {};
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      metadata = (entry ?? {}) as Record<string, string>;
+      continue;
+    }
+    tensors.set(name, parseEntry(entry, name, dataStart, bytes.byteLength, fail));
+  }
+  return { file, tensors, metadata, bytes };
+}
+
+function parseEntry(
+  entry: unknown,
+  name: string,
+  dataStart: number,
+  fileBytes: number,
+  fail: (why: string, where: string) => BadInputError,
+): TensorInfo {
+  const where = `tensor ${name}`;
+  const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+  if (typeof e !== 'object' || e === null) throw fail('header entry is not an object', where);
+  const dtype = e.dtype as SafetensorsDType;
+  if (!(typeof dtype === 'string' && dtype in DTYPE_BYTES)) {
+    throw fail(`unsupported dtype ${JSON.stringify(e.dtype)}; supported: ${Object.keys(DTYPE_BYTES).join(', ')}`, where);
+  }
+  const shape = e.shape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw fail(`invalid shape ${JSON.stringify(shape)}`, where);
+  const offsets = e.data_offsets;
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
+    throw fail(`invalid data_offsets ${JSON.stringify(offsets)}`, where);
+  }
+  const begin = dataStart + offsets[0];
+  const end = dataStart + offsets[1];
+  if (end > fileBytes) throw fail(`data ends at byte ${end} but the file has ${fileBytes} bytes; the file is truncated`, where);
+  const expected = shape.reduce((a: number, b: number) => a * b, 1) * DTYPE_BYTES[dtype];
+  if (end - begin !== expected) throw fail(`holds ${end - begin} bytes but shape [${shape.join(',')}] of ${dtype} needs ${expected}`, where);
+  return { dtype, shape: shape as number[], begin, end };
+}
+
+/** Reads one tensor as f32 (F16/BF16 widened; integer dtypes converted). */
+export function readTensorF32(st: SafetensorsFile, name: string): { data: Float32Array; shape: number[] } {
+  const info = st.tensors.get(name);
+  if (!info) throw new BadInputError(st.file, `tensor ${name}`, 'is missing');
+  const raw = st.bytes.subarray(info.begin, info.end);
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const n = info.shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(n);
+  switch (info.dtype) {
+    case 'F32':
+      for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+      break;
+    case 'F16':
+      for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
+      break;
+    case 'BF16':
+      for (let i = 0; i < n; i++) out[i] = bfloat16ToFloat(view.getUint16(i * 2, true));
+      break;
+    case 'I64':
+      for (let i = 0; i < n; i++) out[i] = Number(view.getBigInt64(i * 8, true));
+      break;
+    case 'I32':
+      for (let i = 0; i < n; i++) out[i] = view.getInt32(i * 4, true);
+      break;
+  }
+  return { data: out, shape: info.shape };
+}
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+const bf16Scratch = new DataView(new ArrayBuffer(4));
+function bfloat16ToFloat(b: number): number {
+  bf16Scratch.setUint32(0, b << 16, true);
+  return bf16Scratch.getFloat32(0, true);
+}
+
+/** Serialises f32 tensors (in the given order) with optional string metadata. */
+export function writeSafetensors(tensors: Iterable<[string, { data: Float32Array; shape: readonly number[] }]>, metadata?: Record<string, string>): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (metadata) header.__metadata__ = metadata;
+  const parts: Float32Array[] = [];
+  let offset = 0;
+  for (const [name, { data, shape }] of tensors) {
+    const expected = shape.reduce((a, b) => a * b, 1);
+    if (expected !== data.length) throw new Error(`writeSafetensors: ${name} has ${data.length} values for shape [${shape.join(',')}]`);
+    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + data.byteLength] };
+    parts.push(data);
+    offset += data.byteLength;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((json.length + 8) % 8)) % 8);
+  const jsonBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + jsonBytes.byteLength + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(jsonBytes.byteLength), true);
+  out.set(jsonBytes, 8);
+  let at = 8 + jsonBytes.byteLength;
+  for (const p of parts) {
+    out.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), at);
+    at += p.byteLength;
+  }
+  return out;
+}

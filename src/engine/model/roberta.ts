@@ -1,0 +1,568 @@
+/**
+ * RoBERTa for sequence classification with PEFT modules and Light-PEFT masks: the forward and
+ * backward schedule over our kernels. Activations stay on the GPU; the backward consumes the
+ * forward's saved tensors and disposes them as it goes.
+ */
+import type { GpuContext } from '../gpu/context';
+import type { Tensor } from '../gpu/buffers';
+import type { ModelConfig } from './config';
+import type { DeviceBatch } from './batch';
+import type { Classifier, Embeddings, Layer, Linear, TrainableParam, PeftModule, AdapterModule } from './params';
+import { linearsOf, peftModulesOf } from './params';
+import { headMaskName, ffnMaskName, loraTensorName } from './peft';
+import { embeddingForward } from '../../kernels/embedding';
+import { layerNormBackward, layerNormForward } from '../../kernels/layernorm';
+import { linearBackward, linearForward, type ImportanceRequest } from '../../kernels/lora';
+import { attentionBackward, attentionForward } from '../../kernels/attention';
+import {
+  activationBackward,
+  activationForward,
+  add,
+  dropoutBackward,
+  dropoutForward,
+  scaleColumnsBackward,
+  scaleColumnsForward,
+} from '../../kernels/elementwise';
+import { adapterBackward, adapterForward, type AdapterSaved } from '../../kernels/adapter';
+import { classifierBackward, classifierForward, type ClassifierSaved } from '../../kernels/classifier';
+import { crossEntropy } from '../../kernels/cross-entropy';
+import { maskL1 } from '../../kernels/mask-l1';
+import { importanceRatio, rankScores } from '../../kernels/scores';
+
+export interface ForwardOptions {
+  /** Dropout on (training) with this step's seed; off when undefined (evaluation). */
+  dropoutSeed?: number;
+  /** Importance Ratios of PEFT modules: 0 writes this batch's value, 1 adds it to the running sum. */
+  importanceBeta?: 0 | 1;
+  /** Keep activations for a backward pass. */
+  forBackward: boolean;
+}
+
+export interface LossWeights {
+  lambdaHead: number;
+  lambdaFfn: number;
+}
+
+interface LinearSaved {
+  u?: Tensor;
+}
+
+interface LayerSaved {
+  input: Tensor;
+  q: Tensor;
+  k: Tensor;
+  v: Tensor;
+  qSaved: LinearSaved;
+  kSaved: LinearSaved;
+  vSaved: LinearSaved;
+  probs: Tensor;
+  context: Tensor;
+  attnOutSaved: LinearSaved;
+  attnDense: Tensor; // attention.output.dense result after dropout (adapter input)
+  attnAdapter?: AdapterSaved;
+  residual1: Tensor;
+  norm1Mean: Tensor;
+  norm1Rstd: Tensor;
+  hidden1: Tensor; // output of attention.output.LayerNorm
+  interSaved: LinearSaved;
+  preGelu: Tensor;
+  gelu: Tensor;
+  masked: Tensor; // gelu · ffnMask
+  outSaved: LinearSaved;
+  outDense: Tensor; // output.dense after dropout (adapter input)
+  outAdapter?: AdapterSaved;
+  residual2: Tensor;
+  norm2Mean: Tensor;
+  norm2Rstd: Tensor;
+  output: Tensor;
+  seeds: LayerSeeds;
+}
+
+interface LayerSeeds {
+  attention: number;
+  attentionOutput: number;
+  output: number;
+}
+
+export interface ForwardResult {
+  batch: DeviceBatch;
+  logits: Tensor; // [B, C]
+  /** hidden_states[0] = embeddings, [i+1] = layer i output, each [B*T, H]. */
+  hiddenStates: Tensor[];
+  layers: LayerSaved[];
+  classifier: ClassifierSaved;
+  dropoutP: { hidden: number; attention: number };
+  classifierSeeds: [number, number];
+  /** Every tensor this forward allocated, disposed by `release`. */
+  owned: Tensor[];
+}
+
+export class RobertaModel {
+  constructor(
+    readonly ctx: GpuContext,
+    readonly config: ModelConfig,
+    readonly embeddings: Embeddings,
+    readonly layers: Layer[],
+    readonly classifier: Classifier,
+    /** Masks get gradients (Light-PEFT estimation, or `grad`); otherwise they are constants. */
+    public trainMasks: boolean,
+  ) {}
+
+  peftModules(): PeftModule[] {
+    return this.layers.flatMap(peftModulesOf);
+  }
+
+  /** Every trainable tensor with its gradient and optimizer group, under its export name. */
+  trainableParams(): TrainableParam[] {
+    const params: TrainableParam[] = [];
+    for (const m of this.peftModules()) {
+      if (m.kind === 'lora') {
+        params.push({ name: loraTensorName(m.module, 'A'), tensor: m.A, grad: m.dA, group: 'peft' });
+        params.push({ name: loraTensorName(m.module, 'B'), tensor: m.B, grad: m.dB, group: 'peft' });
+      } else {
+        for (const key of ['downWeight', 'downBias', 'upWeight', 'upBias'] as const) {
+          params.push({ name: `${m.module}.${adapterTensorSuffix[key]}`, tensor: m.w[key], grad: m.grads[key], group: 'peft' });
+        }
+      }
+    }
+    if (this.trainMasks) {
+      for (const layer of this.layers) {
+        params.push({ name: headMaskName(layer.index), tensor: layer.headMask, grad: layer.dHeadMask, group: 'mask' });
+        params.push({ name: ffnMaskName(layer.index), tensor: layer.ffnMask, grad: layer.dFfnMask, group: 'mask' });
+      }
+    }
+    const { w, grads } = this.classifier;
+    params.push({ name: 'classifier.dense.weight', tensor: w.denseWeight, grad: grads.denseWeight, group: 'head' });
+    params.push({ name: 'classifier.dense.bias', tensor: w.denseBias, grad: grads.denseBias, group: 'head' });
+    params.push({ name: 'classifier.out_proj.weight', tensor: w.outWeight, grad: grads.outWeight, group: 'head' });
+    params.push({ name: 'classifier.out_proj.bias', tensor: w.outBias, grad: grads.outBias, group: 'head' });
+    return params;
+  }
+
+  zeroGrads(): void {
+    for (const p of this.trainableParams()) this.ctx.zero(p.grad);
+    if (!this.trainMasks) for (const layer of this.layers) this.ctx.zero(layer.dHeadMask);
+  }
+
+  forward(batch: DeviceBatch, options: ForwardOptions): ForwardResult {
+    const { ctx, config } = this;
+    const { batch: B, seqLen: T } = batch;
+    const N = B * T;
+    const H = config.hidden;
+    const train = options.dropoutSeed !== undefined;
+    const dropoutP = { hidden: train ? config.hiddenDropout : 0, attention: train ? config.attentionDropout : 0 };
+    const seed = seedStream(options.dropoutSeed ?? 0);
+    const owned: Tensor[] = [];
+    const alloc = (shape: number[]) => {
+      const t = ctx.empty(shape);
+      owned.push(t);
+      return t;
+    };
+
+    const embedded = alloc([N, H]);
+    embeddingForward(ctx, {
+      inputIds: batch.inputIds,
+      wordEmb: this.embeddings.word,
+      posEmb: this.embeddings.position,
+      typeEmb: this.embeddings.tokenType,
+      out: embedded,
+      batch: B,
+      seqLen: T,
+      hidden: H,
+      padId: config.padTokenId,
+    });
+    const embNorm = alloc([N, H]);
+    const scratchMean = alloc([N]);
+    const scratchRstd = alloc([N]);
+    layerNormForward(ctx, { x: embedded, ...this.embeddings.norm, out: embNorm, mean: scratchMean, rstd: scratchRstd, rows: N, cols: H, eps: config.layerNormEps });
+    let x = this.dropout(embNorm, N * H, dropoutP.hidden, seed(), alloc);
+
+    const hiddenStates = [x];
+    const saved: LayerSaved[] = [];
+    for (const layer of this.layers) {
+      const s = this.layerForward(layer, x, batch, options, dropoutP, seed, alloc);
+      saved.push(s);
+      x = s.output;
+      hiddenStates.push(x);
+    }
+
+    const logits = alloc([B, config.numLabels]);
+    const classifierHidden = alloc([B, H]);
+    const classifierSaved: ClassifierSaved = {
+      cls: alloc([B, H]),
+      hidden: classifierHidden,
+      hiddenDropped: dropoutP.hidden > 0 ? alloc([B, H]) : classifierHidden,
+    };
+    const scratch = alloc([B, H]);
+    const classifierSeeds: [number, number] = [seed(), seed()];
+    classifierForward(ctx, {
+      batch: B,
+      seqLen: T,
+      hidden: H,
+      classes: config.numLabels,
+      dropout: { p: dropoutP.hidden, seeds: classifierSeeds },
+      w: this.classifier.w,
+      x,
+      logits,
+      saved: classifierSaved,
+      scratch,
+    });
+    return { batch, logits, hiddenStates, layers: saved, classifier: classifierSaved, dropoutP, classifierSeeds, owned };
+  }
+
+  /**
+   * Task loss (mean cross-entropy) and total loss (+ λ·Σ|masks|) on the GPU; writes dLogits
+   * and adds the L1 subgradients to the mask gradients. Call after zeroGrads().
+   */
+  loss(result: ForwardResult, weights: LossWeights): { taskLoss: Tensor; totalLoss: Tensor; dLogits: Tensor } {
+    const { ctx, config } = this;
+    const { batch } = result;
+    if (!batch.labels) throw new Error('loss() needs a batch with labels');
+    const taskLoss = ctx.empty([1], 'f32', 'loss.task');
+    const totalLoss = ctx.empty([1], 'f32', 'loss');
+    const dLogits = ctx.empty([batch.batch, config.numLabels]);
+    crossEntropy(ctx, { logits: result.logits, labels: batch.labels, loss: taskLoss, dLogits, batch: batch.batch, classes: config.numLabels });
+    ctx.copy(taskLoss, totalLoss);
+    if (this.trainMasks) {
+      for (const layer of this.layers) {
+        if (weights.lambdaHead !== 0) maskL1(ctx, { mask: layer.headMask, grad: layer.dHeadMask, loss: totalLoss, n: layer.heads, lambda: weights.lambdaHead });
+        if (weights.lambdaFfn !== 0) maskL1(ctx, { mask: layer.ffnMask, grad: layer.dFfnMask, loss: totalLoss, n: layer.intermediate, lambda: weights.lambdaFfn });
+      }
+    }
+    return { taskLoss, totalLoss, dLogits };
+  }
+
+  /** Accumulates every trainable gradient from dLogits. The caller releases the forward afterwards. */
+  backward(result: ForwardResult, dLogits: Tensor): void {
+    const { ctx, config } = this;
+    const { batch } = result;
+    const N = batch.batch * batch.seqLen;
+    const H = config.hidden;
+    const dX = ctx.zeros([N, H]);
+    const scratchA = ctx.empty([batch.batch, H]);
+    const scratchB = ctx.empty([batch.batch, H]);
+    classifierBackward(ctx, {
+      batch: batch.batch,
+      seqLen: batch.seqLen,
+      hidden: H,
+      classes: config.numLabels,
+      dropout: { p: result.dropoutP.hidden, seeds: result.classifierSeeds },
+      w: this.classifier.w,
+      grads: this.classifier.grads,
+      saved: result.classifier,
+      dLogits,
+      dX,
+      ones: batch.ones,
+      scratchA,
+      scratchB,
+    });
+    scratchA.dispose();
+    scratchB.dispose();
+    let grad: Tensor | null = dX;
+    for (let i = this.layers.length - 1; i >= 0 && grad; i--) {
+      grad = this.layerBackward(this.layers[i], result.layers[i], grad, batch, result.dropoutP, i > 0);
+    }
+    grad?.dispose();
+  }
+
+  /** Taylor rank scores from the current gradients: out = beta·out + score. */
+  rankScores(beta: 0 | 1): void {
+    for (const m of this.peftModules()) {
+      if (m.kind === 'lora') {
+        const lin = this.linearOf(m.module);
+        rankScores(this.ctx, { a: m.A, gradA: m.dA, b: m.B, gradB: m.dB, rank: m.rank, inFeatures: lin.inFeatures, outFeatures: lin.outFeatures, out: m.rankScore, beta });
+      } else {
+        const H = this.config.hidden;
+        rankScores(this.ctx, { a: m.w.downWeight, gradA: m.grads.downWeight, b: m.w.upWeight, gradB: m.grads.upWeight, rank: m.w.size, inFeatures: H, outFeatures: H, out: m.rankScore, beta });
+      }
+    }
+  }
+
+  release(result: ForwardResult): void {
+    for (const t of result.owned) t.dispose();
+  }
+
+  private linearOf(module: string): Linear {
+    for (const layer of this.layers) for (const lin of linearsOf(layer)) if (lin.module === module) return lin;
+    throw new Error(`no linear layer ${module}`);
+  }
+
+  private dropout(x: Tensor, n: number, p: number, seed: number, alloc: (shape: number[]) => Tensor): Tensor {
+    if (p === 0) return x;
+    const out = alloc([n]);
+    dropoutForward(this.ctx, { x, out, n, p, seed });
+    return out;
+  }
+
+  private linear(lin: Linear, x: Tensor, rows: number, options: ForwardOptions, batch: DeviceBatch, alloc: (shape: number[]) => Tensor): { out: Tensor; saved: LinearSaved } {
+    const out = alloc([rows, lin.outFeatures]);
+    const lora = lin.lora;
+    if (!lora) {
+      linearForward(this.ctx, { rows, inFeatures: lin.inFeatures, outFeatures: lin.outFeatures, x, weight: lin.weight, bias: lin.bias, out });
+      return { out, saved: {} };
+    }
+    const u = alloc([rows, lora.rank]);
+    let importance: ImportanceRequest | undefined;
+    let delta: Tensor | undefined;
+    if (options.importanceBeta !== undefined) {
+      delta = this.ctx.empty([rows, lin.outFeatures]);
+      importance = { tokenMask: batch.tokenMask, out: lora.importance, beta: options.importanceBeta, delta };
+    }
+    linearForward(this.ctx, {
+      rows,
+      inFeatures: lin.inFeatures,
+      outFeatures: lin.outFeatures,
+      x,
+      weight: lin.weight,
+      bias: lin.bias,
+      out,
+      lora: { A: lora.A, B: lora.B, rank: lora.rank, scale: lora.scale, u },
+      importance,
+    });
+    delta?.dispose();
+    return { out, saved: { u } };
+  }
+
+  private adapter(module: AdapterModule, y: Tensor, rows: number, options: ForwardOptions, batch: DeviceBatch, alloc: (shape: number[]) => Tensor): { out: Tensor; saved: AdapterSaved } {
+    const H = this.config.hidden;
+    const m = module.w.size;
+    const saved: AdapterSaved = { pre: alloc([rows, m]), hidden: alloc([rows, m]), delta: alloc([rows, H]) };
+    const out = alloc([rows, H]);
+    adapterForward(this.ctx, { w: module.w, y, out, saved, rows, features: H });
+    if (options.importanceBeta !== undefined) {
+      importanceRatio(this.ctx, { delta: saved.delta, base: y, tokenMask: batch.tokenMask, tokens: rows, features: H, out: module.importance, beta: options.importanceBeta });
+    }
+    return { out, saved };
+  }
+
+  private layerForward(
+    layer: Layer,
+    input: Tensor,
+    batch: DeviceBatch,
+    options: ForwardOptions,
+    dropoutP: { hidden: number; attention: number },
+    seed: () => number,
+    alloc: (shape: number[]) => Tensor,
+  ): LayerSaved {
+    const { ctx, config } = this;
+    const N = batch.batch * batch.seqLen;
+    const H = config.hidden;
+    const seeds: LayerSeeds = { attention: seed(), attentionOutput: seed(), output: seed() };
+    const q = this.linear(layer.query, input, N, options, batch, alloc);
+    const k = this.linear(layer.key, input, N, options, batch, alloc);
+    const v = this.linear(layer.value, input, N, options, batch, alloc);
+    const shape = { batch: batch.batch, seqLen: batch.seqLen, heads: layer.heads, headDim: config.headDim };
+    const probs = alloc([batch.batch * layer.heads * batch.seqLen * batch.seqLen]);
+    const context = alloc([N, layer.heads * config.headDim]);
+    attentionForward(ctx, {
+      ...shape,
+      q: q.out,
+      k: k.out,
+      v: v.out,
+      attnMask: batch.tokenMask,
+      headMask: layer.headMask,
+      probs,
+      out: context,
+      dropout: dropoutP.attention > 0 ? { p: dropoutP.attention, seed: seeds.attention } : undefined,
+    });
+    const attnOut = this.linear(layer.attentionOutput, context, N, options, batch, alloc);
+    const attnDense = this.dropout(attnOut.out, N * H, dropoutP.hidden, seeds.attentionOutput, alloc);
+    let attnAdapter: AdapterSaved | undefined;
+    let attnResult = attnDense;
+    if (layer.attentionAdapter) {
+      const r = this.adapter(layer.attentionAdapter, attnDense, N, options, batch, alloc);
+      attnAdapter = r.saved;
+      attnResult = r.out;
+    }
+    const residual1 = alloc([N, H]);
+    add(ctx, { a: attnResult, b: input, out: residual1, n: N * H });
+    const hidden1 = alloc([N, H]);
+    const norm1Mean = alloc([N]);
+    const norm1Rstd = alloc([N]);
+    layerNormForward(ctx, { x: residual1, ...layer.attentionNorm, out: hidden1, mean: norm1Mean, rstd: norm1Rstd, rows: N, cols: H, eps: config.layerNormEps });
+
+    const inter = this.linear(layer.intermediateDense, hidden1, N, options, batch, alloc);
+    const I = layer.intermediate;
+    const gelu = alloc([N, I]);
+    activationForward(ctx, { act: 'gelu', x: inter.out, out: gelu, n: N * I });
+    const masked = alloc([N, I]);
+    scaleColumnsForward(ctx, { x: gelu, scale: layer.ffnMask, out: masked, rows: N, cols: I });
+    const out = this.linear(layer.outputDense, masked, N, options, batch, alloc);
+    const outDense = this.dropout(out.out, N * H, dropoutP.hidden, seeds.output, alloc);
+    let outAdapter: AdapterSaved | undefined;
+    let outResult = outDense;
+    if (layer.outputAdapter) {
+      const r = this.adapter(layer.outputAdapter, outDense, N, options, batch, alloc);
+      outAdapter = r.saved;
+      outResult = r.out;
+    }
+    const residual2 = alloc([N, H]);
+    add(ctx, { a: outResult, b: hidden1, out: residual2, n: N * H });
+    const output = alloc([N, H]);
+    const norm2Mean = alloc([N]);
+    const norm2Rstd = alloc([N]);
+    layerNormForward(ctx, { x: residual2, ...layer.outputNorm, out: output, mean: norm2Mean, rstd: norm2Rstd, rows: N, cols: H, eps: config.layerNormEps });
+    return {
+      input,
+      q: q.out,
+      k: k.out,
+      v: v.out,
+      qSaved: q.saved,
+      kSaved: k.saved,
+      vSaved: v.saved,
+      probs,
+      context,
+      attnOutSaved: attnOut.saved,
+      attnDense,
+      attnAdapter,
+      residual1,
+      norm1Mean,
+      norm1Rstd,
+      hidden1,
+      interSaved: inter.saved,
+      preGelu: inter.out,
+      gelu,
+      masked,
+      outSaved: out.saved,
+      outDense,
+      outAdapter,
+      residual2,
+      norm2Mean,
+      norm2Rstd,
+      output,
+      seeds,
+    };
+  }
+
+  /** Backward through one layer; consumes dOutput and returns the input's gradient (null when not needed). */
+  private layerBackward(
+    layer: Layer,
+    s: LayerSaved,
+    dOutput: Tensor,
+    batch: DeviceBatch,
+    dropoutP: { hidden: number; attention: number },
+    needInputGrad: boolean,
+  ): Tensor | null {
+    const { ctx, config } = this;
+    const N = batch.batch * batch.seqLen;
+    const H = config.hidden;
+    const I = layer.intermediate;
+    const temps: Tensor[] = [];
+    const temp = (shape: number[]) => {
+      const t = ctx.empty(shape);
+      temps.push(t);
+      return t;
+    };
+
+    // output.LayerNorm; dHidden1 starts as the residual branch of its gradient.
+    const dHidden1 = ctx.empty([N, H]);
+    layerNormBackward(ctx, { dy: dOutput, x: s.residual2, gamma: layer.outputNorm.gamma, mean: s.norm2Mean, rstd: s.norm2Rstd, dx: dHidden1, rows: N, cols: H });
+    dOutput.dispose();
+    let dOutDense = dHidden1;
+    if (layer.outputAdapter && s.outAdapter) dOutDense = this.adapterBackward(layer.outputAdapter, s.outDense, s.outAdapter, dHidden1, N, batch, temp);
+    dOutDense = this.dropoutBackward(dOutDense, N * H, dropoutP.hidden, s.seeds.output, temp);
+
+    // output.dense → ffn mask → GELU → intermediate.dense
+    const dMasked = temp([N, I]);
+    this.linearBackward(layer.outputDense, s.outSaved, dOutDense, s.masked, dMasked, false, N, temp);
+    const dGelu = temp([N, I]);
+    const dMaskScratch = this.trainMasks ? layer.dFfnMask : temp([I]);
+    scaleColumnsBackward(ctx, { x: s.gelu, scale: layer.ffnMask, dy: dMasked, dx: dGelu, dScale: dMaskScratch, rows: N, cols: I });
+    const dPre = dMasked; // reuse: dMasked is no longer needed
+    activationBackward(ctx, { act: 'gelu', saved: s.preGelu, dy: dGelu, dx: dPre, n: N * I });
+    this.linearBackward(layer.intermediateDense, s.interSaved, dPre, s.hidden1, dHidden1, true, N, temp);
+
+    // attention.output.LayerNorm; dInput starts as the residual branch.
+    const dInput = ctx.empty([N, H]);
+    layerNormBackward(ctx, { dy: dHidden1, x: s.residual1, gamma: layer.attentionNorm.gamma, mean: s.norm1Mean, rstd: s.norm1Rstd, dx: dInput, rows: N, cols: H });
+    let dAttnDense = dInput;
+    if (layer.attentionAdapter && s.attnAdapter) dAttnDense = this.adapterBackward(layer.attentionAdapter, s.attnDense, s.attnAdapter, dInput, N, batch, temp);
+    dAttnDense = this.dropoutBackward(dAttnDense, N * H, dropoutP.hidden, s.seeds.attentionOutput, temp);
+    const width = layer.heads * config.headDim;
+    const dContext = temp([N, width]);
+    this.linearBackward(layer.attentionOutput, s.attnOutSaved, dAttnDense, s.context, dContext, false, N, temp);
+
+    const dQ = temp([N, width]);
+    const dK = temp([N, width]);
+    const dV = temp([N, width]);
+    attentionBackward(ctx, {
+      batch: batch.batch,
+      seqLen: batch.seqLen,
+      heads: layer.heads,
+      headDim: config.headDim,
+      dOut: dContext,
+      q: s.q,
+      k: s.k,
+      v: s.v,
+      attnMask: batch.tokenMask,
+      headMask: layer.headMask,
+      probs: s.probs,
+      dQ,
+      dK,
+      dV,
+      dHeadMask: layer.dHeadMask,
+      dropout: dropoutP.attention > 0 ? { p: dropoutP.attention, seed: s.seeds.attention } : undefined,
+    });
+    const dx = needInputGrad ? dInput : undefined;
+    this.linearBackward(layer.query, s.qSaved, dQ, s.input, dx, true, N, temp);
+    this.linearBackward(layer.key, s.kSaved, dK, s.input, dx, true, N, temp);
+    this.linearBackward(layer.value, s.vSaved, dV, s.input, dx, true, N, temp);
+    dHidden1.dispose();
+    for (const t of temps) t.dispose();
+    if (!needInputGrad) {
+      dInput.dispose();
+      return null;
+    }
+    return dInput;
+  }
+
+  private linearBackward(lin: Linear, saved: LinearSaved, dy: Tensor, x: Tensor, dx: Tensor | undefined, accumulateDx: boolean, rows: number, temp: (shape: number[]) => Tensor): void {
+    const lora = lin.lora;
+    linearBackward(this.ctx, {
+      rows,
+      inFeatures: lin.inFeatures,
+      outFeatures: lin.outFeatures,
+      dy,
+      x,
+      weight: lin.weight,
+      dx,
+      accumulateDx,
+      lora: lora && saved.u ? { A: lora.A, B: lora.B, rank: lora.rank, scale: lora.scale, u: saved.u, du: temp([rows, lora.rank]), dA: lora.dA, dB: lora.dB } : undefined,
+    });
+  }
+
+  private adapterBackward(module: AdapterModule, y: Tensor, saved: AdapterSaved, dOut: Tensor, rows: number, batch: DeviceBatch, temp: (shape: number[]) => Tensor): Tensor {
+    const H = this.config.hidden;
+    const dy = temp([rows, H]);
+    adapterBackward(this.ctx, {
+      w: module.w,
+      grads: module.grads,
+      y,
+      saved,
+      dOut,
+      dy,
+      dHidden: temp([rows, module.w.size]),
+      dPre: temp([rows, module.w.size]),
+      ones: batch.ones,
+      rows,
+      features: H,
+    });
+    return dy;
+  }
+
+  private dropoutBackward(dy: Tensor, n: number, p: number, seed: number, temp: (shape: number[]) => Tensor): Tensor {
+    if (p === 0) return dy;
+    const dx = temp([n]);
+    dropoutBackward(this.ctx, { dy, dx, n, p, seed });
+    return dx;
+  }
+}
+
+const adapterTensorSuffix = { downWeight: 'down.weight', downBias: 'down.bias', upWeight: 'up.weight', upBias: 'up.bias' } as const;
+export { adapterTensorSuffix };
+
+/** Distinct dropout seeds for each site of a step, derived from the step's seed. */
+function seedStream(stepSeed: number): () => number {
+  let site = 0;
+  return () => (Math.imul(stepSeed >>> 0, 0x9e3779b1) + Math.imul(++site, 0x85ebca6b)) >>> 0;
+}

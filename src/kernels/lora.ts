@@ -1,0 +1,90 @@
+/**
+ * LoRA linear: y = x·Wᵀ + b + s·(x·Aᵀ)·Bᵀ, with W, b frozen and A [r,in], B [out,r] trained.
+ * Built from matmul calls; the low-rank path is fused into y by the matmul epilogue (beta = 1),
+ * or written to `delta` first when the caller needs it (Light-PEFT's Importance Ratio).
+ */
+import type { GpuContext } from '../engine/gpu/context';
+import type { Tensor } from '../engine/gpu/buffers';
+import { matmul } from './matmul';
+import { addInPlace } from './elementwise';
+import { importanceRatio } from './scores';
+
+export interface LinearShape {
+  rows: number; // tokens, N
+  inFeatures: number;
+  outFeatures: number;
+}
+
+export interface LoraFactors {
+  A: Tensor; // [r, in]
+  B: Tensor; // [out, r]
+  rank: number;
+  scale: number; // alpha / r
+}
+
+/**
+ * Importance Ratio request: out = beta·out + mean over tokens with tokenMask = 1 of
+ * ‖s·B·A·x‖₂ / ‖W·x + b‖₂. Needs a `delta` [N,out] scratch to hold the LoRA path apart.
+ */
+export interface ImportanceRequest {
+  tokenMask: Tensor; // [N]
+  out: Tensor; // [1]
+  beta: number;
+  delta: Tensor; // [N, out] scratch
+}
+
+/** y = x·Wᵀ + b (+ LoRA). `u` [N,r] receives x·Aᵀ (saved for backward). */
+export function linearForward(
+  ctx: GpuContext,
+  args: LinearShape & {
+    x: Tensor;
+    weight: Tensor;
+    bias: Tensor;
+    out: Tensor;
+    lora?: LoraFactors & { u: Tensor };
+    importance?: ImportanceRequest;
+  },
+): void {
+  const { rows, inFeatures, outFeatures, x, lora, importance } = args;
+  matmul(ctx, { a: x, b: args.weight, out: args.out, M: rows, N: outFeatures, K: inFeatures, transB: true, bias: args.bias });
+  if (!lora) return;
+  matmul(ctx, { a: x, b: lora.A, out: lora.u, M: rows, N: lora.rank, K: inFeatures, transB: true });
+  if (importance) {
+    const { delta } = importance;
+    matmul(ctx, { a: lora.u, b: lora.B, out: delta, M: rows, N: outFeatures, K: lora.rank, transB: true, alpha: lora.scale });
+    importanceRatio(ctx, { delta, base: args.out, tokenMask: importance.tokenMask, tokens: rows, features: outFeatures, out: importance.out, beta: importance.beta });
+    addInPlace(ctx, { target: args.out, x: delta, n: rows * outFeatures });
+  } else {
+    matmul(ctx, { a: lora.u, b: lora.B, out: args.out, M: rows, N: outFeatures, K: lora.rank, transB: true, alpha: lora.scale, beta: 1 });
+  }
+}
+
+/**
+ * Gradients of the LoRA linear: dA, dB accumulate (+=); dx is written, or accumulated when
+ * `accumulateDx` (several layers read the same x). `du` [N,r] is scratch. dx is skipped when absent.
+ */
+export function linearBackward(
+  ctx: GpuContext,
+  args: LinearShape & {
+    dy: Tensor;
+    x: Tensor;
+    weight: Tensor;
+    dx?: Tensor;
+    accumulateDx?: boolean;
+    lora?: LoraFactors & { u: Tensor; du: Tensor; dA: Tensor; dB: Tensor };
+  },
+): void {
+  const { rows, inFeatures, outFeatures, dy, x, lora, dx } = args;
+  if (lora) {
+    const { rank, scale } = lora;
+    // dB += s·dyᵀ·u   [out,r]
+    matmul(ctx, { a: dy, b: lora.u, out: lora.dB, M: outFeatures, N: rank, K: rows, transA: true, alpha: scale, beta: 1 });
+    // du = s·dy·B     [N,r]
+    matmul(ctx, { a: dy, b: lora.B, out: lora.du, M: rows, N: rank, K: outFeatures, alpha: scale });
+    // dA += duᵀ·x     [r,in]
+    matmul(ctx, { a: lora.du, b: x, out: lora.dA, M: rank, N: inFeatures, K: rows, transA: true, beta: 1 });
+  }
+  if (!dx) return;
+  matmul(ctx, { a: dy, b: args.weight, out: dx, M: rows, N: inFeatures, K: outFeatures, beta: args.accumulateDx ? 1 : 0 });
+  if (lora) matmul(ctx, { a: lora.du, b: lora.A, out: dx, M: rows, N: inFeatures, K: lora.rank, beta: 1 });
+}
