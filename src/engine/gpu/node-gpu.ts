@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { create, globals } from 'webgpu';
 import { acquireGpu, type AcquiredGpu } from './device';
 
@@ -12,6 +13,8 @@ let nodeGpu: GPU | null = null;
 export async function acquireNodeGpu(): Promise<AcquiredGpu> {
   if (!nodeGpu) {
     process.env.VK_ICD_FILENAMES ??= SWIFTSHADER_ICD;
+    // Dawn's Vulkan backend complains on stderr when this is unset (as it is for root and in CI).
+    process.env.XDG_RUNTIME_DIR ??= tmpdir();
     Object.assign(globalThis, globals);
     nodeGpu = create([]) as unknown as GPU;
   }
