@@ -1,0 +1,43 @@
+/**
+ * Kernel benchmark in Chromium: the same measurements as bench/kernels.ts (bench/suite.ts),
+ * run by the built app's engine worker (page `?bench=quick|full&runs=N`), driven by Playwright.
+ *   npx vite build && node --import tsx bench/kernels-browser.ts [--quick|--full] [--runs N]
+ * Prints the report as JSON and writes it to bench/results/kernels-chromium.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchChromium, serveStatic, watchedPage } from '../e2e/browser';
+import { parseBenchArgs } from './args';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+async function main(): Promise<void> {
+  const { quick, runs } = parseBenchArgs(process.argv.slice(2));
+  const server = await serveStatic(join(here, '..', 'dist'));
+  const browser = await launchChromium();
+  try {
+    const { page, watch } = await watchedPage(browser);
+    console.error(`kernel benchmark in Chromium ${browser.version()}: ${quick ? 'quick shapes' : 'roberta-base step shapes'}, median of ${runs} runs`);
+    await page.goto(`${server.url}?bench=${quick ? 'quick' : 'full'}&runs=${runs}`);
+    const panel = page.getByTestId('bench-panel');
+    await panel.and(page.locator('[data-status="done"], [data-status="failed"]')).waitFor({ timeout: quick ? 300_000 : 3_600_000 });
+    if ((await panel.getAttribute('data-status')) !== 'done') throw new Error(`the benchmark failed: ${await panel.innerText()}`);
+    if (watch.consoleErrors.length) console.error(`console errors:\n  ${watch.consoleErrors.join('\n  ')}`);
+    const report = JSON.parse(await page.getByTestId('bench-json').innerText()) as unknown;
+    const json = JSON.stringify({ browser: `chromium ${browser.version()}`, ...(report as object) }, null, 2);
+    mkdirSync(join(here, 'results'), { recursive: true });
+    const file = join(here, 'results', 'kernels-chromium.json');
+    writeFileSync(file, json + '\n');
+    console.log(json);
+    console.error(`wrote ${file}`);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

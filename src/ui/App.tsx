@@ -1,0 +1,208 @@
+import { useEffect } from 'react';
+import { useApp, type ShownError } from './store';
+import type { GpuSummary, SelfCheckResult } from '../workers/protocol';
+
+/** Self-check pass mark: max relative error of the GPU matmul against the float64 CPU reference. */
+const SELF_CHECK_TOLERANCE = 1e-5;
+
+/** A kernel benchmark to run on load (from the page's query string). */
+export interface BenchRequest {
+  quick: boolean;
+  runs?: number;
+}
+
+export function App({ bench }: { bench: BenchRequest | null }) {
+  return (
+    <div className="page">
+      <header className="masthead">
+        <h1>Light-PEFT Studio</h1>
+        <p className="tagline">
+          Fine-tune RoBERTa in your browser, on your own GPU: LoRA and Adapters with Light-PEFT early pruning of heads, FFN
+          dimensions, modules and ranks.
+        </p>
+      </header>
+      <main>
+        <GpuPanel />
+        <SelfCheckPanel />
+        {bench && <BenchPanel {...bench} />}
+      </main>
+      <footer className="footnote">Everything runs in this tab, in a background worker. Your model and data never leave your machine.</footer>
+    </div>
+  );
+}
+
+function GpuPanel() {
+  const gpu = useApp((s) => s.gpu);
+  const deviceLost = useApp((s) => s.deviceLost);
+  return (
+    <section className="panel" data-testid="gpu-panel" data-status={gpu.status}>
+      <h2>Your GPU</h2>
+      {(gpu.status === 'idle' || gpu.status === 'running') && <p className="muted">Looking for a WebGPU adapter…</p>}
+      {gpu.status === 'done' && <GpuDetails gpu={gpu.value} />}
+      {gpu.status === 'failed' && <Problem error={gpu.error} />}
+      {deviceLost && <Problem error={deviceLost} />}
+    </section>
+  );
+}
+
+function GpuDetails({ gpu }: { gpu: GpuSummary }) {
+  const name = [gpu.vendor, gpu.architecture].filter(Boolean).join(' · ') || 'unnamed adapter';
+  return (
+    <>
+      <p className="status ok">
+        <span className="dot" aria-hidden />
+        <span>
+          WebGPU is ready: <strong>{name}</strong>
+        </span>
+      </p>
+      <dl className="facts">
+        <dt>Description</dt>
+        <dd>{gpu.description || gpu.device || 'not reported by the browser'}</dd>
+        <dt>Optional features</dt>
+        <dd>{gpu.features.length ? gpu.features.join(', ') : 'none (the plain f32 path is used)'}</dd>
+        <dt>Largest storage binding</dt>
+        <dd data-testid="max-storage-binding-mib" data-value={gpu.maxStorageBufferBindingSizeMiB}>
+          {formatMiB(gpu.maxStorageBufferBindingSizeMiB)}
+        </dd>
+        <dt>Largest buffer</dt>
+        <dd data-testid="max-buffer-mib">{formatMiB(gpu.maxBufferSizeMiB)}</dd>
+        <dt>Engine runs in</dt>
+        <dd>{describeScope(gpu.scope)}</dd>
+      </dl>
+      {gpu.maxStorageBufferBindingSizeMiB < 160 && (
+        <p className="note">
+          This adapter binds at most {formatMiB(gpu.maxStorageBufferBindingSizeMiB)} at once; roberta-base's embedding table
+          needs about 150 MiB, so only smaller models will fit.
+        </p>
+      )}
+    </>
+  );
+}
+
+/** What to do, by error class, beyond the message the engine already gives. */
+const ADVICE: Record<string, { title: string; steps: string[] }> = {
+  WebGPUUnavailableError: {
+    title: 'No WebGPU GPU is available to this page',
+    steps: [
+      'Use a recent Chrome or Edge (version 113 or later) on Windows, macOS or ChromeOS.',
+      'On Linux, start Chrome with --enable-unsafe-webgpu --enable-features=Vulkan.',
+      'Open chrome://gpu and check that "WebGPU" says "Hardware accelerated" and that hardware acceleration is on in the settings.',
+    ],
+  },
+  DeviceLostError: {
+    title: 'The GPU device was lost',
+    steps: ['Reload the page to get a new device.', 'If it happens again, close other GPU-heavy tabs or try a smaller batch.'],
+  },
+  OutOfMemoryError: {
+    title: 'The GPU ran out of memory',
+    steps: ['Try a smaller batch size, a shorter max length or a smaller model.'],
+  },
+  WorkerError: {
+    title: 'The engine worker did not start',
+    steps: ['This app needs module Web Workers: use a current Chrome, Edge, Firefox or Safari.', 'Reload the page.'],
+  },
+};
+
+function Problem({ error }: { error: ShownError }) {
+  const advice = ADVICE[error.name];
+  return (
+    <div className="problem" role="alert" data-testid="problem" data-error={error.name}>
+      <p className="status bad">
+        <span className="dot" aria-hidden />
+        <strong>{advice?.title ?? 'Something went wrong'}</strong>
+      </p>
+      <p>{error.message}</p>
+      {advice ? (
+        <ul>
+          {advice.steps.map((step) => (
+            <li key={step}>{step}</li>
+          ))}
+        </ul>
+      ) : (
+        <p className="muted">
+          This looks like a bug in the app ({error.name}). Reloading may help; please report it with the message above.
+        </p>
+      )}
+    </div>
+  );
+}
+
+function SelfCheckPanel() {
+  const gpu = useApp((s) => s.gpu);
+  const check = useApp((s) => s.selfCheck);
+  const run = useApp((s) => s.runSelfCheck);
+  const ready = gpu.status === 'done';
+  return (
+    <section className="panel" data-testid="self-check-panel" data-status={check.status}>
+      <h2>Self-check</h2>
+      <p className="muted">
+        Runs a real kernel on your GPU — a 70×50 · 50×33 matrix product with bias — and compares it with a float64 computation
+        on the CPU.
+      </p>
+      <button type="button" onClick={() => void run()} disabled={!ready || check.status === 'running'} data-testid="self-check-run">
+        {check.status === 'running' ? 'Running…' : 'Run a self-check'}
+      </button>
+      {gpu.status === 'failed' && <p className="muted">The self-check needs a GPU: see above.</p>}
+      {check.status === 'done' && <SelfCheckDetails result={check.value} />}
+      {check.status === 'failed' && <Problem error={check.error} />}
+    </section>
+  );
+}
+
+function SelfCheckDetails({ result }: { result: SelfCheckResult }) {
+  const pass = result.maxRelativeError < SELF_CHECK_TOLERANCE;
+  return (
+    <div data-testid="self-check-result" data-max-relative-error={result.maxRelativeError} data-scope={result.scope}>
+      <p className={`status ${pass ? 'ok' : 'bad'}`}>
+        <span className="dot" aria-hidden />
+        <span>
+          <strong>{pass ? 'Pass' : 'Fail'}</strong>: max relative error {result.maxRelativeError.toExponential(2)} (limit{' '}
+          {SELF_CHECK_TOLERANCE.toExponential(0)})
+        </span>
+      </p>
+      <dl className="facts">
+        <dt>Problem</dt>
+        <dd>{result.problem}</dd>
+        <dt>GPU</dt>
+        <dd>
+          {formatMs(result.gpuMs)} for the kernel and read-back (the first run took {formatMs(result.firstRunMs)}: it compiles
+          the kernel)
+        </dd>
+        <dt>CPU reference</dt>
+        <dd>{formatMs(result.cpuMs)}</dd>
+        <dt>Ran in</dt>
+        <dd>{describeScope(result.scope)}</dd>
+      </dl>
+    </div>
+  );
+}
+
+/** Shown with ?bench (quick shapes) or ?bench=full; runs the kernel benchmark once on load. */
+function BenchPanel({ quick, runs }: BenchRequest) {
+  const gpu = useApp((s) => s.gpu);
+  const bench = useApp((s) => s.bench);
+  const runBench = useApp((s) => s.runBench);
+  useEffect(() => {
+    if (gpu.status === 'done' && bench.status === 'idle') void runBench(quick, runs);
+  }, [gpu.status, bench.status, quick, runs, runBench]);
+  return (
+    <section className="panel" data-testid="bench-panel" data-status={bench.status}>
+      <h2>Kernel benchmark ({quick ? 'quick shapes' : 'roberta-base shapes'})</h2>
+      {bench.status === 'running' && <p className="muted">Measuring… (minutes on a CPU-only adapter)</p>}
+      {bench.status === 'done' && <pre data-testid="bench-json">{JSON.stringify(bench.value, null, 2)}</pre>}
+      {bench.status === 'failed' && <Problem error={bench.error} />}
+    </section>
+  );
+}
+
+function formatMs(ms: number): string {
+  return ms < 10 ? `${ms.toFixed(2)} ms` : `${Math.round(ms)} ms`;
+}
+
+function describeScope(scope: string): string {
+  return scope === 'DedicatedWorkerGlobalScope' ? 'a dedicated Web Worker' : scope;
+}
+
+function formatMiB(mib: number): string {
+  return mib >= 1024 ? `${(mib / 1024).toFixed(mib % 1024 ? 1 : 0)} GiB` : `${Math.round(mib)} MiB`;
+}

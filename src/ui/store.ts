@@ -1,0 +1,70 @@
+/**
+ * App state (zustand). Holds plain data the worker posted; actions send commands through the
+ * EngineClient and record the outcome. The UI never sees a GPU object.
+ */
+import { create } from 'zustand';
+import type { EngineClient } from '../workers/client';
+import type { BenchReport, GpuSummary, SelfCheckResult } from '../workers/protocol';
+
+/** An engine error as the UI shows it: the class name picks the advice, the message explains. */
+export interface ShownError {
+  name: string;
+  message: string;
+}
+
+/** The life of one request: idle → running → done | failed. */
+export type Task<T> =
+  | { status: 'idle' }
+  | { status: 'running' }
+  | { status: 'done'; value: T }
+  | { status: 'failed'; error: ShownError };
+
+export interface AppState {
+  client: EngineClient | null;
+  gpu: Task<GpuSummary>;
+  selfCheck: Task<SelfCheckResult>;
+  bench: Task<BenchReport>;
+  /** Set when the device is lost after start-up. */
+  deviceLost: ShownError | null;
+  /** Connects the worker client and acquires the GPU. */
+  start(client: EngineClient): Promise<void>;
+  runSelfCheck(): Promise<void>;
+  runBench(quick: boolean, runs?: number): Promise<void>;
+}
+
+function toShown(error: unknown): ShownError {
+  return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
+}
+
+export const useApp = create<AppState>()((set, get) => {
+  /** Runs a request and records its progress under `key`. */
+  async function track<K extends 'gpu' | 'selfCheck' | 'bench'>(key: K, run: (client: EngineClient) => Promise<unknown>) {
+    const client = get().client;
+    if (!client) return;
+    set({ [key]: { status: 'running' } } as Partial<AppState>);
+    try {
+      const value = await run(client);
+      set({ [key]: { status: 'done', value } } as Partial<AppState>);
+    } catch (error) {
+      set({ [key]: { status: 'failed', error: toShown(error) } } as Partial<AppState>);
+    }
+  }
+
+  return {
+    client: null,
+    gpu: { status: 'idle' },
+    selfCheck: { status: 'idle' },
+    bench: { status: 'idle' },
+    deviceLost: null,
+    async start(client) {
+      if (get().client) return;
+      set({ client });
+      client.onEvent((event) => {
+        if (event.type === 'deviceLost') set({ deviceLost: { name: event.name, message: event.message } });
+      });
+      await track('gpu', (c) => c.init());
+    },
+    runSelfCheck: () => track('selfCheck', (c) => c.selfCheck()),
+    runBench: (quick, runs) => track('bench', (c) => c.bench(quick, runs)),
+  };
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { EngineClient, EngineRequestError, type WorkerLike } from './client';
+import { errorReply, type Request, type WorkerMessage } from './protocol';
+import { WebGPUUnavailableError } from '../engine/gpu/errors';
+
+/** A worker that answers with whatever the test tells it to. */
+class FakeWorker implements WorkerLike {
+  sent: Request[] = [];
+  private onMessage: ((event: MessageEvent<WorkerMessage>) => void) | null = null;
+  private onError: ((event: ErrorEvent) => void) | null = null;
+  postMessage(message: Request) {
+    this.sent.push(message);
+  }
+  addEventListener(type: 'message' | 'error', listener: never) {
+    if (type === 'message') this.onMessage = listener;
+    else this.onError = listener;
+  }
+  terminate() {}
+  reply(message: WorkerMessage) {
+    this.onMessage?.({ data: message } as MessageEvent<WorkerMessage>);
+  }
+  crash(message: string) {
+    this.onError?.({ message } as ErrorEvent);
+  }
+}
+
+const gpu = {
+  vendor: 'v',
+  architecture: 'a',
+  device: '',
+  description: '',
+  features: [],
+  maxStorageBufferBindingSizeMiB: 1024,
+  maxBufferSizeMiB: 1024,
+  scope: 'DedicatedWorkerGlobalScope',
+};
+
+describe('EngineClient', () => {
+  it('matches replies to requests by id, in any order', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const init = client.init();
+    const bench = client.bench(true, 3);
+    expect(worker.sent).toEqual([
+      { type: 'init', id: 1 },
+      { type: 'bench', id: 2, quick: true, runs: 3 },
+    ]);
+    worker.reply({ type: 'bench', id: 2, report: { runs: 3 } });
+    worker.reply({ type: 'init', id: 1, gpu });
+    expect(await init).toEqual(gpu);
+    expect(await bench).toEqual({ runs: 3 });
+  });
+
+  it('rejects with the engine error class name and message', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const init = client.init();
+    worker.reply(errorReply(1, new WebGPUUnavailableError('no adapter; open chrome://gpu')));
+    const error = await init.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EngineRequestError);
+    expect(error).toMatchObject({ name: 'WebGPUUnavailableError', message: 'no adapter; open chrome://gpu' });
+  });
+
+  it('passes unsolicited events to listeners', () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const seen: string[] = [];
+    client.onEvent((event) => seen.push(event.name));
+    worker.reply({ type: 'deviceLost', name: 'DeviceLostError', message: 'lost' });
+    expect(seen).toEqual(['DeviceLostError']);
+  });
+
+  it('fails pending and later requests when the worker dies', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const check = client.selfCheck();
+    worker.crash('SyntaxError in engine.worker.js');
+    await expect(check).rejects.toMatchObject({ name: 'WorkerError' });
+    await expect(client.init()).rejects.toMatchObject({ name: 'WorkerError' });
+  });
+});
