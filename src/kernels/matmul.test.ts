@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { matmul } from './matmul';
+import { matmul, type MatmulStrategy } from './matmul';
 import { matmulRef } from './reference/matmul';
 import { expectClose, gpuContext, randomArray } from '../../test/helpers';
 import type { Activation } from './wgsl-math';
@@ -30,9 +30,10 @@ const cases: Case[] = [
   { M: 13, N: 9, K: 11, batch: 4, broadcastB: true, bias: true, activation: 'gelu' },
   { M: 5, N: 66, K: 31, bias: true, activation: 'tanh', beta: 1, alpha: 2 },
   { M: 17, N: 20, K: 5, bias: true, activation: 'relu' },
+  { M: 130, N: 129, K: 3, transA: true, transB: true, bias: true, beta: 1 },
 ];
 
-describe('matmul kernel vs CPU reference', () => {
+describe.each<MatmulStrategy>(['shared', 'registers'])('matmul kernel (%s) vs CPU reference', (strategy) => {
   for (const [n, c] of cases.entries()) {
     const name = JSON.stringify(c);
     it(name, async () => {
@@ -61,7 +62,7 @@ describe('matmul kernel vs CPU reference', () => {
       const tB = ctx.fromArray(b, [b.length]);
       const tOut = ctx.fromArray(initial, [initial.length]);
       const tBias = bias ? ctx.fromArray(bias, [bias.length]) : undefined;
-      matmul(ctx, { ...common, a: tA, b: tB, out: tOut, bias: tBias });
+      matmul(ctx, { ...common, a: tA, b: tB, out: tOut, bias: tBias, strategy });
       expectClose(await ctx.read(tOut), expected, 1e-5, name);
       for (const t of [tA, tB, tOut, tBias]) t?.dispose();
     });

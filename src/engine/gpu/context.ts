@@ -48,6 +48,15 @@ export class GpuContext {
     });
   }
 
+  /**
+   * True on CPU-emulated WebGPU (SwiftShader), where kernels that stage data in workgroup memory
+   * are slower than ones that keep blocks in registers and lean on the CPU's caches.
+   */
+  get prefersRegisterBlocking(): boolean {
+    const { architecture, device, description } = this.gpu.adapterInfo;
+    return /swiftshader/i.test(`${architecture} ${device} ${description}`) || this.gpu.isFallbackAdapter;
+  }
+
   get hasSubgroups(): boolean {
     return this.gpu.features.includes('subgroups');
   }

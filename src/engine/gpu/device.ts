@@ -20,6 +20,8 @@ export interface AcquiredGpu {
   adapterInfo: { vendor: string; architecture: string; device: string; description: string };
   features: GPUFeatureName[];
   limits: Record<(typeof RAISED_LIMITS)[number], number>;
+  /** A software (CPU) adapter. */
+  isFallbackAdapter: boolean;
   /** Resolves (never rejects) when the device is lost; `lostError` is set by then. */
   lost: Promise<DeviceLostError>;
 }
@@ -57,6 +59,7 @@ export async function acquireGpu(gpu: GPU | undefined, powerPreference: GPUPower
     },
     features,
     limits,
+    isFallbackAdapter: Boolean(info?.isFallbackAdapter),
     lost: device.lost.then((l) => new DeviceLostError(l.reason, l.message)),
   };
 }
