@@ -7,7 +7,7 @@ import type { GpuContext } from '../gpu/context';
 import type { Tensor } from '../gpu/buffers';
 import type { ModelConfig } from './config';
 import type { DeviceBatch } from './batch';
-import type { Classifier, Embeddings, Layer, Linear, TrainableParam, PeftModule, AdapterModule } from './params';
+import type { AdapterModule, Classifier, Embeddings, Layer, LayerNormParams, Linear, PeftModule, TrainableParam } from './params';
 import { linearsOf, peftModulesOf } from './params';
 import { headMaskName, ffnMaskName, loraTensorName } from './peft';
 import { embeddingForward } from '../../kernels/embedding';
@@ -47,6 +47,19 @@ interface LinearSaved {
   u?: Tensor;
 }
 
+/**
+ * What the end of a sub-layer saves (HF's RobertaSelfOutput / RobertaOutput, plus our adapter):
+ * dense result → dropout → adapter → LayerNorm(· + residual input).
+ */
+interface SublayerOutputSaved {
+  dense: Tensor; // the dense result after dropout (the adapter's input)
+  adapter?: AdapterSaved;
+  residual: Tensor;
+  mean: Tensor;
+  rstd: Tensor;
+  output: Tensor;
+}
+
 interface LayerSaved {
   input: Tensor;
   q: Tensor;
@@ -58,23 +71,13 @@ interface LayerSaved {
   probs: Tensor;
   context: Tensor;
   attnOutSaved: LinearSaved;
-  attnDense: Tensor; // attention.output.dense result after dropout (adapter input)
-  attnAdapter?: AdapterSaved;
-  residual1: Tensor;
-  norm1Mean: Tensor;
-  norm1Rstd: Tensor;
-  hidden1: Tensor; // output of attention.output.LayerNorm
+  attention: SublayerOutputSaved; // its output is the input of the FFN
   interSaved: LinearSaved;
   preGelu: Tensor;
   gelu: Tensor;
   masked: Tensor; // gelu · ffnMask
   outSaved: LinearSaved;
-  outDense: Tensor; // output.dense after dropout (adapter input)
-  outAdapter?: AdapterSaved;
-  residual2: Tensor;
-  norm2Mean: Tensor;
-  norm2Rstd: Tensor;
-  output: Tensor;
+  ffn: SublayerOutputSaved; // its output is the layer's output
   seeds: LayerSeeds;
 }
 
@@ -182,7 +185,7 @@ export class RobertaModel {
     for (const layer of this.layers) {
       const s = this.layerForward(layer, x, batch, options, dropoutP, seed, alloc);
       saved.push(s);
-      x = s.output;
+      x = s.ffn.output;
       hiddenStates.push(x);
     }
 
@@ -346,7 +349,6 @@ export class RobertaModel {
   ): LayerSaved {
     const { ctx, config } = this;
     const N = batch.batch * batch.seqLen;
-    const H = config.hidden;
     const seeds: LayerSeeds = { attention: seed(), attentionOutput: seed(), output: seed() };
     const q = this.linear(layer.query, input, N, options, batch, alloc);
     const k = this.linear(layer.key, input, N, options, batch, alloc);
@@ -366,42 +368,16 @@ export class RobertaModel {
       dropout: dropoutP.attention > 0 ? { p: dropoutP.attention, seed: seeds.attention } : undefined,
     });
     const attnOut = this.linear(layer.attentionOutput, context, N, options, batch, alloc);
-    const attnDense = this.dropout(attnOut.out, N * H, dropoutP.hidden, seeds.attentionOutput, alloc);
-    let attnAdapter: AdapterSaved | undefined;
-    let attnResult = attnDense;
-    if (layer.attentionAdapter) {
-      const r = this.adapter(layer.attentionAdapter, attnDense, N, options, batch, alloc);
-      attnAdapter = r.saved;
-      attnResult = r.out;
-    }
-    const residual1 = alloc([N, H]);
-    add(ctx, { a: attnResult, b: input, out: residual1, n: N * H });
-    const hidden1 = alloc([N, H]);
-    const norm1Mean = alloc([N]);
-    const norm1Rstd = alloc([N]);
-    layerNormForward(ctx, { x: residual1, ...layer.attentionNorm, out: hidden1, mean: norm1Mean, rstd: norm1Rstd, rows: N, cols: H, eps: config.layerNormEps });
+    const attention = this.sublayerOutput(attnOut.out, input, layer.attentionAdapter, layer.attentionNorm, seeds.attentionOutput, dropoutP.hidden, batch, options, alloc);
 
-    const inter = this.linear(layer.intermediateDense, hidden1, N, options, batch, alloc);
+    const inter = this.linear(layer.intermediateDense, attention.output, N, options, batch, alloc);
     const I = layer.intermediate;
     const gelu = alloc([N, I]);
     activationForward(ctx, { act: 'gelu', x: inter.out, out: gelu, n: N * I });
     const masked = alloc([N, I]);
     scaleColumnsForward(ctx, { x: gelu, scale: layer.ffnMask, out: masked, rows: N, cols: I });
     const out = this.linear(layer.outputDense, masked, N, options, batch, alloc);
-    const outDense = this.dropout(out.out, N * H, dropoutP.hidden, seeds.output, alloc);
-    let outAdapter: AdapterSaved | undefined;
-    let outResult = outDense;
-    if (layer.outputAdapter) {
-      const r = this.adapter(layer.outputAdapter, outDense, N, options, batch, alloc);
-      outAdapter = r.saved;
-      outResult = r.out;
-    }
-    const residual2 = alloc([N, H]);
-    add(ctx, { a: outResult, b: hidden1, out: residual2, n: N * H });
-    const output = alloc([N, H]);
-    const norm2Mean = alloc([N]);
-    const norm2Rstd = alloc([N]);
-    layerNormForward(ctx, { x: residual2, ...layer.outputNorm, out: output, mean: norm2Mean, rstd: norm2Rstd, rows: N, cols: H, eps: config.layerNormEps });
+    const ffn = this.sublayerOutput(out.out, attention.output, layer.outputAdapter, layer.outputNorm, seeds.output, dropoutP.hidden, batch, options, alloc);
     return {
       input,
       q: q.out,
@@ -413,25 +389,68 @@ export class RobertaModel {
       probs,
       context,
       attnOutSaved: attnOut.saved,
-      attnDense,
-      attnAdapter,
-      residual1,
-      norm1Mean,
-      norm1Rstd,
-      hidden1,
+      attention,
       interSaved: inter.saved,
       preGelu: inter.out,
       gelu,
       masked,
       outSaved: out.saved,
-      outDense,
-      outAdapter,
-      residual2,
-      norm2Mean,
-      norm2Rstd,
-      output,
+      ffn,
       seeds,
     };
+  }
+
+  /** dense → dropout → adapter → LayerNorm(· + residualInput). */
+  private sublayerOutput(
+    dense: Tensor,
+    residualInput: Tensor,
+    adapter: AdapterModule | undefined,
+    norm: LayerNormParams,
+    seed: number,
+    dropoutP: number,
+    batch: DeviceBatch,
+    options: ForwardOptions,
+    alloc: (shape: number[]) => Tensor,
+  ): SublayerOutputSaved {
+    const { ctx, config } = this;
+    const N = batch.batch * batch.seqLen;
+    const H = config.hidden;
+    const dropped = this.dropout(dense, N * H, dropoutP, seed, alloc);
+    let branch = dropped;
+    let adapterSaved: AdapterSaved | undefined;
+    if (adapter) {
+      const r = this.adapter(adapter, dropped, N, options, batch, alloc);
+      adapterSaved = r.saved;
+      branch = r.out;
+    }
+    const residual = alloc([N, H]);
+    add(ctx, { a: branch, b: residualInput, out: residual, n: N * H });
+    const saved = { dense: dropped, adapter: adapterSaved, residual, mean: alloc([N]), rstd: alloc([N]), output: alloc([N, H]) };
+    layerNormForward(ctx, { x: residual, ...norm, out: saved.output, mean: saved.mean, rstd: saved.rstd, rows: N, cols: H, eps: config.layerNormEps });
+    return saved;
+  }
+
+  /**
+   * Backward of sublayerOutput: writes d(residual input) into `dResidualInput` and returns the
+   * gradient of the dense result (a temp, or `dResidualInput` itself when there is no adapter or dropout).
+   */
+  private sublayerOutputBackward(
+    s: SublayerOutputSaved,
+    dOutput: Tensor,
+    dResidualInput: Tensor,
+    adapter: AdapterModule | undefined,
+    norm: LayerNormParams,
+    seed: number,
+    dropoutP: number,
+    batch: DeviceBatch,
+    temp: (shape: number[]) => Tensor,
+  ): Tensor {
+    const N = batch.batch * batch.seqLen;
+    const H = this.config.hidden;
+    layerNormBackward(this.ctx, { dy: dOutput, x: s.residual, gamma: norm.gamma, mean: s.mean, rstd: s.rstd, dx: dResidualInput, rows: N, cols: H });
+    let dDense = dResidualInput;
+    if (adapter && s.adapter) dDense = this.adapterBackward(adapter, s.dense, s.adapter, dResidualInput, N, batch, temp);
+    return this.dropoutBackward(dDense, N * H, dropoutP, seed, temp);
   }
 
   /** Backward through one layer; consumes dOutput and returns the input's gradient (null when not needed). */
@@ -456,11 +475,8 @@ export class RobertaModel {
 
     // output.LayerNorm; dHidden1 starts as the residual branch of its gradient.
     const dHidden1 = ctx.empty([N, H]);
-    layerNormBackward(ctx, { dy: dOutput, x: s.residual2, gamma: layer.outputNorm.gamma, mean: s.norm2Mean, rstd: s.norm2Rstd, dx: dHidden1, rows: N, cols: H });
+    const dOutDense = this.sublayerOutputBackward(s.ffn, dOutput, dHidden1, layer.outputAdapter, layer.outputNorm, s.seeds.output, dropoutP.hidden, batch, temp);
     dOutput.dispose();
-    let dOutDense = dHidden1;
-    if (layer.outputAdapter && s.outAdapter) dOutDense = this.adapterBackward(layer.outputAdapter, s.outDense, s.outAdapter, dHidden1, N, batch, temp);
-    dOutDense = this.dropoutBackward(dOutDense, N * H, dropoutP.hidden, s.seeds.output, temp);
 
     // output.dense → ffn mask → GELU → intermediate.dense
     const dMasked = temp([N, I]);
@@ -470,14 +486,11 @@ export class RobertaModel {
     scaleColumnsBackward(ctx, { x: s.gelu, scale: layer.ffnMask, dy: dMasked, dx: dGelu, dScale: dMaskScratch, rows: N, cols: I });
     const dPre = dMasked; // reuse: dMasked is no longer needed
     activationBackward(ctx, { act: 'gelu', saved: s.preGelu, dy: dGelu, dx: dPre, n: N * I });
-    this.linearBackward(layer.intermediateDense, s.interSaved, dPre, s.hidden1, dHidden1, true, N, temp);
+    this.linearBackward(layer.intermediateDense, s.interSaved, dPre, s.attention.output, dHidden1, true, N, temp);
 
     // attention.output.LayerNorm; dInput starts as the residual branch.
     const dInput = ctx.empty([N, H]);
-    layerNormBackward(ctx, { dy: dHidden1, x: s.residual1, gamma: layer.attentionNorm.gamma, mean: s.norm1Mean, rstd: s.norm1Rstd, dx: dInput, rows: N, cols: H });
-    let dAttnDense = dInput;
-    if (layer.attentionAdapter && s.attnAdapter) dAttnDense = this.adapterBackward(layer.attentionAdapter, s.attnDense, s.attnAdapter, dInput, N, batch, temp);
-    dAttnDense = this.dropoutBackward(dAttnDense, N * H, dropoutP.hidden, s.seeds.attentionOutput, temp);
+    const dAttnDense = this.sublayerOutputBackward(s.attention, dHidden1, dInput, layer.attentionAdapter, layer.attentionNorm, s.seeds.attentionOutput, dropoutP.hidden, batch, temp);
     const width = layer.heads * config.headDim;
     const dContext = temp([N, width]);
     this.linearBackward(layer.attentionOutput, s.attnOutSaved, dAttnDense, s.context, dContext, false, N, temp);
