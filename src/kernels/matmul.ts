@@ -83,6 +83,27 @@ export function matmul(ctx: GpuContext, args: MatmulArgs): void {
   });
 }
 
+/** The uniform struct, bindings and helper functions both strategies declare. */
+function bindingsWgsl(hasBias: boolean, activation: Activation): string {
+  return `${uniformStruct(PARAMS)}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+${hasBias ? '@group(0) @binding(4) var<storage, read> bias: array<f32>;' : ''}
+${activation === 'gelu' ? WGSL_GELU : ''}`;
+}
+
+/** WGSL storing one output element `acc` at column `col` of the row starting at `rowBase`. */
+function storeElementWgsl(acc: string, col: string, hasBias: boolean, accumulate: boolean, activation: Activation): string {
+  let value = `p.alpha * ${acc}`;
+  if (hasBias) value = `(${value} + bias[${col}])`;
+  value = applyActivation(activation, value);
+  const idx = `rowBase + ${col}`;
+  if (accumulate) value = `${value} + p.beta * c[${idx}]`;
+  return `if (${col} < p.N) { c[${idx}] = ${value}; }`;
+}
+
 function sharedWgsl(transA: boolean, transB: boolean, hasBias: boolean, accumulate: boolean, activation: Activation): string {
   // Each thread loads TILE*TILE_K / 256 = 4 elements of each operand tile, walking the stored
   // layout's contiguous dimension with consecutive threads.
@@ -99,27 +120,14 @@ function sharedWgsl(transA: boolean, transB: boolean, hasBias: boolean, accumula
   // The 4×4 block lives in four vec4 registers; the code is unrolled at generation time, because
   // dynamically indexed private arrays end up in memory on some backends (SwiftShader: 10× slower).
   const storeRow = (i: number) => {
-    const lines = [0, 1, 2, 3].map((j) => {
-      let value = `p.alpha * acc${i}.${'xyzw'[j]}`;
-      if (hasBias) value = `(${value} + bias[col + ${j}u])`;
-      value = applyActivation(activation, value);
-      const idx = `rowBase + col + ${j}u`;
-      if (accumulate) value = `${value} + p.beta * c[${idx}]`;
-      return `    if (col + ${j}u < p.N) { c[${idx}] = ${value}; }`;
-    });
+    const lines = [0, 1, 2, 3].map((j) => `    ${storeElementWgsl(`acc${i}.${'xyzw'[j]}`, `col + ${j}u`, hasBias, accumulate, activation)}`);
     return `  if (row0 + lid.y * 4u + ${i}u < p.M) {
     let rowBase = offC + (row0 + lid.y * 4u + ${i}u) * p.N;
 ${lines.join('\n')}
   }`;
   };
   return /* wgsl */ `
-${uniformStruct(PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
-${hasBias ? '@group(0) @binding(4) var<storage, read> bias: array<f32>;' : ''}
-${activation === 'gelu' ? WGSL_GELU : ''}
+${bindingsWgsl(hasBias, activation)}
 
 // Tiles as [k][4 consecutive rows (or columns)]: one vec4 read gives a thread its 4 rows at step k.
 var<workgroup> tileA: array<vec4<f32>, ${(TILE * TILE_K) / 4}>;
@@ -192,13 +200,7 @@ function registersWgsl(transA: boolean, transB: boolean, hasBias: boolean, accum
     const lines: string[] = [];
     for (const v of vecs) {
       for (let j = 0; j < 4; j++) {
-        const col = `col + ${v * 4 + j}u`;
-        let value = `p.alpha * acc${r}_${v}.${'xyzw'[j]}`;
-        if (hasBias) value = `(${value} + bias[${col}])`;
-        value = applyActivation(activation, value);
-        const idx = `rowBase + ${col}`;
-        if (accumulate) value = `${value} + p.beta * c[${idx}]`;
-        lines.push(`    if (${col} < p.N) { c[${idx}] = ${value}; }`);
+        lines.push(`    ${storeElementWgsl(`acc${r}_${v}.${'xyzw'[j]}`, `col + ${v * 4 + j}u`, hasBias, accumulate, activation)}`);
       }
     }
     stores.push(`  if (row + ${r}u < p.M) {
@@ -207,13 +209,7 @@ ${lines.join('\n')}
   }`);
   }
   return /* wgsl */ `
-${uniformStruct(PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
-${hasBias ? '@group(0) @binding(4) var<storage, read> bias: array<f32>;' : ''}
-${activation === 'gelu' ? WGSL_GELU : ''}
+${bindingsWgsl(hasBias, activation)}
 
 @compute @workgroup_size(${REG_THREADS}, ${REG_THREADS})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
