@@ -6,7 +6,7 @@
  */
 import type { GpuContext } from '../src/engine/gpu/context';
 import type { Tensor } from '../src/engine/gpu/buffers';
-import { matmul } from '../src/kernels/matmul';
+import { matmul, type MatmulStrategy } from '../src/kernels/matmul';
 import { matmulNaive } from '../src/kernels/matmul-naive';
 import { attentionForward } from '../src/kernels/attention';
 import { layerNormForward } from '../src/kernels/layernorm';
@@ -54,7 +54,9 @@ export interface BenchReport {
     layerNorm: string;
   };
   results: Measurement[];
-  /** Tiled / naive GFLOP/s per matmul shape. */
+  /** The matmul strategy this device uses by default (both are measured). */
+  matmulStrategy: MatmulStrategy;
+  /** Our matmul (default strategy) / naive GFLOP/s per matmul shape. */
   speedup: Record<string, number>;
   /** Max relative difference between the tiled and the naive outputs (a sanity check, ≈1e-6). */
   agreement: Record<string, number>;
@@ -87,9 +89,10 @@ export async function runKernelBench(ctx: GpuContext, options: BenchOptions): Pr
   const record = (m: Measurement) => {
     results.push(m);
     const rate = m.gflops !== undefined ? `${m.gflops.toFixed(2)} GFLOP/s` : m.gbPerS !== undefined ? `${m.gbPerS.toFixed(2)} GB/s` : '';
-    log(`${m.kernel.padEnd(14)} ${m.shape.padEnd(28)} ${m.medianMs.toFixed(1).padStart(9)} ms  ${rate}`);
+    log(`${m.kernel.padEnd(18)} ${m.shape.padEnd(28)} ${m.medianMs.toFixed(1).padStart(9)} ms  ${rate}`);
   };
 
+  const defaultStrategy: MatmulStrategy = ctx.prefersRegisterBlocking ? 'registers' : 'shared';
   for (const shape of matmuls) {
     const { M, K, N } = shape;
     const flop = 2 * M * N * K;
@@ -98,13 +101,16 @@ export async function runKernelBench(ctx: GpuContext, options: BenchOptions): Pr
     const tiledOut = ctx.empty([M, N]);
     const naiveOut = ctx.empty([M, N]);
     try {
-      const tiled = await time(ctx, runs, () => matmul(ctx, { a, b, out: tiledOut, M, N, K }));
-      record(withRate({ kernel: 'matmul', shape: shapeName(shape), ...tiled, flop }));
       const naive = await time(ctx, runs, () => matmulNaive(ctx, { a, b, out: naiveOut, M, N, K }));
       record(withRate({ kernel: 'matmul-naive', shape: shapeName(shape), ...naive, flop }));
-      speedup[shapeName(shape)] = naive.medianMs / tiled.medianMs;
-      const [x, y] = await ctx.readMany([tiledOut, naiveOut]);
-      agreement[shapeName(shape)] = maxRelativeError(x, y);
+      for (const strategy of ['shared', 'registers'] as const) {
+        const tiled = await time(ctx, runs, () => matmul(ctx, { a, b, out: tiledOut, M, N, K, strategy }));
+        record(withRate({ kernel: `matmul-${strategy}`, shape: shapeName(shape), ...tiled, flop }));
+        if (strategy !== defaultStrategy) continue;
+        speedup[shapeName(shape)] = naive.medianMs / tiled.medianMs;
+        const [x, y] = await ctx.readMany([tiledOut, naiveOut]);
+        agreement[shapeName(shape)] = maxRelativeError(x, y);
+      }
     } finally {
       disposeAll(a, b, tiledOut, naiveOut);
     }
@@ -124,6 +130,7 @@ export async function runKernelBench(ctx: GpuContext, options: BenchOptions): Pr
     runs,
     shapes: { matmul: matmuls.map(shapeName), attention: attentionShape, layerNorm: layerNormShape },
     results,
+    matmulStrategy: defaultStrategy,
     speedup,
     agreement,
   };
