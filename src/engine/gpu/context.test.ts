@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { gpuContext } from '../../../test/helpers';
+import { bucketSize } from './buffers';
+import { KernelError } from './errors';
+
+describe('buffer pool', () => {
+  it('rounds sizes up to buckets', () => {
+    expect(bucketSize(1)).toBe(256);
+    expect(bucketSize(1000)).toBe(1024);
+    expect(bucketSize(1 << 20)).toBe(1 << 20);
+    expect(bucketSize((1 << 20) + 1)).toBe((1 << 20) + (1 << 17)); // 1/16 steps of the next power of two
+  });
+
+  it('reuses released buffers and counts live and peak bytes', async () => {
+    const ctx = await gpuContext();
+    ctx.pool.trim();
+    const before = ctx.pool.allocatedBytes;
+    const a = ctx.empty([1000]);
+    const b = ctx.empty([1000]);
+    expect(ctx.pool.allocatedBytes - before).toBe(2 * 4096);
+    const peak = ctx.pool.peakAllocatedBytes;
+    a.dispose();
+    a.dispose(); // twice is harmless
+    const c = ctx.empty([900]); // same bucket: the released buffer comes back
+    expect(c.buffer).toBe(a.buffer);
+    expect(ctx.pool.allocatedBytes - before).toBe(2 * 4096);
+    b.dispose();
+    c.dispose();
+    ctx.pool.trim();
+    expect(ctx.pool.allocatedBytes).toBe(before);
+    expect(ctx.pool.peakAllocatedBytes).toBe(peak);
+  });
+});
+
+describe('GpuContext', () => {
+  it('keeps program order between uploads and recorded kernels', async () => {
+    const ctx = await gpuContext();
+    const t = ctx.zeros([4]);
+    ctx.upload(t, new Float32Array([1, 2, 3, 4]));
+    ctx.zero(t); // recorded after the upload, so it wins
+    expect([...(await ctx.read(t))]).toEqual([0, 0, 0, 0]);
+    ctx.upload(t, new Float32Array([5, 6, 7, 8])); // flushes the recorded clear first
+    expect([...(await ctx.read(t))]).toEqual([5, 6, 7, 8]);
+    t.dispose();
+  });
+
+  it('reports a broken kernel as a KernelError at the next read, and keeps working', async () => {
+    const ctx = await gpuContext();
+    const t = ctx.zeros([4]);
+    ctx.dispatch({ key: 'broken-kernel', code: () => '@compute @workgroup_size(1) fn main() { let x: u32 = 1.5; }', buffers: [], workgroups: [1] });
+    await expect(ctx.sync()).rejects.toBeInstanceOf(KernelError);
+    ctx.upload(t, new Float32Array([1, 2, 3, 4]));
+    expect([...(await ctx.read(t))]).toEqual([1, 2, 3, 4]);
+    t.dispose();
+  });
+
+  it('requests the adapter limits, not the defaults', async () => {
+    const ctx = await gpuContext();
+    expect(ctx.device.limits.maxStorageBufferBindingSize).toBe(ctx.gpu.limits.maxStorageBufferBindingSize);
+    expect(ctx.device.limits.maxStorageBufferBindingSize).toBeGreaterThan(128 * 1024 * 1024);
+  });
+});
