@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attentionBackward, attentionForward, type AttentionDropout, type AttentionShape } from './attention';
+import type { ReductionStrategy } from './wgsl';
 import { attentionBackwardRef, attentionDropoutKeep, attentionForwardRef } from './reference/attention';
 import { expectClose, gpuContext, maxRelativeError, randomArray } from '../../test/helpers';
 
@@ -43,7 +44,7 @@ function inputsFor(c: Case, seed: number) {
   };
 }
 
-describe('attention kernels vs CPU reference', () => {
+describe.each<ReductionStrategy>(['workgroup', 'serial'])('attention kernels (%s) vs CPU reference', (strategy) => {
   for (const [n, c] of cases.entries()) {
     const name = JSON.stringify(c);
     it(name, async () => {
@@ -71,8 +72,8 @@ describe('attention kernels vs CPU reference', () => {
         dV: ctx.fromArray(randomArray(n4, 11, 9), [c.batch * c.seqLen, c.heads * c.headDim]),
         dHeadMask: ctx.fromArray(x.dHeadMaskInitial, [c.heads]),
       };
-      attentionForward(ctx, { ...shape, ...t, dropout: c.dropout });
-      attentionBackward(ctx, { ...shape, ...t, dropout: c.dropout });
+      attentionForward(ctx, { ...shape, ...t, dropout: c.dropout, strategy });
+      attentionBackward(ctx, { ...shape, ...t, dropout: c.dropout, strategy });
       const [probs, out, dQ, dK, dV, dHeadMask] = await ctx.readMany([t.probs, t.out, t.dQ, t.dK, t.dV, t.dHeadMask]);
       expectClose(probs, ref.probs, 1e-5, `${name} probs`);
       expectClose(out, ref.out, 1e-5, `${name} out`);
@@ -97,7 +98,7 @@ describe('attention kernels vs CPU reference', () => {
     for (const dropout of [undefined, { p: 0, seed: 77 }]) {
       const probs = ctx.empty([c.batch, c.heads, c.seqLen, c.seqLen]);
       const out = ctx.empty([rows, c.heads * c.headDim]);
-      attentionForward(ctx, { ...c, q, k, v, attnMask, headMask, probs, out, dropout });
+      attentionForward(ctx, { ...c, q, k, v, attnMask, headMask, probs, out, dropout, strategy });
       results.push(await ctx.read(out));
       probs.dispose();
       out.dispose();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crossEntropy } from './cross-entropy';
+import type { ReductionStrategy } from './wgsl';
 import { crossEntropyRef } from './reference/cross-entropy';
 import { expectClose, gpuContext, randomArray, rng } from '../../test/helpers';
 
@@ -18,7 +19,7 @@ const cases: Case[] = [
   { batch: 4, classes: 5, scale: 100 },
 ];
 
-describe('crossEntropy kernel vs CPU reference', () => {
+describe.each<ReductionStrategy>(['workgroup', 'serial'])('crossEntropy kernel (%s) vs CPU reference', (strategy) => {
   for (const [k, c] of cases.entries()) {
     const name = JSON.stringify(c);
     it(name, async () => {
@@ -37,7 +38,7 @@ describe('crossEntropy kernel vs CPU reference', () => {
         loss: ctx.fromArray(new Float32Array([1234]), [1]), // written, not accumulated
         dLogits: ctx.fromArray(randomArray(batch * classes, 72 + k), [batch, classes]),
       };
-      crossEntropy(ctx, { ...t, batch, classes });
+      crossEntropy(ctx, { ...t, batch, classes, strategy });
       const [gLoss, gDLogits] = await ctx.readMany([t.loss, t.dLogits]);
       expect(Number.isFinite(loss[0])).toBe(true);
       if (classes === 1) expect(gLoss[0]).toBe(0);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { embeddingForward } from './embedding';
+import type { ReductionStrategy } from './wgsl';
 import { embeddingForwardRef, robertaPositionIds } from './reference/embedding';
 import { expectClose, gpuContext, randomArray, rng } from '../../test/helpers';
 
@@ -44,7 +45,7 @@ const cases: Case[] = [
   { batch: 1, seqLen: 1, hidden: 1, vocab: 3, pads: () => false, label: 'one token' },
 ];
 
-describe('embeddingForward kernel vs CPU reference', () => {
+describe.each<ReductionStrategy>(['workgroup', 'serial'])('embeddingForward kernel (%s) vs CPU reference', (strategy) => {
   for (const [k, c] of cases.entries()) {
     it(`batch ${c.batch} × seqLen ${c.seqLen}, hidden ${c.hidden} (${c.label})`, async () => {
       const ctx = await gpuContext();
@@ -65,7 +66,7 @@ describe('embeddingForward kernel vs CPU reference', () => {
         typeEmb: ctx.fromArray(typeEmb, [2, hidden]),
         out: ctx.empty([batch * seqLen, hidden]),
       };
-      embeddingForward(ctx, { ...common, ...t });
+      embeddingForward(ctx, { ...common, ...t, strategy });
       expectClose(await ctx.read(t.out), expected, 1e-6, c.label);
       for (const tensor of Object.values(t)) tensor.dispose();
     });

@@ -1,5 +1,6 @@
 import { describe, it } from 'vitest';
 import { layerNormBackward, layerNormForward } from './layernorm';
+import type { ReductionStrategy } from './wgsl';
 import { layerNormBackwardRef, layerNormForwardRef } from './reference/layernorm';
 import { expectClose, gpuContext, randomArray } from '../../test/helpers';
 
@@ -22,7 +23,7 @@ const cases: Case[] = [
 
 const EPS = 1e-5;
 
-describe('layerNorm kernels vs CPU reference', () => {
+describe.each<ReductionStrategy>(['workgroup', 'serial'])('layerNorm kernels (%s) vs CPU reference', (strategy) => {
   for (const [k, c] of cases.entries()) {
     const name = JSON.stringify(c);
     it(name, async () => {
@@ -69,7 +70,7 @@ describe('layerNorm kernels vs CPU reference', () => {
         rstd: ctx.empty([rows]),
         dx: ctx.empty([rows, cols]),
       };
-      layerNormForward(ctx, { x: t.x, gamma: t.gamma, beta: t.beta, out: t.out, mean: t.mean, rstd: t.rstd, rows, cols, eps: EPS });
+      layerNormForward(ctx, { x: t.x, gamma: t.gamma, beta: t.beta, out: t.out, mean: t.mean, rstd: t.rstd, rows, cols, eps: EPS, strategy });
       layerNormBackward(ctx, {
         dy: t.dy,
         x: t.x,
@@ -81,6 +82,7 @@ describe('layerNorm kernels vs CPU reference', () => {
         cols,
         dGamma: wantGamma ? t.dGamma : undefined,
         dBeta: wantBeta ? t.dBeta : undefined,
+        strategy,
       });
       const [gOut, gMean, gRstd, gDx, gDGamma, gDBeta] = await ctx.readMany([t.out, t.mean, t.rstd, t.dx, t.dGamma, t.dBeta]);
       // float32 sums over up to 769 columns vs a float64 oracle: 1e-5 holds (measured ≤ 3e-7), no need for 1e-4.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { importanceRatio, rankScores } from './scores';
+import type { ReductionStrategy } from './wgsl';
 import { importanceRatioRef, importanceRatioValue, rankScoresRef } from './reference/scores';
 import { expectClose, gpuContext, randomArray } from '../../test/helpers';
 
@@ -36,7 +37,7 @@ describe('scores CPU references', () => {
   });
 });
 
-describe('rankScores kernel vs CPU reference', () => {
+describe.each<ReductionStrategy>(['workgroup', 'serial'])('rankScores kernel (%s) vs CPU reference', (strategy) => {
   const cases = [
     { rank: 1, inFeatures: 30, outFeatures: 47, beta: 0 },
     { rank: 3, inFeatures: 30, outFeatures: 47, beta: 1 },
@@ -61,7 +62,7 @@ describe('rankScores kernel vs CPU reference', () => {
       const [tA, tGradA, tB, tGradB] = tensors;
       // Twice: the second call shows accumulation over steps (beta 1) or overwriting (beta 0).
       for (let call = 0; call < 2; call++) {
-        rankScores(ctx, { a: tA, gradA: tGradA, b: tB, gradB: tGradB, rank, inFeatures, outFeatures, out: tOut, beta });
+        rankScores(ctx, { a: tA, gradA: tGradA, b: tB, gradB: tGradB, rank, inFeatures, outFeatures, out: tOut, beta, strategy });
         if (call === 1) rankScoresRef({ a, gradA, b, gradB, rank, inFeatures, outFeatures, out: expected, beta });
         expectClose(await ctx.read(tOut), expected, 1e-5, `${name} call ${call}`);
       }
@@ -70,7 +71,7 @@ describe('rankScores kernel vs CPU reference', () => {
   }
 });
 
-describe('importanceRatio kernel vs CPU reference', () => {
+describe.each<ReductionStrategy>(['workgroup', 'serial'])('importanceRatio kernel (%s) vs CPU reference', (strategy) => {
   const cases = [
     { tokens: 1, features: 30, beta: 0 },
     { tokens: 13, features: 30, beta: 0 },
@@ -104,10 +105,10 @@ describe('importanceRatio kernel vs CPU reference', () => {
       const tOut = ctx.fromArray(initial, [1]);
       const expected = initial.slice();
       importanceRatioRef({ delta, base, tokenMask, tokens, features, out: expected, beta });
-      importanceRatio(ctx, { delta: tDelta, base: tBase, tokenMask: tMask, tokens, features, out: tOut, beta });
+      importanceRatio(ctx, { delta: tDelta, base: tBase, tokenMask: tMask, tokens, features, out: tOut, beta, strategy });
       expectClose(await ctx.read(tOut), expected, 1e-5, name);
       if (beta === 1) {
-        importanceRatio(ctx, { delta: tDelta, base: tBase, tokenMask: tMask, tokens, features, out: tOut, beta });
+        importanceRatio(ctx, { delta: tDelta, base: tBase, tokenMask: tMask, tokens, features, out: tOut, beta, strategy });
         importanceRatioRef({ delta, base, tokenMask, tokens, features, out: expected, beta });
         expectClose(await ctx.read(tOut), expected, 1e-5, `${name} accumulated`);
       }
@@ -121,7 +122,7 @@ describe('importanceRatio kernel vs CPU reference', () => {
     const tBase = ctx.fromArray(randomArray(12, 2), [4, 3]);
     const tMask = ctx.zeros([4]);
     const tOut = ctx.fromArray(new Float32Array([NaN]), [1]);
-    importanceRatio(ctx, { delta: tDelta, base: tBase, tokenMask: tMask, tokens: 4, features: 3, out: tOut, beta: 0 });
+    importanceRatio(ctx, { delta: tDelta, base: tBase, tokenMask: tMask, tokens: 4, features: 3, out: tOut, beta: 0, strategy });
     expect(Array.from(await ctx.read(tOut))).toEqual([0]);
     for (const t of [tDelta, tBase, tMask, tOut]) t.dispose();
   });
