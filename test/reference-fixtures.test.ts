@@ -25,7 +25,7 @@ async function setup(name: string) {
   const { peft, init } = await readPeftDir(nodeDirReader(join(dir, 'adapter')));
   const masks = WeightSource.fromBytes([{ bytes: readFileSync(join(dir, 'masks.safetensors')), file: 'masks.safetensors' }]);
   const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
-  const model = buildModel(ctx, { config, weights, peft, peftInit: init, masks, trainMasks: true });
+  const model = await buildModel(ctx, { config, weights, peft, peftInit: init, masks, trainMasks: true });
   const host = parseBatchJson(JSON.parse(readFileSync(join(dir, 'batch.json'), 'utf8')), config, 'batch.json');
   const batch = uploadBatch(ctx, host);
   const expected = parseSafetensors(readFileSync(join(dir, 'expected.safetensors')), `${name}/expected.safetensors`);

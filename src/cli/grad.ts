@@ -68,7 +68,7 @@ export async function gradCommand(args: string[]): Promise<void> {
   if (!host.labels) throw new BadInputError(batchFile, 'labels', 'is missing; grad needs labels for the loss');
 
   const ctx = new GpuContext(await acquireNodeGpu());
-  const model = buildModel(ctx, { config, weights, peft, peftInit, masks, trainMasks: true, seed: numberOption(o.seed, 'seed', 0) });
+  const model = await buildModel(ctx, { config, weights, peft, peftInit, masks, trainMasks: true, seed: numberOption(o.seed, 'seed', 0) });
   const batch = uploadBatch(ctx, host);
   const step = gradientStep(model, batch, { lambdaHead, lambdaFfn, scoreBeta: 0 });
 

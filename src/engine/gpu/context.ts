@@ -35,6 +35,7 @@ export class GpuContext {
   private uncaptured: EngineError | null = null;
   private lostError: DeviceLostError | null = null;
   dispatchCount = 0;
+  private allocationLogs: Tensor[][] = [];
 
   constructor(readonly gpu: AcquiredGpu) {
     this.device = gpu.device;
@@ -72,7 +73,26 @@ export class GpuContext {
     this.pendingErrors.push(
       this.device.popErrorScope().then((e) => (e ? new OutOfMemoryError(what, bytes, this.pool.allocatedBytes) : null)),
     );
-    return new Tensor(buffer, shape, dtype, this.pool);
+    const tensor = new Tensor(buffer, shape, dtype, this.pool);
+    for (const log of this.allocationLogs) log.push(tensor);
+    return tensor;
+  }
+
+  /**
+   * Runs `build`; if it throws, every tensor it allocated is disposed before the error goes on,
+   * so a failed load leaves nothing half-built on the GPU.
+   */
+  async allOrNothing<T>(build: () => Promise<T>): Promise<T> {
+    const log: Tensor[] = [];
+    this.allocationLogs.push(log);
+    try {
+      return await build();
+    } catch (e) {
+      for (const t of log) t.dispose();
+      throw e;
+    } finally {
+      this.allocationLogs.splice(this.allocationLogs.indexOf(log), 1);
+    }
   }
 
   zeros(shape: readonly number[], dtype: DType = 'f32', label?: string): Tensor {

@@ -6,11 +6,14 @@
 import { BadInputError } from '../gpu/errors';
 import { parseModelConfig, type ModelConfig } from '../model/config';
 import { WeightSource } from '../model/weights';
+import type { ByteSource } from './byte-source';
 import { LORA_TARGETS, type LoraTarget, type PeftConfig } from '../model/peft';
 
 export interface DirReader {
   /** The file's bytes, or null when it does not exist. */
   read(name: string): Promise<Uint8Array | null>;
+  /** Random access to a (large) file, or null when it does not exist. */
+  open(name: string): Promise<ByteSource | null>;
   /** How to name the file in messages (a path in the CLI, the file name in a browser). */
   describe(name: string): string;
 }
@@ -27,22 +30,22 @@ export async function readJson(reader: DirReader, name: string): Promise<unknown
 
 export async function readModelDir(reader: DirReader): Promise<{ config: ModelConfig; weights: WeightSource }> {
   const config = parseModelConfig(await readJson(reader, 'config.json'), reader.describe('config.json'));
-  const single = await reader.read('model.safetensors');
-  if (single) return { config, weights: WeightSource.fromBytes([{ bytes: single, file: reader.describe('model.safetensors') }]) };
+  const single = await reader.open('model.safetensors');
+  if (single) return { config, weights: await WeightSource.open([single]) };
   const indexName = 'model.safetensors.index.json';
-  if (!(await reader.read(indexName))) {
+  if (!(await reader.open(indexName))) {
     throw new BadInputError(reader.describe('model.safetensors'), null, 'is missing (and there is no model.safetensors.index.json); the folder needs config.json and model.safetensors');
   }
   const index = (await readJson(reader, indexName)) as { weight_map?: Record<string, string> };
   if (!index.weight_map || typeof index.weight_map !== 'object') throw new BadInputError(reader.describe(indexName), null, 'has no "weight_map" object');
   const shards = [...new Set(Object.values(index.weight_map))];
-  const entries = [];
+  const sources: ByteSource[] = [];
   for (const shard of shards) {
-    const bytes = await reader.read(shard);
-    if (!bytes) throw new BadInputError(reader.describe(shard), null, `is missing; ${indexName} lists it as a shard`);
-    entries.push({ bytes, file: reader.describe(shard) });
+    const source = await reader.open(shard);
+    if (!source) throw new BadInputError(reader.describe(shard), null, `is missing; ${indexName} lists it as a shard`);
+    sources.push(source);
   }
-  return { config, weights: WeightSource.fromBytes(entries) };
+  return { config, weights: await WeightSource.open(sources) };
 }
 
 /** An HF PEFT LoRA directory, or our bottleneck-adapter directory. */
@@ -51,9 +54,9 @@ export async function readPeftDir(reader: DirReader): Promise<{ peft: PeftConfig
   const json = (await readJson(reader, configName)) as Record<string, unknown>;
   const fail = (why: string) => new BadInputError(reader.describe(configName), null, why);
   const weightsName = 'adapter_model.safetensors';
-  const bytes = await reader.read(weightsName);
-  if (!bytes) throw new BadInputError(reader.describe(weightsName), null, 'is missing');
-  const init = WeightSource.fromBytes([{ bytes, file: reader.describe(weightsName) }]);
+  const source = await reader.open(weightsName);
+  if (!source) throw new BadInputError(reader.describe(weightsName), null, 'is missing');
+  const init = await WeightSource.open([source]);
   if (json.peft_type === 'LORA') {
     const rank = json.r;
     const alpha = json.lora_alpha;

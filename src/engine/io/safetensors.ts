@@ -4,6 +4,7 @@
  * file and tensor in every error; F16 and BF16 are widened to f32 on read.
  */
 import { BadInputError } from '../gpu/errors';
+import { bytesSource, type ByteSource } from './byte-source';
 
 export type SafetensorsDType = 'F32' | 'F16' | 'BF16' | 'I64' | 'I32';
 
@@ -22,25 +23,61 @@ export interface SafetensorsFile {
   file: string;
   tensors: Map<string, TensorInfo>;
   metadata: Record<string, string>;
-  bytes: Uint8Array;
+  source: ByteSource;
 }
 
-export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFile {
-  const fail = (why: string, where: string | null = null) => new BadInputError(file, where, why);
-  if (bytes.byteLength < 8) throw fail(`is ${bytes.byteLength} bytes long, too short for a safetensors header; the file is truncated or not safetensors`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > bytes.byteLength) {
-    throw fail(`declares a ${headerLength}-byte header but the file has ${bytes.byteLength} bytes; the file is truncated or not safetensors`);
+/** Reads and validates the header only; tensor data stays in the source until asked for. */
+export async function openSafetensors(source: ByteSource): Promise<SafetensorsFile> {
+  const file = source.name;
+  const headerLength = checkedHeaderLength(source.size >= 8 ? await source.read(0, 8) : null, source.size, file);
+  const { tensors, metadata } = parseHeader(await source.read(8, headerLength), 8 + headerLength, source.size, file);
+  return { file, tensors, metadata, source };
+}
+
+/** Reads one tensor as f32 (F16/BF16 widened; integer dtypes converted). */
+export async function readTensor(st: SafetensorsFile, name: string): Promise<{ data: Float32Array; shape: number[] }> {
+  const info = st.tensors.get(name);
+  if (!info) throw new BadInputError(st.file, `tensor ${name}`, 'is missing');
+  return { data: decodeTensor(info, await st.source.read(info.begin, info.end - info.begin)), shape: info.shape };
+}
+
+/** In-memory files (fixtures, small outputs): the same validation, synchronous reads. */
+export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFile & { bytes: Uint8Array } {
+  const headerLength = checkedHeaderLength(bytes.byteLength >= 8 ? bytes.subarray(0, 8) : null, bytes.byteLength, file);
+  const { tensors, metadata } = parseHeader(bytes.subarray(8, 8 + headerLength), 8 + headerLength, bytes.byteLength, file);
+  return { file, tensors, metadata, source: bytesSource(bytes, file), bytes };
+}
+
+export function readTensorF32(st: SafetensorsFile & { bytes: Uint8Array }, name: string): { data: Float32Array; shape: number[] } {
+  const info = st.tensors.get(name);
+  if (!info) throw new BadInputError(st.file, `tensor ${name}`, 'is missing');
+  return { data: decodeTensor(info, st.bytes.subarray(info.begin, info.end)), shape: info.shape };
+}
+
+/** The header length from the file's first 8 bytes (null when the file is shorter), checked against its size. */
+function checkedHeaderLength(first8: Uint8Array | null, fileBytes: number, file: string): number {
+  if (!first8) throw new BadInputError(file, null, `is ${fileBytes} bytes long, too short for a safetensors header; the file is truncated or not safetensors`);
+  const headerLength = Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
+  if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > fileBytes) {
+    throw new BadInputError(file, null, `declares a ${headerLength}-byte header but the file has ${fileBytes} bytes; the file is truncated or not safetensors`);
   }
+  return headerLength;
+}
+
+function parseHeader(
+  headerBytes: Uint8Array,
+  dataStart: number,
+  fileBytes: number,
+  file: string,
+): { tensors: Map<string, TensorInfo>; metadata: Record<string, string> } {
+  const fail = (why: string, where: string | null = null) => new BadInputError(file, where, why);
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (e) {
     throw fail(`its header is not valid JSON (${(e as Error).message}); the file is corrupt`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw fail('its header is not a JSON object; the file is corrupt');
-  const dataStart = 8 + headerLength;
   const tensors = new Map<string, TensorInfo>();
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
@@ -48,9 +85,9 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFi
       metadata = (entry ?? {}) as Record<string, string>;
       continue;
     }
-    tensors.set(name, parseEntry(entry, name, dataStart, bytes.byteLength, fail));
+    tensors.set(name, parseEntry(entry, name, dataStart, fileBytes, fail));
   }
-  return { file, tensors, metadata, bytes };
+  return { tensors, metadata };
 }
 
 function parseEntry(
@@ -81,11 +118,7 @@ function parseEntry(
   return { dtype, shape: shape as number[], begin, end };
 }
 
-/** Reads one tensor as f32 (F16/BF16 widened; integer dtypes converted). */
-export function readTensorF32(st: SafetensorsFile, name: string): { data: Float32Array; shape: number[] } {
-  const info = st.tensors.get(name);
-  if (!info) throw new BadInputError(st.file, `tensor ${name}`, 'is missing');
-  const raw = st.bytes.subarray(info.begin, info.end);
+function decodeTensor(info: TensorInfo, raw: Uint8Array): Float32Array {
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const n = info.shape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(n);
@@ -106,7 +139,7 @@ export function readTensorF32(st: SafetensorsFile, name: string): { data: Float3
       for (let i = 0; i < n; i++) out[i] = view.getInt32(i * 4, true);
       break;
   }
-  return { data: out, shape: info.shape };
+  return out;
 }
 
 function halfToFloat(h: number): number {

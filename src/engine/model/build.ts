@@ -33,28 +33,36 @@ export interface BuildOptions {
   seed?: number;
 }
 
-export function buildModel(ctx: GpuContext, options: BuildOptions): RobertaModel {
+export function buildModel(ctx: GpuContext, options: BuildOptions): Promise<RobertaModel> {
+  return ctx.allOrNothing(() => build(ctx, options));
+}
+
+async function build(ctx: GpuContext, options: BuildOptions): Promise<RobertaModel> {
   const { config, weights } = options;
-  const random = seededNormal(options.seed ?? 0);
+  // Separate streams, so the fresh head is the same whichever PEFT method a run uses.
+  const seed = options.seed ?? 0;
+  const peftRandom = seededRandom(2 * seed + 1);
+  const headRandom = seededRandom(2 * seed);
   const H = config.hidden;
   const upload = (name: string, shape: number[]) => weights.upload(ctx, name, shape);
-  const norm = (prefix: string): LayerNormParams => ({ gamma: upload(`${prefix}.weight`, [H]), beta: upload(`${prefix}.bias`, [H]) });
+  const norm = async (prefix: string): Promise<LayerNormParams> => ({ gamma: await upload(`${prefix}.weight`, [H]), beta: await upload(`${prefix}.bias`, [H]) });
 
   const embeddings: Embeddings = {
-    word: upload('roberta.embeddings.word_embeddings.weight', [config.vocabSize, H]),
-    position: upload('roberta.embeddings.position_embeddings.weight', [config.maxPositions, H]),
-    tokenType: upload('roberta.embeddings.token_type_embeddings.weight', [config.typeVocabSize, H]),
-    norm: norm('roberta.embeddings.LayerNorm'),
+    word: await upload('roberta.embeddings.word_embeddings.weight', [config.vocabSize, H]),
+    position: await upload('roberta.embeddings.position_embeddings.weight', [config.maxPositions, H]),
+    tokenType: await upload('roberta.embeddings.token_type_embeddings.weight', [config.typeVocabSize, H]),
+    norm: await norm('roberta.embeddings.LayerNorm'),
   };
 
   const layers: Layer[] = [];
   for (let i = 0; i < config.layers; i++) {
     const p = `roberta.encoder.layer.${i}.`;
-    const linear = (target: LoraTarget, inFeatures: number, outFeatures: number): Linear => {
+    const linear = async (target: LoraTarget, inFeatures: number, outFeatures: number): Promise<Linear> => {
       const module = linearModuleName(i, target);
-      const lin: Linear = { module, weight: upload(`${module}.weight`, [outFeatures, inFeatures]), bias: upload(`${module}.bias`, [outFeatures]), inFeatures, outFeatures };
+      const weight = await upload(`${module}.weight`, [outFeatures, inFeatures]);
+      const lin: Linear = { module, weight, bias: await upload(`${module}.bias`, [outFeatures]), inFeatures, outFeatures };
       if (options.peft.kind === 'lora' && options.peft.targets.includes(target)) {
-        lin.lora = makeLora(ctx, module, inFeatures, outFeatures, options.peft.rank, options.peft.alpha, options.peftInit, random);
+        lin.lora = await makeLora(ctx, module, inFeatures, outFeatures, options.peft.rank, options.peft.alpha, options.peftInit, peftRandom);
       }
       return lin;
     };
@@ -62,32 +70,32 @@ export function buildModel(ctx: GpuContext, options: BuildOptions): RobertaModel
       index: i,
       heads: config.heads,
       intermediate: config.intermediate,
-      query: linear('query', H, H),
-      key: linear('key', H, H),
-      value: linear('value', H, H),
-      attentionOutput: linear('attention.output.dense', H, H),
-      intermediateDense: linear('intermediate.dense', H, config.intermediate),
-      outputDense: linear('output.dense', config.intermediate, H),
-      attentionNorm: norm(`${p}attention.output.LayerNorm`),
-      outputNorm: norm(`${p}output.LayerNorm`),
-      headMask: initMask(ctx, options.masks, headMaskName(i), config.heads),
-      ffnMask: initMask(ctx, options.masks, ffnMaskName(i), config.intermediate),
+      query: await linear('query', H, H),
+      key: await linear('key', H, H),
+      value: await linear('value', H, H),
+      attentionOutput: await linear('attention.output.dense', H, H),
+      intermediateDense: await linear('intermediate.dense', H, config.intermediate),
+      outputDense: await linear('output.dense', config.intermediate, H),
+      attentionNorm: await norm(`${p}attention.output.LayerNorm`),
+      outputNorm: await norm(`${p}output.LayerNorm`),
+      headMask: await initMask(ctx, options.masks, headMaskName(i), config.heads),
+      ffnMask: await initMask(ctx, options.masks, ffnMaskName(i), config.intermediate),
       dHeadMask: ctx.zeros([config.heads]),
       dFfnMask: ctx.zeros([config.intermediate]),
     };
     if (options.peft.kind === 'adapter') {
       const [attentionSite, outputSite] = ADAPTER_SITES;
-      layer.attentionAdapter = makeAdapter(ctx, adapterModuleName(i, attentionSite), H, options.peft.size, options.peft.activation, options.peftInit, random);
-      layer.outputAdapter = makeAdapter(ctx, adapterModuleName(i, outputSite), H, options.peft.size, options.peft.activation, options.peftInit, random);
+      layer.attentionAdapter = await makeAdapter(ctx, adapterModuleName(i, attentionSite), H, options.peft.size, options.peft.activation, options.peftInit, peftRandom);
+      layer.outputAdapter = await makeAdapter(ctx, adapterModuleName(i, outputSite), H, options.peft.size, options.peft.activation, options.peftInit, peftRandom);
     }
     layers.push(layer);
   }
 
-  const classifier = makeClassifier(ctx, config, weights, options.peftInit, random);
+  const classifier = await makeClassifier(ctx, config, weights, options.peftInit, headRandom);
   return new RobertaModel(ctx, config, embeddings, layers, classifier, options.trainMasks);
 }
 
-function makeLora(
+async function makeLora(
   ctx: GpuContext,
   module: string,
   inFeatures: number,
@@ -95,19 +103,19 @@ function makeLora(
   rank: number,
   alpha: number,
   init: WeightSource | undefined,
-  random: () => number,
-): LoraModule {
+  random: SeededRandom,
+): Promise<LoraModule> {
   const nameA = loraTensorName(module, 'A');
   const nameB = loraTensorName(module, 'B');
   let A: Tensor;
   let B: Tensor;
   if (init) {
-    A = init.upload(ctx, nameA, [rank, inFeatures]);
-    B = init.upload(ctx, nameB, [outFeatures, rank]);
+    A = await init.upload(ctx, nameA, [rank, inFeatures]);
+    B = await init.upload(ctx, nameB, [outFeatures, rank]);
   } else {
     // PEFT's default: A ~ kaiming_uniform(a=√5) = U(-1/√in, 1/√in), B = 0 (so training starts at the base model).
     const bound = 1 / Math.sqrt(inFeatures);
-    A = ctx.fromArray(Float32Array.from({ length: rank * inFeatures }, () => (uniformFromNormalStream(random) * 2 - 1) * bound), [rank, inFeatures], nameA);
+    A = ctx.fromArray(Float32Array.from({ length: rank * inFeatures }, () => (random.uniform() * 2 - 1) * bound), [rank, inFeatures], nameA);
     B = ctx.zeros([outFeatures, rank], 'f32', nameB);
   }
   return {
@@ -124,28 +132,28 @@ function makeLora(
   };
 }
 
-function makeAdapter(
+async function makeAdapter(
   ctx: GpuContext,
   module: string,
   hidden: number,
   size: number,
   activation: 'relu' | 'gelu',
   init: WeightSource | undefined,
-  random: () => number,
-): AdapterModule {
+  random: SeededRandom,
+): Promise<AdapterModule> {
   const shapes = { downWeight: [size, hidden], downBias: [size], upWeight: [hidden, size], upBias: [hidden] } as const;
   const names = { downWeight: 'down.weight', downBias: 'down.bias', upWeight: 'up.weight', upBias: 'up.bias' } as const;
-  const tensor = (key: keyof typeof shapes): Tensor => {
+  const tensor = async (key: keyof typeof shapes): Promise<Tensor> => {
     const shape = [...shapes[key]];
     if (init) return init.upload(ctx, `${module}.${names[key]}`, shape);
     // Near-identity start (Houlsby): small down projection, zero up projection and biases.
-    if (key === 'downWeight') return ctx.fromArray(Float32Array.from({ length: size * hidden }, () => random() * 0.02), shape);
+    if (key === 'downWeight') return ctx.fromArray(Float32Array.from({ length: size * hidden }, () => random.normal() * 0.02), shape);
     return ctx.zeros(shape);
   };
   return {
     kind: 'adapter',
     module,
-    w: { downWeight: tensor('downWeight'), downBias: tensor('downBias'), upWeight: tensor('upWeight'), upBias: tensor('upBias'), size, activation },
+    w: { downWeight: await tensor('downWeight'), downBias: await tensor('downBias'), upWeight: await tensor('upWeight'), upBias: await tensor('upBias'), size, activation },
     grads: { downWeight: ctx.zeros([size, hidden]), downBias: ctx.zeros([size]), upWeight: ctx.zeros([hidden, size]), upBias: ctx.zeros([hidden]) },
     importance: ctx.zeros([1]),
     rankScore: ctx.zeros([size]),
@@ -153,7 +161,7 @@ function makeAdapter(
 }
 
 /** The classification head from the checkpoint (or a PEFT dir's modules_to_save), else a fresh one. */
-function makeClassifier(ctx: GpuContext, config: ModelConfig, weights: WeightSource, peftInit: WeightSource | undefined, random: () => number): Classifier {
+async function makeClassifier(ctx: GpuContext, config: ModelConfig, weights: WeightSource, peftInit: WeightSource | undefined, random: SeededRandom): Promise<Classifier> {
   const H = config.hidden;
   const C = config.numLabels;
   const shapes = { denseWeight: [H, H], denseBias: [H], outWeight: [C, H], outBias: [C] };
@@ -164,38 +172,37 @@ function makeClassifier(ctx: GpuContext, config: ModelConfig, weights: WeightSou
   if (!fromPeft && !fromBase && keys.some((k) => weights.has(names[k]))) {
     throw new BadInputError(weights.fileNames, 'classifier', 'has some classifier.* tensors but not all four (dense.weight/bias, out_proj.weight/bias)');
   }
-  const make = (k: keyof typeof shapes): Tensor => {
+  const make = async (k: keyof typeof shapes): Promise<Tensor> => {
     if (fromPeft) return peftInit.upload(ctx, `base_model.model.${names[k]}`, shapes[k]);
     if (fromBase) return weights.upload(ctx, names[k], shapes[k]);
     // A fresh head, as HF initialises it: N(0, 0.02²) weights, zero biases.
     const n = shapes[k].reduce((a, b) => a * b, 1);
-    return k.endsWith('Weight') ? ctx.fromArray(Float32Array.from({ length: n }, () => random() * 0.02), shapes[k]) : ctx.zeros(shapes[k]);
+    return k.endsWith('Weight') ? ctx.fromArray(Float32Array.from({ length: n }, () => random.normal() * 0.02), shapes[k]) : ctx.zeros(shapes[k]);
   };
-  const w = { denseWeight: make('denseWeight'), denseBias: make('denseBias'), outWeight: make('outWeight'), outBias: make('outBias') };
+  const w = { denseWeight: await make('denseWeight'), denseBias: await make('denseBias'), outWeight: await make('outWeight'), outBias: await make('outBias') };
   const grads = { denseWeight: ctx.zeros([H, H]), denseBias: ctx.zeros([H]), outWeight: ctx.zeros([C, H]), outBias: ctx.zeros([C]) };
   return { w, grads };
 }
 
-function initMask(ctx: GpuContext, masks: WeightSource | undefined, name: string, n: number): Tensor {
+async function initMask(ctx: GpuContext, masks: WeightSource | undefined, name: string, n: number): Promise<Tensor> {
   if (masks?.has(name)) return masks.upload(ctx, name, [n]);
   return ctx.fromArray(new Float32Array(n).fill(1), [n], name);
 }
 
-/** Seeded standard normal numbers (Box–Muller over mulberry32). */
-export function seededNormal(seed: number): () => number {
+export interface SeededRandom {
+  uniform(): number; // [0, 1)
+  normal(): number; // standard normal (Box–Muller)
+}
+
+/** Seeded random numbers (mulberry32), so fresh initialisations reproduce. */
+export function seededRandom(seed: number): SeededRandom {
   let s = seed >>> 0;
   const uniform = () => {
     s = (s + 0x6d2b79f5) >>> 0;
     let t = s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-}
-
-/** A uniform [0,1) number from a normal stream (Φ of a standard normal). */
-function uniformFromNormalStream(normal: () => number): number {
-  const z = normal();
-  return 0.5 * (1 + Math.tanh(z * 0.7978845608 * (1 + 0.044715 * z * z)));
+  return { uniform, normal: () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform()) };
 }

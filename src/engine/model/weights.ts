@@ -2,21 +2,25 @@
 import { BadInputError } from '../gpu/errors';
 import type { GpuContext } from '../gpu/context';
 import type { Tensor } from '../gpu/buffers';
-import { parseSafetensors, readTensorF32, type SafetensorsFile } from '../io/safetensors';
+import { openSafetensors, parseSafetensors, readTensor, type SafetensorsFile } from '../io/safetensors';
+import type { ByteSource } from '../io/byte-source';
 
 export interface HostTensor {
   data: Float32Array;
   shape: number[];
 }
 
-/** Looks tensors up by name across one or more safetensors files. */
+/** Looks tensors up by name across one or more safetensors files (shards), reading them on demand. */
 export class WeightSource {
-  private files: SafetensorsFile[] = [];
+  private constructor(private readonly files: SafetensorsFile[]) {}
 
+  static async open(sources: ByteSource[]): Promise<WeightSource> {
+    return new WeightSource(await Promise.all(sources.map(openSafetensors)));
+  }
+
+  /** Small in-memory files (masks, tests). */
   static fromBytes(entries: Array<{ bytes: Uint8Array; file: string }>): WeightSource {
-    const source = new WeightSource();
-    for (const { bytes, file } of entries) source.files.push(parseSafetensors(bytes, file));
-    return source;
+    return new WeightSource(entries.map(({ bytes, file }) => parseSafetensors(bytes, file)));
   }
 
   has(name: string): boolean {
@@ -32,17 +36,17 @@ export class WeightSource {
   }
 
   /** Reads a tensor and checks its shape; the error names the file, the tensor and both shapes. */
-  read(name: string, shape: readonly number[]): HostTensor {
+  async read(name: string, shape: readonly number[]): Promise<HostTensor> {
     const file = this.files.find((f) => f.tensors.has(name));
     if (!file) throw new BadInputError(this.fileNames, `tensor ${name}`, 'is missing; the checkpoint does not match the model config');
-    const t = readTensorF32(file, name);
+    const t = await readTensor(file, name);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       throw new BadInputError(file.file, `tensor ${name}`, `has shape [${t.shape.join(',')}] but config.json implies [${shape.join(',')}]`);
     }
     return t;
   }
 
-  upload(ctx: GpuContext, name: string, shape: readonly number[]): Tensor {
-    return ctx.fromArray(this.read(name, shape).data, shape, name);
+  async upload(ctx: GpuContext, name: string, shape: readonly number[]): Promise<Tensor> {
+    return ctx.fromArray((await this.read(name, shape)).data, shape, name);
   }
 }
