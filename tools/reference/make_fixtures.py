@@ -27,6 +27,7 @@ Usage:
 
 import argparse
 import json
+import re
 import os
 import sys
 from collections import OrderedDict
@@ -41,6 +42,14 @@ from safetensors_io import write_safetensors  # noqa: E402
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES_DIR = os.path.join(REPO_ROOT, "test", "fixtures")
+
+def peft_target_regex(targets):
+    """HF PEFT full-matches a string target_modules against module names. A regex names the
+    layers exactly: a list would use suffix matching, where "output.dense" also catches
+    attention.output.dense."""
+    paths = [re.escape(rm.LORA_TARGET_PATHS[t]) for t in rm.LORA_TARGET_PATHS if t in targets]
+    return r"roberta\.encoder\.layer\.\d+\.(" + "|".join(paths) + ")"
+
 
 DEFAULTS = OrderedDict([
     ("seed", 0),
@@ -233,7 +242,7 @@ def adapter_config(cfg):
         return OrderedDict([
             ("peft_type", "LORA"), ("task_type", "SEQ_CLS"),
             ("r", cfg["lora_r"]), ("lora_alpha", cfg["lora_alpha"]),
-            ("lora_dropout", 0.0), ("target_modules", list(cfg["lora_targets"])),
+            ("lora_dropout", 0.0), ("target_modules", peft_target_regex(cfg["lora_targets"])),
             ("bias", "none"), ("modules_to_save", ["classifier"]),
             ("base_model_name_or_path", None),
         ])

@@ -7,7 +7,7 @@ import { BadInputError } from '../gpu/errors';
 import { parseModelConfig, type ModelConfig } from '../model/config';
 import { WeightSource } from '../model/weights';
 import type { ByteSource } from './byte-source';
-import { LORA_TARGETS, type LoraTarget, type PeftConfig } from '../model/peft';
+import { LORA_TARGETS, targetsFromPeftConfig, type PeftConfig } from '../model/peft';
 
 export interface DirReader {
   /** The file's bytes, or null when it does not exist. */
@@ -62,12 +62,12 @@ export async function readPeftDir(reader: DirReader): Promise<{ peft: PeftConfig
     const alpha = json.lora_alpha;
     if (!Number.isInteger(rank) || (rank as number) < 1) throw fail(`"r" must be a positive integer, got ${JSON.stringify(rank)}`);
     if (typeof alpha !== 'number') throw fail(`"lora_alpha" must be a number, got ${JSON.stringify(alpha)}`);
-    const targets = json.target_modules;
-    if (!Array.isArray(targets) || targets.length === 0) throw fail('"target_modules" must be a non-empty list');
-    for (const t of targets) {
-      if (!(LORA_TARGETS as readonly string[]).includes(t)) throw fail(`target module "${t}" is not supported; supported: ${LORA_TARGETS.join(', ')}`);
+    const targets = targetsFromPeftConfig(json.target_modules);
+    if (targets === null) throw fail(`"target_modules" must be a regex string or a list of module names, got ${JSON.stringify(json.target_modules)}`);
+    if (targets.length === 0) {
+      throw fail(`"target_modules" ${JSON.stringify(json.target_modules)} selects none of the supported layers (${LORA_TARGETS.join(', ')})`);
     }
-    return { peft: { kind: 'lora', rank: rank as number, alpha, targets: targets as LoraTarget[] }, init };
+    return { peft: { kind: 'lora', rank: rank as number, alpha, targets }, init };
   }
   if (json.peft_type === 'BOTTLENECK_ADAPTER') {
     const size = json.adapter_size;

@@ -17,6 +17,45 @@ export function linearModuleName(layer: number, target: LoraTarget): string {
   }
 }
 
+/** Module path of a target inside a layer (`attention.self.query`, …, `output.dense`). */
+function targetPath(target: LoraTarget): string {
+  return linearModuleName(0, target).slice('roberta.encoder.layer.0.'.length);
+}
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * HF PEFT's `target_modules` for these targets, as a regex string (PEFT full-matches a string
+ * against module names). A list would be matched by suffix, and "output.dense" would then also
+ * catch attention.output.dense.
+ */
+export function peftTargetRegex(targets: readonly LoraTarget[]): string {
+  const paths = LORA_TARGETS.filter((t) => targets.includes(t)).map((t) => escapeRegex(targetPath(t)));
+  return `roberta\\.encoder\\.layer\\.\\d+\\.(${paths.join('|')})`;
+}
+
+/**
+ * Which of the six linears an HF PEFT `target_modules` selects: a string is a regex full-matched
+ * against module names; a list matches a module equal to an entry or ending in "." + entry.
+ * Returns null for a value of another type.
+ */
+export function targetsFromPeftConfig(targetModules: unknown): LoraTarget[] | null {
+  const module = (t: LoraTarget) => linearModuleName(0, t);
+  if (typeof targetModules === 'string') {
+    let pattern: RegExp;
+    try {
+      pattern = new RegExp(`^(?:${targetModules})$`);
+    } catch {
+      return null;
+    }
+    return LORA_TARGETS.filter((t) => pattern.test(module(t)));
+  }
+  if (Array.isArray(targetModules) && targetModules.every((x) => typeof x === 'string')) {
+    return LORA_TARGETS.filter((t) => targetModules.some((entry: string) => module(t) === entry || module(t).endsWith(`.${entry}`)));
+  }
+  return null;
+}
+
 export type AdapterSite = 'attention.output.adapter' | 'output.adapter';
 export const ADAPTER_SITES: AdapterSite[] = ['attention.output.adapter', 'output.adapter'];
 
