@@ -7,7 +7,7 @@ import { BadInputError } from '../gpu/errors';
 import { parseModelConfig, type ModelConfig } from '../model/config';
 import { WeightSource } from '../model/weights';
 import type { ByteSource } from './byte-source';
-import { LORA_TARGETS, targetsFromPeftConfig, type PeftConfig } from '../model/peft';
+import { LORA_TARGETS, targetOfModule, targetsFromPeftConfig, type PeftConfig } from '../model/peft';
 
 export interface DirReader {
   /** The file's bytes, or null when it does not exist. */
@@ -62,12 +62,21 @@ export async function readPeftDir(reader: DirReader): Promise<{ peft: PeftConfig
     const alpha = json.lora_alpha;
     if (!Number.isInteger(rank) || (rank as number) < 1) throw fail(`"r" must be a positive integer, got ${JSON.stringify(rank)}`);
     if (typeof alpha !== 'number') throw fail(`"lora_alpha" must be a number, got ${JSON.stringify(alpha)}`);
-    const targets = targetsFromPeftConfig(json.target_modules);
-    if (targets === null) throw fail(`"target_modules" must be a regex string or a list of module names, got ${JSON.stringify(json.target_modules)}`);
-    if (targets.length === 0) {
-      throw fail(`"target_modules" ${JSON.stringify(json.target_modules)} selects none of the supported layers (${LORA_TARGETS.join(', ')})`);
+    if (targetsFromPeftConfig(json.target_modules) === null) throw fail(`"target_modules" must be a regex string or a list of module names, got ${JSON.stringify(json.target_modules)}`);
+    // The modules that get LoRA are the ones whose factors the file holds (a Light-PEFT-pruned
+    // adapter keeps only some modules of each target).
+    const modules = loraModulesIn(init);
+    if (modules.length === 0) {
+      throw new BadInputError(reader.describe(weightsName), null, 'holds no LoRA factors (base_model.model.<module>.lora_A.weight); is it an adapter of another kind?');
     }
-    return { peft: { kind: 'lora', rank: rank as number, alpha, targets }, init };
+    const unsupported = modules.find((m) => targetOfModule(m) === null);
+    if (unsupported) {
+      throw new BadInputError(reader.describe(weightsName), `tensor base_model.model.${unsupported}.lora_A.weight`, `LoRA on ${unsupported} is not supported; supported layers: ${LORA_TARGETS.join(', ')}`);
+    }
+    const targets = LORA_TARGETS.filter((t) => modules.some((m) => targetOfModule(m) === t));
+    const rankPattern = numberMap(json.rank_pattern, 'rank_pattern', fail);
+    const alphaPattern = numberMap(json.alpha_pattern, 'alpha_pattern', fail);
+    return { peft: { kind: 'lora', rank: rank as number, alpha, targets, rankPattern, alphaPattern, modules }, init };
   }
   if (json.peft_type === 'BOTTLENECK_ADAPTER') {
     const size = json.adapter_size;
@@ -77,4 +86,18 @@ export async function readPeftDir(reader: DirReader): Promise<{ peft: PeftConfig
     return { peft: { kind: 'adapter', size: size as number, activation }, init };
   }
   throw fail(`peft_type ${JSON.stringify(json.peft_type)} is not supported; supported: LORA, BOTTLENECK_ADAPTER`);
+}
+
+const LORA_A = /^base_model\.model\.(.+)\.lora_A\.weight$/;
+
+function loraModulesIn(init: WeightSource): string[] {
+  return init.names().flatMap((name) => LORA_A.exec(name)?.[1] ?? []);
+}
+
+function numberMap(value: unknown, key: string, fail: (why: string) => BadInputError): Record<string, number> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'number' && v > 0)) {
+    throw fail(`"${key}" must map module names to positive numbers, got ${JSON.stringify(value)}`);
+  }
+  return Object.keys(value).length > 0 ? (value as Record<string, number>) : undefined;
 }

@@ -16,6 +16,7 @@ import {
   headMaskName,
   linearModuleName,
   loraTensorName,
+  patternValue,
   type LoraTarget,
   type PeftConfig,
 } from './peft';
@@ -61,8 +62,11 @@ async function build(ctx: GpuContext, options: BuildOptions): Promise<RobertaMod
       const module = linearModuleName(i, target);
       const weight = await upload(`${module}.weight`, [outFeatures, inFeatures]);
       const lin: Linear = { module, weight, bias: await upload(`${module}.bias`, [outFeatures]), inFeatures, outFeatures };
-      if (options.peft.kind === 'lora' && options.peft.targets.includes(target)) {
-        lin.lora = await makeLora(ctx, module, inFeatures, outFeatures, options.peft.rank, options.peft.alpha, options.peftInit, peftRandom);
+      const peft = options.peft;
+      if (peft.kind === 'lora' && peft.targets.includes(target) && (!peft.modules || peft.modules.includes(module))) {
+        const rank = patternValue(peft.rankPattern, module, peft.rank);
+        const alpha = patternValue(peft.alphaPattern, module, peft.alpha);
+        lin.lora = await makeLora(ctx, module, inFeatures, outFeatures, rank, alpha, options.peftInit, peftRandom);
       }
       return lin;
     };

@@ -22,6 +22,12 @@ function targetPath(target: LoraTarget): string {
   return linearModuleName(0, target).slice('roberta.encoder.layer.0.'.length);
 }
 
+/** Which of the six linears a module path is (`roberta.encoder.layer.3.attention.self.query` → query), or null. */
+export function targetOfModule(module: string): LoraTarget | null {
+  const path = /^roberta\.encoder\.layer\.\d+\.(.+)$/.exec(module)?.[1];
+  return LORA_TARGETS.find((t) => targetPath(t) === path) ?? null;
+}
+
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
@@ -56,6 +62,20 @@ export function targetsFromPeftConfig(targetModules: unknown): LoraTarget[] | nu
   return null;
 }
 
+/** A module's value from an HF PEFT pattern map: keys match as PEFT does, `(.*\.)?key$` on the module name. */
+export function patternValue(pattern: Record<string, number> | undefined, module: string, fallback: number): number {
+  if (!pattern) return fallback;
+  for (const [key, value] of Object.entries(pattern)) {
+    if (module === key || module.endsWith(`.${key}`)) return value;
+    try {
+      if (new RegExp(`^(?:.*\\.)?(?:${key})$`).test(module)) return value;
+    } catch {
+      // not a regex: only the exact and suffix matches above apply
+    }
+  }
+  return fallback;
+}
+
 export type AdapterSite = 'attention.output.adapter' | 'output.adapter';
 export const ADAPTER_SITES: AdapterSite[] = ['attention.output.adapter', 'output.adapter'];
 
@@ -70,7 +90,17 @@ export const ffnMaskName = (layer: number) => `roberta.encoder.layer.${layer}.in
 export type AdapterActivation = 'relu' | 'gelu';
 
 export type PeftConfig =
-  | { kind: 'lora'; rank: number; alpha: number; targets: LoraTarget[] }
+  | {
+      kind: 'lora';
+      rank: number;
+      alpha: number;
+      targets: LoraTarget[];
+      /** HF PEFT per-module overrides (module-name pattern → value), e.g. ranks left by Light-PEFT pruning. */
+      rankPattern?: Record<string, number>;
+      alphaPattern?: Record<string, number>;
+      /** Only these modules get LoRA (a pruned adapter); all modules of the targets when absent. */
+      modules?: string[];
+    }
   | { kind: 'adapter'; size: number; activation: AdapterActivation };
 
 /** Parses a comma-separated target list, rejecting unknown names with the list of valid ones. */

@@ -1,0 +1,104 @@
+/**
+ * Trained PEFT weights out, in the formats Python reads: an HF PEFT LoRA directory
+ * (adapter_config.json + adapter_model.safetensors, classifier as modules_to_save), or our
+ * bottleneck-adapter directory in the same layout. A zip of any file set for browser downloads.
+ */
+import { zipSync } from 'fflate';
+import type { RobertaModel } from '../model/roberta';
+import type { LoraModule } from '../model/params';
+import { LORA_TARGETS, linearModuleName, loraTensorName, peftTargetRegex, type LoraTarget } from '../model/peft';
+import { writeSafetensors } from './safetensors';
+
+export interface ExportedFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+const CLASSIFIER = ['dense.weight', 'dense.bias', 'out_proj.weight', 'out_proj.bias'] as const;
+
+export async function exportPeftAdapter(model: RobertaModel, options: { baseModel?: string | null } = {}): Promise<ExportedFile[]> {
+  const { ctx } = model;
+  const tensors: Array<[string, { data: Float32Array; shape: number[] }]> = [];
+  const put = async (name: string, t: { shape: readonly number[] } & Parameters<typeof ctx.read>[0]) =>
+    tensors.push([name, { data: await ctx.read(t), shape: [...t.shape] }]);
+  const modules = model.peftModules();
+  let config: Record<string, unknown>;
+  const loras = modules.filter((m): m is LoraModule => m.kind === 'lora');
+  if (loras.length > 0 || modules.length === 0) {
+    for (const m of loras) {
+      await put(loraTensorName(m.module, 'A'), m.A);
+      await put(loraTensorName(m.module, 'B'), m.B);
+    }
+    config = loraConfig(model, loras, options.baseModel ?? null);
+  } else {
+    for (const m of modules) {
+      if (m.kind !== 'adapter') continue;
+      await put(`${m.module}.down.weight`, m.w.downWeight);
+      await put(`${m.module}.down.bias`, m.w.downBias);
+      await put(`${m.module}.up.weight`, m.w.upWeight);
+      await put(`${m.module}.up.bias`, m.w.upBias);
+    }
+    const first = modules[0];
+    config = {
+      peft_type: 'BOTTLENECK_ADAPTER',
+      task_type: 'SEQ_CLS',
+      adapter_size: first.kind === 'adapter' ? first.w.size : 0,
+      adapter_act: first.kind === 'adapter' ? first.w.activation : 'relu',
+      modules_to_save: ['classifier'],
+      base_model_name_or_path: options.baseModel ?? null,
+    };
+  }
+  const { w } = model.classifier;
+  const head = [w.denseWeight, w.denseBias, w.outWeight, w.outBias];
+  for (const [i, suffix] of CLASSIFIER.entries()) await put(`base_model.model.classifier.${suffix}`, head[i]);
+  return [
+    { name: 'adapter_config.json', bytes: new TextEncoder().encode(JSON.stringify(config, null, 2) + '\n') },
+    { name: 'adapter_model.safetensors', bytes: writeSafetensors(tensors, { format: 'pt' }) },
+  ];
+}
+
+/**
+ * HF PEFT LoraConfig. `r`/`lora_alpha` are the most common rank and its alpha; modules whose rank
+ * differs (Light-PEFT rank pruning) get `rank_pattern` and an `alpha_pattern` that keeps their
+ * scale alpha/r unchanged. `target_modules` names exactly the modules that exist.
+ */
+function loraConfig(model: RobertaModel, loras: LoraModule[], baseModel: string | null): Record<string, unknown> {
+  const counts = new Map<number, number>();
+  for (const m of loras) counts.set(m.rank, (counts.get(m.rank) ?? 0) + 1);
+  const r = [...counts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0] ?? 8;
+  const scale = loras.find((m) => m.rank === r)?.scale ?? 2;
+  const rankPattern: Record<string, number> = {};
+  const alphaPattern: Record<string, number> = {};
+  for (const m of loras) {
+    if (m.rank !== r) rankPattern[m.module] = m.rank;
+    if (m.rank !== r || m.scale !== scale) alphaPattern[m.module] = m.scale * m.rank;
+  }
+  return {
+    peft_type: 'LORA',
+    task_type: 'SEQ_CLS',
+    r,
+    lora_alpha: scale * r,
+    lora_dropout: 0.0,
+    target_modules: targetModulesOf(model, loras),
+    rank_pattern: rankPattern,
+    alpha_pattern: alphaPattern,
+    bias: 'none',
+    modules_to_save: ['classifier'],
+    base_model_name_or_path: baseModel,
+  };
+}
+
+/** The compact per-target regex when every layer has the same targets, else every module by name. */
+function targetModulesOf(model: RobertaModel, loras: LoraModule[]): string {
+  const present = new Set(loras.map((m) => m.module));
+  const targets: LoraTarget[] = LORA_TARGETS.filter((t) => present.has(linearModuleName(0, t)));
+  const uniform = model.layers.every((layer) => LORA_TARGETS.every((t) => present.has(linearModuleName(layer.index, t)) === targets.includes(t)));
+  if (uniform && targets.length > 0) return peftTargetRegex(targets);
+  return `(${[...present].map((name) => name.replace(/\./g, '\\.')).join('|')})`;
+}
+
+/** A zip archive of files (stored under `folder/` when given). */
+export function zipFiles(files: ExportedFile[], folder = ''): Uint8Array {
+  const prefix = folder ? `${folder.replace(/\/+$/, '')}/` : '';
+  return zipSync(Object.fromEntries(files.map((f) => [prefix + f.name, f.bytes])));
+}
