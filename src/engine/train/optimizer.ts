@@ -26,11 +26,7 @@ export class AdamW {
   update(params: TrainableParam[], lr = this.config.lr): void {
     this.step++;
     for (const p of params) {
-      let s = this.state.get(p.tensor);
-      if (!s) {
-        s = { m: this.ctx.zeros([p.tensor.size]), v: this.ctx.zeros([p.tensor.size]) };
-        this.state.set(p.tensor, s);
-      }
+      const s = this.moments(p);
       const group = this.config.groups[p.group];
       adamwStep(this.ctx, {
         param: p.tensor,
@@ -46,6 +42,16 @@ export class AdamW {
         step: this.step,
       });
     }
+  }
+
+  /** The moments of one parameter (created on first use), for checkpoints. */
+  moments(param: TrainableParam): { m: Tensor; v: Tensor } {
+    let s = this.state.get(param.tensor);
+    if (!s) {
+      s = { m: this.ctx.zeros([param.tensor.size]), v: this.ctx.zeros([param.tensor.size]) };
+      this.state.set(param.tensor, s);
+    }
+    return s;
   }
 
   dispose(): void {

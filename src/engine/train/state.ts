@@ -1,0 +1,40 @@
+/**
+ * A training run's state as named host tensors (for IndexedDB checkpoints) and back: every
+ * trainable tensor under its export name, the optimizer's moments, Light-PEFT's running scores.
+ */
+import type { RobertaModel } from '../model/roberta';
+import type { AdamW } from './optimizer';
+import type { StoredTensor } from '../io/checkpoints';
+import type { Tensor } from '../gpu/buffers';
+
+type Named = Array<[string, Tensor]>;
+
+function stateTensors(model: RobertaModel, optimizer: AdamW): Named {
+  const named: Named = [];
+  for (const p of model.trainableParams()) {
+    const { m, v } = optimizer.moments(p);
+    named.push([`param.${p.name}`, p.tensor], [`adam.m.${p.name}`, m], [`adam.v.${p.name}`, v]);
+  }
+  for (const module of model.peftModules()) {
+    named.push([`score.module.${module.module}`, module.importance], [`score.rank.${module.module}`, module.rankScore]);
+  }
+  return named;
+}
+
+export async function captureTrainingState(model: RobertaModel, optimizer: AdamW): Promise<Map<string, StoredTensor>> {
+  const out = new Map<string, StoredTensor>();
+  for (const [name, t] of stateTensors(model, optimizer)) out.set(name, { shape: [...t.shape], data: await model.ctx.read(t) });
+  out.set('adam.step', { shape: [1], data: Float32Array.of(optimizer.step) });
+  return out;
+}
+
+/** Restores a state captured from a model of the same structure; names what does not fit. */
+export function restoreTrainingState(model: RobertaModel, optimizer: AdamW, stored: Map<string, StoredTensor>): void {
+  for (const [name, t] of stateTensors(model, optimizer)) {
+    const s = stored.get(name);
+    if (!s) throw new Error(`checkpoint has no ${name}; it was saved from a different model or method`);
+    if (s.data.length !== t.size) throw new Error(`checkpoint's ${name} has ${s.data.length} values, the model needs ${t.size}`);
+    model.ctx.upload(t, s.data);
+  }
+  optimizer.step = stored.get('adam.step')?.data[0] ?? 0;
+}
