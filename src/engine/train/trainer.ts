@@ -1,0 +1,114 @@
+/**
+ * Fine-tuning loop: seeded batches, one forward/backward per step, AdamW with parameter groups
+ * and a linear schedule. The loss is read back only every `logEvery` steps, so the GPU is never
+ * waited on per step. Light-PEFT's phases (issue 4) build on this.
+ */
+import type { Example } from '../io/datasets';
+import type { TextTokenizer } from '../io/tokenizer';
+import type { RobertaModel } from '../model/roberta';
+import { uploadBatch } from '../model/batch';
+import { AdamW, type OptimizerConfig } from './optimizer';
+import { gradientStep } from './step';
+import { linearScheduleLr } from './schedule';
+import { shuffledBatches, tokenizeBatch } from './batches';
+import { argmaxRows, classificationMetrics, type ClassificationMetrics } from './metrics';
+import { EngineError } from '../gpu/errors';
+
+export interface TrainSettings {
+  steps: number;
+  batchSize: number;
+  maxLength: number;
+  seed: number;
+  lr: number;
+  warmupRatio: number;
+  weightDecay: number;
+  /** Light-PEFT masks' learning-rate multiplier (no weight decay). */
+  maskLrMultiplier: number;
+  lambdaHead: number;
+  lambdaFfn: number;
+  /** Dropout as config.json says (true) or off. */
+  dropout: boolean;
+  logEvery: number;
+}
+
+export interface StepLog {
+  step: number; // 1-based
+  loss: number;
+  lr: number;
+  seconds: number;
+}
+
+export class NonFiniteLossError extends EngineError {}
+
+export function defaultOptimizer(settings: Pick<TrainSettings, 'lr' | 'weightDecay' | 'maskLrMultiplier'>): OptimizerConfig {
+  return {
+    lr: settings.lr,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    groups: {
+      peft: { lrMultiplier: 1, weightDecay: settings.weightDecay },
+      head: { lrMultiplier: 1, weightDecay: settings.weightDecay },
+      mask: { lrMultiplier: settings.maskLrMultiplier, weightDecay: 0 },
+    },
+  };
+}
+
+export async function train(
+  model: RobertaModel,
+  tokenizer: TextTokenizer,
+  examples: Example[],
+  settings: TrainSettings,
+  onLog: (log: StepLog) => void = () => {},
+  optimizer = new AdamW(model.ctx, defaultOptimizer(settings)),
+): Promise<{ optimizer: AdamW; logs: StepLog[] }> {
+  const { ctx } = model;
+  const batches = shuffledBatches(examples.length, settings.batchSize, settings.seed);
+  const warmup = Math.round(settings.warmupRatio * settings.steps);
+  const logs: StepLog[] = [];
+  const start = performance.now();
+  for (let step = 0; step < settings.steps; step++) {
+    const indices = batches.next().value as number[];
+    const batch = uploadBatch(ctx, tokenizeBatch(tokenizer, indices.map((i) => examples[i]), settings.maxLength));
+    const lr = linearScheduleLr(step, settings.steps, settings.lr, warmup);
+    const result = gradientStep(model, batch, {
+      lambdaHead: settings.lambdaHead,
+      lambdaFfn: settings.lambdaFfn,
+      dropoutSeed: settings.dropout ? settings.seed * 100003 + step : undefined,
+    });
+    optimizer.update(model.trainableParams(), lr);
+    const isLogStep = (step + 1) % settings.logEvery === 0 || step === settings.steps - 1;
+    if (isLogStep) {
+      const loss = (await ctx.read(result.totalLoss))[0];
+      if (!Number.isFinite(loss)) {
+        throw new NonFiniteLossError(`The loss became ${loss} at step ${step + 1}. Lower the learning rate (now ${settings.lr}) or the max length, then start again.`);
+      }
+      const log = { step: step + 1, loss, lr, seconds: (performance.now() - start) / 1000 };
+      logs.push(log);
+      onLog(log);
+    }
+    result.release();
+    batch.dispose();
+  }
+  return { optimizer, logs };
+}
+
+/** Predictions in evaluation mode (no dropout), batch by batch. */
+export async function evaluate(
+  model: RobertaModel,
+  tokenizer: TextTokenizer,
+  examples: Example[],
+  options: { batchSize: number; maxLength: number },
+): Promise<ClassificationMetrics & { predictions: number[] }> {
+  const predictions: number[] = [];
+  const classes = model.config.numLabels;
+  for (let start = 0; start < examples.length; start += options.batchSize) {
+    const slice = examples.slice(start, start + options.batchSize);
+    const batch = uploadBatch(model.ctx, tokenizeBatch(tokenizer, slice, options.maxLength));
+    const result = model.forward(batch, { forBackward: false });
+    predictions.push(...argmaxRows(await model.ctx.read(result.logits), slice.length, classes));
+    model.release(result);
+    batch.dispose();
+  }
+  return { ...classificationMetrics(predictions, examples.map((e) => e.label), classes), predictions };
+}
