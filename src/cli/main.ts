@@ -1,6 +1,7 @@
 /** light-peft: the engine in Node. One file per command. */
 import { exitWithError, UsageError } from './errors';
 import { gradCommand } from './grad';
+import { trainCommand } from './train';
 
 const USAGE = `usage: light-peft <command> [options]
 
@@ -9,9 +10,15 @@ commands:
            light-peft grad --model DIR --batch BATCH.json --out OUT.safetensors
              [--lora-r 8] [--lora-alpha 16] [--lora-targets query,value]
              [--adapter-init DIR] [--masks MASKS.safetensors] [--lambda-head 0] [--lambda-ffn 0]
+  train    fine-tune on a dataset; writes report.json, curves.csv and the HF PEFT adapter
+           light-peft train --model DIR --data FILE [--eval-data FILE] --out DIR
+             [--text-column C] [--text-pair-column C2] [--label-column L] [--method lora]
+             [--peft lora|adapter] [--lora-r 8] [--lora-alpha 16] [--lora-targets query,value] [--adapter-size 64]
+             [--steps N | --epochs E] [--batch-size 32] [--lr 3e-4] [--warmup-ratio 0.06] [--weight-decay 0.01]
+             [--max-length 128] [--validation-fraction 0.1] [--log-every 10] [--no-dropout] [--seed 0]
 `;
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { grad: gradCommand };
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { grad: gradCommand, train: trainCommand };
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;

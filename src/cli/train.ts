@@ -1,0 +1,160 @@
+/**
+ * light-peft train: fine-tune a model on a dataset and write the adapter, a report and the curves.
+ * Methods: `lora` (LoRA or, with --peft adapter, bottleneck adapters) on a frozen base.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseOptions, numberOption, requireOption } from './args';
+import { UsageError } from './errors';
+import { nodeDirReader } from './node-dir';
+import { readDatasetFile } from './data';
+import { acquireNodeGpu } from '../engine/gpu/node-gpu';
+import { GpuContext } from '../engine/gpu/context';
+import { readModelDir, readTokenizerDir } from '../engine/io/model-dir';
+import { checkTokenizerFitsModel } from '../engine/io/tokenizer';
+import { exportPeftAdapter } from '../engine/io/export';
+import { buildModel } from '../engine/model/build';
+import { parseLoraTargets, type PeftConfig } from '../engine/model/peft';
+import { prepareTask } from '../engine/train/task';
+import { evaluate, train, type StepLog, type TrainSettings } from '../engine/train/trainer';
+
+const OPTIONS = {
+  model: { type: 'string' },
+  data: { type: 'string' },
+  'eval-data': { type: 'string' },
+  'text-column': { type: 'string' },
+  'text-pair-column': { type: 'string' },
+  'label-column': { type: 'string' },
+  method: { type: 'string' },
+  peft: { type: 'string' },
+  'lora-r': { type: 'string' },
+  'lora-alpha': { type: 'string' },
+  'lora-targets': { type: 'string' },
+  'adapter-size': { type: 'string' },
+  steps: { type: 'string' },
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  lr: { type: 'string' },
+  'warmup-ratio': { type: 'string' },
+  'weight-decay': { type: 'string' },
+  'max-length': { type: 'string' },
+  'validation-fraction': { type: 'string' },
+  'log-every': { type: 'string' },
+  'no-dropout': { type: 'boolean' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+const METHODS = ['lora'];
+
+export async function trainCommand(args: string[]): Promise<void> {
+  const o = parseOptions(args, OPTIONS, 'train');
+  const modelDir = requireOption(o.model, 'model', 'train');
+  const dataFile = requireOption(o.data, 'data', 'train');
+  const outDir = requireOption(o.out, 'out', 'train');
+  const method = o.method ?? 'lora';
+  if (!METHODS.includes(method)) throw new UsageError(`train: unknown --method "${method}"; methods: ${METHODS.join(', ')}`);
+  const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
+  const positive = (n: number) => Number.isFinite(n) && n > 0;
+  const fraction = (n: number) => Number.isFinite(n) && n >= 0 && n < 1;
+  const seed = numberOption(o.seed, 'seed', 0, Number.isInteger);
+  const peft = peftFromOptions(o);
+
+  const reader = nodeDirReader(modelDir);
+  const { config: baseConfig, weights } = await readModelDir(reader);
+  const tokenizer = await readTokenizerDir(reader);
+  checkTokenizerFitsModel(tokenizer, baseConfig);
+  const task = prepareTask({
+    config: baseConfig,
+    hasHead: weights.has('classifier.out_proj.weight'),
+    train: await readDatasetFile(dataFile),
+    validation: o['eval-data'] ? await readDatasetFile(o['eval-data']) : undefined,
+    columns: { text: o['text-column'], textPair: o['text-pair-column'], label: o['label-column'] },
+    validationFraction: numberOption(o['validation-fraction'], 'validation-fraction', 0.1, (n) => n > 0 && n < 1),
+    seed,
+  });
+  for (const w of task.warnings) process.stderr.write(`warning: ${w}\n`);
+
+  const batchSize = numberOption(o['batch-size'], 'batch-size', 32, positiveInt);
+  if (o.steps && o.epochs) throw new UsageError('train: give --steps or --epochs, not both');
+  const epochs = numberOption(o.epochs, 'epochs', 1, positive);
+  const steps = o.steps ? numberOption(o.steps, 'steps', 0, positiveInt) : Math.ceil((epochs * task.train.length) / batchSize);
+  const settings: TrainSettings = {
+    steps,
+    batchSize,
+    maxLength: numberOption(o['max-length'], 'max-length', 128, (n) => positiveInt(n) && n >= 3),
+    seed,
+    lr: numberOption(o.lr, 'lr', 3e-4, positive),
+    warmupRatio: numberOption(o['warmup-ratio'], 'warmup-ratio', 0.06, fraction),
+    weightDecay: numberOption(o['weight-decay'], 'weight-decay', 0.01, (n) => n >= 0),
+    maskLrMultiplier: 1,
+    lambdaHead: 0,
+    lambdaFfn: 0,
+    dropout: !o['no-dropout'],
+    logEvery: numberOption(o['log-every'], 'log-every', 10, positiveInt),
+  };
+  const maxPositions = task.config.maxPositions - task.config.padTokenId - 1;
+  if (settings.maxLength > maxPositions) throw new UsageError(`train: --max-length ${settings.maxLength} exceeds the model's ${maxPositions} positions`);
+
+  const ctx = new GpuContext(await acquireNodeGpu());
+  const model = await buildModel(ctx, { config: task.config, weights, peft, trainMasks: false, seed });
+  const progress = progressPrinter(steps);
+  const { logs } = await train(model, tokenizer, task.train, settings, progress);
+  progress.done();
+  const trainSeconds = logs.at(-1)?.seconds ?? 0;
+  const start = performance.now();
+  const metrics = await evaluate(model, tokenizer, task.validation, { batchSize: 64, maxLength: settings.maxLength });
+  const evalSeconds = (performance.now() - start) / 1000;
+
+  await mkdir(join(outDir, 'adapter'), { recursive: true });
+  for (const file of await exportPeftAdapter(model, { baseModel: modelDir })) await writeFile(join(outDir, 'adapter', file.name), file.bytes);
+  const trainable = model.trainableParams().reduce((n, p) => n + p.tensor.size, 0);
+  const { predictions, ...evaluation } = metrics;
+  const report = {
+    command: 'train',
+    model: modelDir,
+    data: { train: dataFile, validation: o['eval-data'] ?? null, columns: task.columns, trainExamples: task.train.length, validationExamples: task.validation.length, labels: task.config.id2label },
+    method,
+    peft,
+    settings,
+    parameters: { trainable },
+    training: { steps, seconds: trainSeconds, stepsPerSecond: steps / trainSeconds, peakGpuBytes: ctx.pool.peakAllocatedBytes, loss: logs },
+    evaluation: { ...evaluation, seconds: evalSeconds },
+    adapter: 'adapter/',
+  };
+  await writeFile(join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  await writeFile(join(outDir, 'curves.csv'), 'step,loss,lr,seconds\n' + logs.map((l) => `${l.step},${l.loss},${l.lr},${l.seconds.toFixed(3)}`).join('\n') + '\n');
+  process.stdout.write(
+    `validation accuracy ${(metrics.accuracy * 100).toFixed(1)}%, macro-F1 ${metrics.macroF1.toFixed(3)}` +
+      (metrics.mcc !== null ? `, MCC ${metrics.mcc.toFixed(3)}` : '') +
+      ` on ${metrics.count} examples; wrote ${outDir}/report.json, curves.csv, adapter/\n`,
+  );
+}
+
+function peftFromOptions(o: { peft?: string; 'lora-r'?: string; 'lora-alpha'?: string; 'lora-targets'?: string; 'adapter-size'?: string }): PeftConfig {
+  const kind = o.peft ?? 'lora';
+  if (kind === 'adapter') {
+    return { kind: 'adapter', size: numberOption(o['adapter-size'], 'adapter-size', 64, (n) => Number.isInteger(n) && n > 0), activation: 'relu' };
+  }
+  if (kind !== 'lora') throw new UsageError(`train: unknown --peft "${kind}"; choose lora or adapter`);
+  let targets;
+  try {
+    targets = parseLoraTargets(o['lora-targets'] ?? 'query,value');
+  } catch (e) {
+    throw new UsageError(`train: --lora-targets: ${(e as Error).message}`);
+  }
+  return { kind: 'lora', rank: numberOption(o['lora-r'], 'lora-r', 8, (n) => Number.isInteger(n) && n > 0), alpha: numberOption(o['lora-alpha'], 'lora-alpha', 16), targets };
+}
+
+/** A one-line progress bar on a terminal; a line per log step otherwise. */
+function progressPrinter(total: number): ((log: StepLog) => void) & { done(): void } {
+  const tty = process.stderr.isTTY;
+  const print = (log: StepLog) => {
+    const rate = log.step / Math.max(log.seconds, 1e-9);
+    const width = 24;
+    const filled = Math.round((width * log.step) / total);
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] step ${log.step}/${total} loss ${log.loss.toFixed(4)} lr ${log.lr.toExponential(2)} ${rate.toFixed(2)} steps/s`;
+    process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+  };
+  return Object.assign(print, { done: () => tty && process.stderr.write('\n') });
+}

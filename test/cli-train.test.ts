@@ -1,0 +1,84 @@
+/** `light-peft train` end to end on a tiny random model folder and a CSV: report, curves, adapter; and its errors. */
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Papa from 'papaparse';
+import { makeFruitExamples, randomWeightTensors } from './synthetic';
+import { parseModelConfig } from '../src/engine/model/config';
+import { writeSafetensors } from '../src/engine/io/safetensors';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..');
+const TOKENIZER = join(__dirname, 'fixtures', 'tokenizer-tiny');
+
+async function cli(args: string[]) {
+  try {
+    const { stdout, stderr } = await run('node', [join(ROOT, 'bin/light-peft.mjs'), ...args], { cwd: ROOT });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+function modelFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tiny-model-'));
+  const tokenizer = JSON.parse(readFileSync(join(TOKENIZER, 'tokenizer.json'), 'utf8'));
+  const vocab = Object.keys(tokenizer.model.vocab).length + tokenizer.added_tokens.filter((t: { content: string }) => !(t.content in tokenizer.model.vocab)).length;
+  const configJson = { model_type: 'roberta', vocab_size: vocab, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64, max_position_embeddings: 40, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(configJson));
+  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(randomWeightTensors(parseModelConfig(configJson))));
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(TOKENIZER, f), join(dir, f));
+  return dir;
+}
+
+function csv(dir: string, name: string, n: number, seed: number): string {
+  const rows = makeFruitExamples(n, seed).map((e) => ({ sentence: e.text, category: e.label ? 'fruit' : 'plain' }));
+  const path = join(dir, name);
+  writeFileSync(path, Papa.unparse(rows));
+  return path;
+}
+
+describe('light-peft train', () => {
+  it('fine-tunes, evaluates and writes report.json, curves.csv and an HF PEFT adapter', async () => {
+    const model = modelFolder();
+    const work = mkdtempSync(join(tmpdir(), 'train-'));
+    const out = join(work, 'out');
+    const r = await cli([
+      'train', '--model', model, '--data', csv(work, 'train.csv', 200, 1), '--eval-data', csv(work, 'val.csv', 60, 2),
+      '--lora-targets', 'query,value,intermediate.dense', '--lora-r', '4', '--steps', '100', '--batch-size', '16', '--lr', '5e-3',
+      '--max-length', '24', '--log-every', '25', '--out', out,
+    ]);
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/validation accuracy \d+\.\d%, macro-F1 [\d.]+, MCC [-\d.]+ on 60 examples/);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.data.columns).toEqual({ text: 'sentence', textPair: null, label: 'category' });
+    expect(report.data.labels).toEqual(['fruit', 'plain']);
+    expect(report.training.loss.map((l: { step: number }) => l.step)).toEqual([25, 50, 75, 100]);
+    expect(report.evaluation.accuracy).toBeGreaterThan(0.75);
+    expect(report.training.peakGpuBytes).toBeGreaterThan(0);
+    expect(readFileSync(join(out, 'curves.csv'), 'utf8').split('\n')[0]).toBe('step,loss,lr,seconds');
+    const adapterConfig = JSON.parse(readFileSync(join(out, 'adapter', 'adapter_config.json'), 'utf8'));
+    expect(adapterConfig).toMatchObject({ peft_type: 'LORA', r: 4, modules_to_save: ['classifier'] });
+    expect(existsSync(join(out, 'adapter', 'adapter_model.safetensors'))).toBe(true);
+  });
+
+  it('names a missing label column and suggests the closest one', async () => {
+    const model = modelFolder();
+    const work = mkdtempSync(join(tmpdir(), 'train-bad-'));
+    const r = await cli(['train', '--model', model, '--data', csv(work, 'train.csv', 20, 1), '--label-column', 'categroy', '--steps', '1', '--out', join(work, 'o')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/train\.csv.*categroy.*category/);
+  });
+
+  it('rejects an unknown method', async () => {
+    const r = await cli(['train', '--model', 'm', '--data', 'd.csv', '--out', 'o', '--method', 'magic']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('light-peft: train: unknown --method "magic"; methods: lora');
+  });
+});
