@@ -65,6 +65,14 @@ describe('light-peft train', () => {
     const adapterConfig = JSON.parse(readFileSync(join(out, 'adapter', 'adapter_config.json'), 'utf8'));
     expect(adapterConfig).toMatchObject({ peft_type: 'LORA', r: 4, modules_to_save: ['classifier'] });
     expect(existsSync(join(out, 'adapter', 'adapter_model.safetensors'))).toBe(true);
+
+    // The exported adapter (with its label names) evaluates to the same accuracy.
+    const e = await cli(['eval', '--model', model, '--adapter', join(out, 'adapter'), '--data', join(work, 'val.csv'), '--max-length', '24']);
+    expect(e.stderr).toBe('');
+    const evaluation = JSON.parse(e.stdout);
+    expect(evaluation.labels).toEqual(['fruit', 'plain']);
+    expect(evaluation.accuracy).toBe(report.evaluation.accuracy);
+    expect(evaluation.count).toBe(60);
   });
 
   it('names a missing label column and suggests the closest one', async () => {

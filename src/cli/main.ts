@@ -2,6 +2,7 @@
 import { exitWithError, UsageError } from './errors';
 import { gradCommand } from './grad';
 import { trainCommand } from './train';
+import { evalCommand } from './eval';
 
 const USAGE = `usage: light-peft <command> [options]
 
@@ -16,9 +17,12 @@ commands:
              [--peft lora|adapter] [--lora-r 8] [--lora-alpha 16] [--lora-targets query,value] [--adapter-size 64]
              [--steps N | --epochs E] [--batch-size 32] [--lr 3e-4] [--warmup-ratio 0.06] [--weight-decay 0.01]
              [--max-length 128] [--validation-fraction 0.1] [--log-every 10] [--no-dropout] [--seed 0]
+  eval     metrics of a fine-tuned model (or base model + adapter) on a dataset, as JSON
+           light-peft eval --model DIR [--adapter DIR] --data FILE [--text-column C] [--label-column L]
+             [--max-length 128] [--batch-size 64]
 `;
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { grad: gradCommand, train: trainCommand };
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { grad: gradCommand, train: trainCommand, eval: evalCommand };
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;

@@ -53,7 +53,8 @@ export async function exportPeftAdapter(model: RobertaModel, options: { baseMode
   for (const [i, suffix] of CLASSIFIER.entries()) await put(`base_model.model.classifier.${suffix}`, head[i]);
   return [
     { name: 'adapter_config.json', bytes: new TextEncoder().encode(JSON.stringify(config, null, 2) + '\n') },
-    { name: 'adapter_model.safetensors', bytes: writeSafetensors(tensors, { format: 'pt' }) },
+    // The head's label names ride in the safetensors metadata, which PEFT ignores.
+    { name: 'adapter_model.safetensors', bytes: writeSafetensors(tensors, { format: 'pt', id2label: JSON.stringify(model.config.id2label) }) },
   ];
 }
 

@@ -69,8 +69,27 @@ export async function readTokenizerDir(reader: DirReader): Promise<TextTokenizer
   );
 }
 
-/** An HF PEFT LoRA directory, or our bottleneck-adapter directory. */
-export async function readPeftDir(reader: DirReader): Promise<{ peft: PeftConfig; init: WeightSource }> {
+/**
+ * An HF PEFT LoRA directory, or our bottleneck-adapter directory. `labels` are the classifier's
+ * label names when the file records them (our exports do, in the safetensors metadata).
+ */
+export async function readPeftDir(reader: DirReader): Promise<{ peft: PeftConfig; init: WeightSource; labels?: string[] }> {
+  const result = await readPeftConfigAndWeights(reader);
+  const raw = result.init.metadata('id2label');
+  if (raw === undefined) return result;
+  let labels: unknown;
+  try {
+    labels = JSON.parse(raw);
+  } catch {
+    labels = null;
+  }
+  if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) {
+    throw new BadInputError(reader.describe('adapter_model.safetensors'), 'metadata id2label', 'must be a JSON list of label names');
+  }
+  return { ...result, labels };
+}
+
+async function readPeftConfigAndWeights(reader: DirReader): Promise<{ peft: PeftConfig; init: WeightSource }> {
   const configName = 'adapter_config.json';
   const json = (await readJson(reader, configName)) as Record<string, unknown>;
   const fail = (why: string) => new BadInputError(reader.describe(configName), null, why);

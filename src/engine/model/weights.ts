@@ -27,6 +27,11 @@ export class WeightSource {
     return this.files.some((f) => f.tensors.has(name));
   }
 
+  /** A `__metadata__` value from the first file that has it. */
+  metadata(key: string): string | undefined {
+    return this.files.find((f) => key in f.metadata)?.metadata[key];
+  }
+
   names(): string[] {
     return this.files.flatMap((f) => [...f.tensors.keys()]);
   }
