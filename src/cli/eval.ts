@@ -1,6 +1,7 @@
 /** light-peft eval: metrics of a model (+ an HF PEFT adapter) on a dataset, printed as JSON. */
 import { parseOptions, numberOption, requireOption } from './args';
 import { nodeDirReader } from './node-dir';
+import { modelReader } from './model-source';
 import { readDatasetFile } from './data';
 import { acquireNodeGpu } from '../engine/gpu/node-gpu';
 import { GpuContext } from '../engine/gpu/context';
@@ -15,6 +16,8 @@ import { BadInputError } from '../engine/gpu/errors';
 
 const OPTIONS = {
   model: { type: 'string' },
+  revision: { type: 'string' },
+  'hf-token': { type: 'string' },
   adapter: { type: 'string' },
   data: { type: 'string' },
   'text-column': { type: 'string' },
@@ -28,7 +31,7 @@ export async function evalCommand(args: string[]): Promise<void> {
   const o = parseOptions(args, OPTIONS, 'eval');
   const modelDir = requireOption(o.model, 'model', 'eval');
   const dataFile = requireOption(o.data, 'data', 'eval');
-  const reader = nodeDirReader(modelDir);
+  const { reader } = modelReader(modelDir, 'eval', { revision: o.revision, token: o['hf-token'] });
   const { config, weights } = await readModelDir(reader);
   const tokenizer = await readTokenizerDir(reader);
   checkTokenizerFitsModel(tokenizer, config);

@@ -6,6 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseOptions, numberOption, requireOption } from './args';
 import { UsageError } from './errors';
 import { nodeDirReader } from './node-dir';
+import { modelReader } from './model-source';
 import { acquireNodeGpu } from '../engine/gpu/node-gpu';
 import { GpuContext } from '../engine/gpu/context';
 import { BadInputError } from '../engine/gpu/errors';
@@ -19,6 +20,8 @@ import { gradientStep } from '../engine/train/step';
 
 const OPTIONS = {
   model: { type: 'string' },
+  revision: { type: 'string' },
+  'hf-token': { type: 'string' },
   batch: { type: 'string' },
   out: { type: 'string' },
   'lora-r': { type: 'string' },
@@ -40,7 +43,7 @@ export async function gradCommand(args: string[]): Promise<void> {
   const lambdaHead = numberOption(o['lambda-head'], 'lambda-head', 0);
   const lambdaFfn = numberOption(o['lambda-ffn'], 'lambda-ffn', 0);
 
-  const { config, weights } = await readModelDir(nodeDirReader(modelDir));
+  const { config, weights } = await readModelDir(modelReader(modelDir, 'grad', { revision: o.revision, token: o['hf-token'] }).reader);
   let peft: PeftConfig;
   let peftInit: WeightSource | undefined;
   if (o['adapter-init']) {

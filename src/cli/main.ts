@@ -6,6 +6,9 @@ import { evalCommand } from './eval';
 
 const USAGE = `usage: light-peft <command> [options]
 
+--model takes a folder (config.json, model.safetensors, tokenizer.json) or a Hugging Face model id
+(downloaded once into ~/.cache/light-peft/hub; --revision REV, --hf-token TOKEN or HF_TOKEN for gated models).
+
 commands:
   grad     one forward + backward on a batch; writes logits, losses, gradients and Light-PEFT scores
            light-peft grad --model DIR --batch BATCH.json --out OUT.safetensors

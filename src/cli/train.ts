@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseOptions, numberOption, requireOption } from './args';
 import { UsageError } from './errors';
-import { nodeDirReader } from './node-dir';
+import { modelReader } from './model-source';
 import { readDatasetFile } from './data';
 import { acquireNodeGpu } from '../engine/gpu/node-gpu';
 import { GpuContext } from '../engine/gpu/context';
@@ -20,6 +20,8 @@ import { evaluate, train, type StepLog, type TrainSettings } from '../engine/tra
 
 const OPTIONS = {
   model: { type: 'string' },
+  revision: { type: 'string' },
+  'hf-token': { type: 'string' },
   data: { type: 'string' },
   'eval-data': { type: 'string' },
   'text-column': { type: 'string' },
@@ -60,7 +62,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   const seed = numberOption(o.seed, 'seed', 0, Number.isInteger);
   const peft = peftFromOptions(o);
 
-  const reader = nodeDirReader(modelDir);
+  const { reader, hubId } = modelReader(modelDir, 'train', { revision: o.revision, token: o['hf-token'] });
   const { config: baseConfig, weights } = await readModelDir(reader);
   const tokenizer = await readTokenizerDir(reader);
   checkTokenizerFitsModel(tokenizer, baseConfig);
@@ -107,7 +109,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   const evalSeconds = (performance.now() - start) / 1000;
 
   await mkdir(join(outDir, 'adapter'), { recursive: true });
-  for (const file of await exportPeftAdapter(model, { baseModel: modelDir })) await writeFile(join(outDir, 'adapter', file.name), file.bytes);
+  for (const file of await exportPeftAdapter(model, { baseModel: hubId ?? modelDir })) await writeFile(join(outDir, 'adapter', file.name), file.bytes);
   const trainable = model.trainableParams().reduce((n, p) => n + p.tensor.size, 0);
   const { predictions, ...evaluation } = metrics;
   const report = {
