@@ -1,26 +1,13 @@
 /** `light-peft grad` end to end: output vs the PyTorch fixtures, and one-line errors with exit code 2. */
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { expectClose } from './helpers';
+import { cli } from './cli';
 import { parseSafetensors, readTensorF32 } from '../src/engine/io/safetensors';
 
-const run = promisify(execFile);
-const ROOT = join(__dirname, '..');
 const FIXTURES = join(__dirname, 'fixtures');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [join(ROOT, 'bin/light-peft.mjs'), ...args], { cwd: ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 function fixtureArgs(name: string, out: string): string[] {
   const dir = join(FIXTURES, name);

@@ -1,28 +1,15 @@
 /** `light-peft train` end to end on a tiny random model folder and a CSV: report, curves, adapter; and its errors. */
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import Papa from 'papaparse';
 import { makeFruitExamples, randomWeightTensors } from './synthetic';
+import { cli } from './cli';
 import { parseModelConfig } from '../src/engine/model/config';
 import { writeSafetensors } from '../src/engine/io/safetensors';
 
-const run = promisify(execFile);
-const ROOT = join(__dirname, '..');
 const TOKENIZER = join(__dirname, 'fixtures', 'tokenizer-tiny');
-
-async function cli(args: string[]) {
-  try {
-    const { stdout, stderr } = await run('node', [join(ROOT, 'bin/light-peft.mjs'), ...args], { cwd: ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 function modelFolder(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tiny-model-'));

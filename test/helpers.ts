@@ -2,6 +2,7 @@
 import { expect } from 'vitest';
 import { GpuContext } from '../src/engine/gpu/context';
 import { acquireNodeGpu } from '../src/engine/gpu/node-gpu';
+import { mulberry32 } from '../src/engine/random';
 
 let shared: Promise<GpuContext> | null = null;
 
@@ -11,17 +12,8 @@ export function gpuContext(): Promise<GpuContext> {
   return shared;
 }
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so failures reproduce. */
+export const rng = mulberry32;
 
 /** Uniform values in [-scale, scale). */
 export function randomArray(n: number, seed: number, scale = 1): Float32Array {

