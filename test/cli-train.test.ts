@@ -62,6 +62,43 @@ describe('light-peft train', () => {
     expect(evaluation.count).toBe(60);
   });
 
+  it('runs Light-PEFT: estimate, plan, prune, train; writes scores that re-plan to the same plan', async () => {
+    const model = modelFolder();
+    const work = mkdtempSync(join(tmpdir(), 'lightpeft-'));
+    const out = join(work, 'out');
+    const r = await cli([
+      'train', '--model', model, '--data', csv(work, 'train.csv', 200, 1), '--eval-data', csv(work, 'val.csv', 60, 2),
+      '--method', 'light-peft', '--lora-r', '4', '--steps', '60', '--estimate-steps', '20', '--batch-size', '16', '--lr', '5e-3',
+      '--lambda-head', '0.01', '--lambda-ffn', '0.01', '--mask-lr-multiplier', '5', '--max-length', '24', '--log-every', '10', '--out', out,
+    ]);
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.estimation.steps).toBe(20);
+    expect(report.training.steps).toBe(40);
+    expect(report.training.loss.at(-1).step).toBe(60);
+    const { plan, parameters, inference } = report.lightPeft;
+    // Defaults: 1 of 4 heads per layer, round(128/3) = 43 FFN dims, 75% of 12 modules, half the ranks left.
+    expect(plan.counts.heads).toEqual({ before: 8, pruned: 2 });
+    expect(plan.counts.ffn).toEqual({ before: 128, pruned: 43 });
+    expect(plan.counts.modules.before).toBe(12);
+    expect(plan.keptModules.length).toBeLessThanOrEqual(3);
+    expect(parameters.base.after).toBeLessThan(parameters.base.before);
+    expect(parameters.trainable.after).toBeLessThan(parameters.trainable.before);
+    expect(inference.afterSeconds).toBeGreaterThan(0);
+    expect(report.evaluation.accuracy).toBeGreaterThan(0.5);
+    const adapterConfig = JSON.parse(readFileSync(join(out, 'adapter', 'adapter_config.json'), 'utf8'));
+    expect(Object.keys(adapterConfig.rank_pattern).length + plan.keptModules.filter((m: { keptRanks: number[] }) => m.keptRanks.length === adapterConfig.r).length).toBe(plan.keptModules.length);
+
+    const replanned = await cli(['plan', '--scores', join(out, 'scores.safetensors')]);
+    expect(replanned.code).toBe(0);
+    const again = JSON.parse(replanned.stdout);
+    expect({ keptHeads: again.keptHeads, keptFfn: again.keptFfn, keptModules: again.keptModules }).toEqual({ keptHeads: plan.keptHeads, keptFfn: plan.keptFfn, keptModules: plan.keptModules });
+    const half = JSON.parse((await cli(['plan', '--scores', join(out, 'scores.safetensors'), '--head-ratio', '0.5', '--ffn-ratio', '0.5'])).stdout);
+    expect(half.counts.heads.pruned).toBe(4);
+    expect(half.counts.ffn.pruned).toBe(64);
+  });
+
   it('names a missing label column and suggests the closest one', async () => {
     const model = modelFolder();
     const work = mkdtempSync(join(tmpdir(), 'train-bad-'));
@@ -74,6 +111,6 @@ describe('light-peft train', () => {
   it('rejects an unknown method', async () => {
     const r = await cli(['train', '--model', 'm', '--data', 'd.csv', '--out', 'o', '--method', 'magic']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('light-peft: train: unknown --method "magic"; methods: lora');
+    expect(r.stderr.trim()).toBe('light-peft: train: unknown --method "magic"; methods: lora, light-peft');
   });
 });

@@ -3,6 +3,7 @@ import { exitWithError, UsageError } from './errors';
 import { gradCommand } from './grad';
 import { trainCommand } from './train';
 import { evalCommand } from './eval';
+import { planCommand } from './plan';
 
 const USAGE = `usage: light-peft <command> [options]
 
@@ -15,17 +16,24 @@ commands:
              [--lora-r 8] [--lora-alpha 16] [--lora-targets query,value]
              [--adapter-init DIR] [--masks MASKS.safetensors] [--lambda-head 0] [--lambda-ffn 0]
   train    fine-tune on a dataset; writes report.json, curves.csv and the HF PEFT adapter
+           (light-peft: also scores.safetensors and the pruning plan in report.json)
            light-peft train --model DIR --data FILE [--eval-data FILE] --out DIR
-             [--text-column C] [--text-pair-column C2] [--label-column L] [--method lora]
+             [--text-column C] [--text-pair-column C2] [--label-column L] [--method lora|light-peft]
              [--peft lora|adapter] [--lora-r 8] [--lora-alpha 16] [--lora-targets query,value] [--adapter-size 64]
              [--steps N | --epochs E] [--batch-size 32] [--lr 3e-4] [--warmup-ratio 0.06] [--weight-decay 0.01]
              [--max-length 128] [--validation-fraction 0.1] [--log-every 10] [--no-dropout] [--seed 0]
+             light-peft: [--estimate-steps 800] [--lambda-head 1e-4] [--lambda-ffn 1e-4] [--mask-lr-multiplier 1]
+             [--head-ratio 0.333] [--ffn-ratio 0.333] [--module-ratio 0.75] [--rank-ratio 0.5]
+             [--head-scope layer|global] [--ffn-scope global|layer]
+  plan     re-plan pruning from saved scores with other ratios; prints the plan as JSON
+           light-peft plan --scores DIR/scores.safetensors [--head-ratio …] [--ffn-ratio …] [--module-ratio …]
+             [--rank-ratio …] [--head-scope layer|global] [--ffn-scope global|layer]
   eval     metrics of a fine-tuned model (or base model + adapter) on a dataset, as JSON
            light-peft eval --model DIR [--adapter DIR] --data FILE [--text-column C] [--label-column L]
              [--max-length 128] [--batch-size 64]
 `;
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { grad: gradCommand, train: trainCommand, eval: evalCommand };
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { grad: gradCommand, train: trainCommand, eval: evalCommand, plan: planCommand };
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;

@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseOptions, numberOption, requireOption } from './args';
 import { UsageError } from './errors';
+import { RATIO_OPTIONS, ratiosFromOptions } from './ratios';
 import { modelReader } from './model-source';
 import { readDatasetFile } from './data';
 import { acquireNodeGpu } from '../engine/gpu/node-gpu';
@@ -17,6 +18,10 @@ import { buildModel } from '../engine/model/build';
 import { parseLoraTargets, type PeftConfig } from '../engine/model/peft';
 import { prepareTask } from '../engine/train/task';
 import { evaluate, train, type StepLog, type TrainSettings } from '../engine/train/trainer';
+import { runLightPeft } from '../engine/lightpeft/pipeline';
+import { scoresToSafetensors } from '../engine/lightpeft/scores';
+import { linearsOf } from '../engine/model/params';
+import type { RobertaModel } from '../engine/model/roberta';
 
 const OPTIONS = {
   model: { type: 'string' },
@@ -43,11 +48,18 @@ const OPTIONS = {
   'validation-fraction': { type: 'string' },
   'log-every': { type: 'string' },
   'no-dropout': { type: 'boolean' },
+  'estimate-steps': { type: 'string' },
+  'lambda-head': { type: 'string' },
+  'lambda-ffn': { type: 'string' },
+  'mask-lr-multiplier': { type: 'string' },
+  ...RATIO_OPTIONS,
   seed: { type: 'string' },
   out: { type: 'string' },
 } as const;
 
-const METHODS = ['lora'];
+const METHODS = ['lora', 'light-peft'];
+/** Light-PEFT puts PEFT on all six linear layers by default (the baseline: query,value). */
+const LIGHT_PEFT_TARGETS = 'query,key,value,attention.output.dense,intermediate.dense,output.dense';
 
 export async function trainCommand(args: string[]): Promise<void> {
   const o = parseOptions(args, OPTIONS, 'train');
@@ -60,7 +72,8 @@ export async function trainCommand(args: string[]): Promise<void> {
   const positive = (n: number) => Number.isFinite(n) && n > 0;
   const fraction = (n: number) => Number.isFinite(n) && n >= 0 && n < 1;
   const seed = numberOption(o.seed, 'seed', 0, Number.isInteger);
-  const peft = peftFromOptions(o);
+  const lightPeft = method === 'light-peft';
+  const peft = peftFromOptions({ ...o, 'lora-targets': o['lora-targets'] ?? (lightPeft ? LIGHT_PEFT_TARGETS : undefined) });
 
   const { reader, hubId } = modelReader(modelDir, 'train', { revision: o.revision, token: o['hf-token'] });
   const { config: baseConfig, weights } = await readModelDir(reader);
@@ -89,9 +102,9 @@ export async function trainCommand(args: string[]): Promise<void> {
     lr: numberOption(o.lr, 'lr', 3e-4, positive),
     warmupRatio: numberOption(o['warmup-ratio'], 'warmup-ratio', 0.06, fraction),
     weightDecay: numberOption(o['weight-decay'], 'weight-decay', 0.01, (n) => n >= 0),
-    maskLrMultiplier: 1,
-    lambdaHead: 0,
-    lambdaFfn: 0,
+    maskLrMultiplier: numberOption(o['mask-lr-multiplier'], 'mask-lr-multiplier', 1, positive),
+    lambdaHead: lightPeft ? numberOption(o['lambda-head'], 'lambda-head', 1e-4, (n) => n >= 0) : 0,
+    lambdaFfn: lightPeft ? numberOption(o['lambda-ffn'], 'lambda-ffn', 1e-4, (n) => n >= 0) : 0,
     dropout: !o['no-dropout'],
     logEvery: numberOption(o['log-every'], 'log-every', 10, positiveInt),
   };
@@ -100,17 +113,44 @@ export async function trainCommand(args: string[]): Promise<void> {
 
   const ctx = new GpuContext(await acquireNodeGpu());
   const model = await buildModel(ctx, { config: task.config, weights, peft, trainMasks: false, seed });
+  await mkdir(join(outDir, 'adapter'), { recursive: true }); // before training: an unwritable --out fails fast
+  const baseParams = countBaseParams(model);
+  const trainableBefore = model.trainableParams().reduce((n, p) => n + p.tensor.size, 0);
   const progress = progressPrinter(steps);
-  const { logs } = await train(model, tokenizer, task.train, settings, progress);
+  let training: Record<string, unknown>;
+  let logs: StepLog[];
+  let lightPeftReport: Record<string, unknown> | null = null;
+  if (lightPeft) {
+    const ratios = ratiosFromOptions(o, 'train');
+    const estimateSteps = numberOption(o['estimate-steps'], 'estimate-steps', Math.min(800, Math.floor(steps / 2)), (n) => Number.isInteger(n) && n > 0 && n < steps);
+    const result = await runLightPeft(model, tokenizer, task.train, { ...settings, estimateSteps, ratios }, progress);
+    logs = [...result.estimation.loss, ...result.training.loss];
+    training = { estimation: result.estimation, training: result.training };
+    await writeFile(join(outDir, 'scores.safetensors'), scoresToSafetensors(result.scores));
+    const { predicted, ...plan } = result.plan;
+    lightPeftReport = {
+      plan,
+      predicted,
+      parameters: {
+        base: { before: baseParams, after: countBaseParams(model) },
+        trainable: { before: trainableBefore, after: model.trainableParams().reduce((n, p) => n + p.tensor.size, 0) },
+      },
+      inference: result.inference,
+      gpuBytes: result.gpuBytes,
+      scores: 'scores.safetensors',
+    };
+  } else {
+    ctx.pool.resetPeak();
+    ({ logs } = await train(model, tokenizer, task.train, settings, progress));
+    const seconds = logs.at(-1)?.seconds ?? 0;
+    training = { training: { steps, seconds, stepsPerSecond: steps / seconds, peakGpuBytes: ctx.pool.peakAllocatedBytes, loss: logs } };
+  }
   progress.done();
-  const trainSeconds = logs.at(-1)?.seconds ?? 0;
   const start = performance.now();
   const metrics = await evaluate(model, tokenizer, task.validation, { batchSize: 64, maxLength: settings.maxLength });
   const evalSeconds = (performance.now() - start) / 1000;
 
-  await mkdir(join(outDir, 'adapter'), { recursive: true });
   for (const file of await exportPeftAdapter(model, { baseModel: hubId ?? modelDir })) await writeFile(join(outDir, 'adapter', file.name), file.bytes);
-  const trainable = model.trainableParams().reduce((n, p) => n + p.tensor.size, 0);
   const { predictions, ...evaluation } = metrics;
   const report = {
     command: 'train',
@@ -119,8 +159,9 @@ export async function trainCommand(args: string[]): Promise<void> {
     method,
     peft,
     settings,
-    parameters: { trainable },
-    training: { steps, seconds: trainSeconds, stepsPerSecond: steps / trainSeconds, peakGpuBytes: ctx.pool.peakAllocatedBytes, loss: logs },
+    parameters: { base: baseParams, trainable: trainableBefore },
+    ...training,
+    lightPeft: lightPeftReport,
     evaluation: { ...evaluation, seconds: evalSeconds },
     adapter: 'adapter/',
   };
@@ -129,8 +170,19 @@ export async function trainCommand(args: string[]): Promise<void> {
   process.stdout.write(
     `validation accuracy ${(metrics.accuracy * 100).toFixed(1)}%, macro-F1 ${metrics.macroF1.toFixed(3)}` +
       (metrics.mcc !== null ? `, MCC ${metrics.mcc.toFixed(3)}` : '') +
-      ` on ${metrics.count} examples; wrote ${outDir}/report.json, curves.csv, adapter/\n`,
+      ` on ${metrics.count} examples; wrote ${outDir}/report.json, curves.csv, adapter/${lightPeft ? ', scores.safetensors' : ''}\n`,
   );
+}
+
+/** Frozen base parameters on the GPU (embeddings and encoder; the classifier head is trainable). */
+function countBaseParams(model: RobertaModel): number {
+  const e = model.embeddings;
+  let n = e.word.size + e.position.size + e.tokenType.size + e.norm.gamma.size + e.norm.beta.size;
+  for (const layer of model.layers) {
+    for (const lin of linearsOf(layer)) n += lin.weight.size + lin.bias.size;
+    n += 2 * (layer.attentionNorm.gamma.size + layer.outputNorm.gamma.size);
+  }
+  return n;
 }
 
 function peftFromOptions(o: { peft?: string; 'lora-r'?: string; 'lora-alpha'?: string; 'lora-targets'?: string; 'adapter-size'?: string }): PeftConfig {
@@ -149,13 +201,12 @@ function peftFromOptions(o: { peft?: string; 'lora-r'?: string; 'lora-alpha'?: s
 }
 
 /** A one-line progress bar on a terminal; a line per log step otherwise. */
-function progressPrinter(total: number): ((log: StepLog) => void) & { done(): void } {
+function progressPrinter(total: number): ((log: StepLog, phase?: string) => void) & { done(): void } {
   const tty = process.stderr.isTTY;
-  const print = (log: StepLog) => {
-    const rate = log.step / Math.max(log.seconds, 1e-9);
+  const print = (log: StepLog, phase?: string) => {
     const width = 24;
     const filled = Math.round((width * log.step) / total);
-    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] step ${log.step}/${total} loss ${log.loss.toFixed(4)} lr ${log.lr.toExponential(2)} ${rate.toFixed(2)} steps/s`;
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${phase ? `${phase} ` : ''}step ${log.step}/${total} loss ${log.loss.toFixed(4)} lr ${log.lr.toExponential(2)} ${log.seconds.toFixed(0)} s`;
     process.stderr.write(tty ? `\r${line}` : `${line}\n`);
   };
   return Object.assign(print, { done: () => tty && process.stderr.write('\n') });

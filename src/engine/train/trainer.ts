@@ -29,6 +29,16 @@ export interface TrainSettings {
   /** Dropout as config.json says (true) or off. */
   dropout: boolean;
   logEvery: number;
+  /** Light-PEFT: accumulate Importance Ratio and Taylor scores from this step (0-based) on. */
+  scoreFrom?: number;
+}
+
+/** Where a run sits inside a longer schedule (Light-PEFT's two phases share one). */
+export interface ScheduleWindow {
+  /** Steps before this call, and in the whole schedule. */
+  offset: number;
+  total: number;
+  batches: Iterator<number[]>;
 }
 
 export interface StepLog {
@@ -61,29 +71,32 @@ export async function train(
   settings: TrainSettings,
   onLog: (log: StepLog) => void = () => {},
   optimizer = new AdamW(model.ctx, defaultOptimizer(settings)),
+  window: ScheduleWindow = { offset: 0, total: settings.steps, batches: shuffledBatches(examples.length, settings.batchSize, settings.seed) },
 ): Promise<{ optimizer: AdamW; logs: StepLog[] }> {
   const { ctx } = model;
-  const batches = shuffledBatches(examples.length, settings.batchSize, settings.seed);
-  const warmup = Math.round(settings.warmupRatio * settings.steps);
+  const warmup = Math.round(settings.warmupRatio * window.total);
   const logs: StepLog[] = [];
   const start = performance.now();
   for (let step = 0; step < settings.steps; step++) {
-    const indices = batches.next().value as number[];
+    const global = window.offset + step;
+    const indices = window.batches.next().value as number[];
     const batch = uploadBatch(ctx, tokenizeBatch(tokenizer, indices.map((i) => examples[i]), settings.maxLength));
-    const lr = linearScheduleLr(step, settings.steps, settings.lr, warmup);
+    const lr = linearScheduleLr(global, window.total, settings.lr, warmup);
+    const scoring = settings.scoreFrom !== undefined && step >= settings.scoreFrom;
     const result = gradientStep(model, batch, {
       lambdaHead: settings.lambdaHead,
       lambdaFfn: settings.lambdaFfn,
-      dropoutSeed: settings.dropout ? settings.seed * 100003 + step : undefined,
+      dropoutSeed: settings.dropout ? settings.seed * 100003 + global : undefined,
+      scoreBeta: scoring ? (step === settings.scoreFrom ? 0 : 1) : undefined,
     });
     optimizer.update(model.trainableParams(), lr);
     const isLogStep = (step + 1) % settings.logEvery === 0 || step === settings.steps - 1;
     if (isLogStep) {
       const loss = (await ctx.read(result.totalLoss))[0];
       if (!Number.isFinite(loss)) {
-        throw new NonFiniteLossError(`The loss became ${loss} at step ${step + 1}. Lower the learning rate (now ${settings.lr}) or the max length, then start again.`);
+        throw new NonFiniteLossError(`The loss became ${loss} at step ${global + 1}. Lower the learning rate (now ${settings.lr}) or the max length, then start again.`);
       }
-      const log = { step: step + 1, loss, lr, seconds: (performance.now() - start) / 1000 };
+      const log = { step: global + 1, loss, lr, seconds: (performance.now() - start) / 1000 };
       logs.push(log);
       onLog(log);
     }

@@ -1,0 +1,69 @@
+/**
+ * Light-PEFT's learned scores, read from the model after estimation: mask values, and the
+ * Importance Ratio and Taylor rank scores averaged over the steps they were summed over. Also
+ * their safetensors form (scores.safetensors), so a plan can be redone later without the GPU.
+ */
+import type { RobertaModel } from '../model/roberta';
+import { linearsOf } from '../model/params';
+import { ffnMaskName, headMaskName } from '../model/peft';
+import { parseSafetensors, readTensorF32, writeSafetensors } from '../io/safetensors';
+import { BadInputError } from '../gpu/errors';
+import type { ModuleScores, PlanInput, PlanShape } from './plan';
+
+export async function readScores(model: RobertaModel, scoredSteps: number): Promise<PlanInput> {
+  const { ctx, config: c } = model;
+  const steps = Math.max(1, scoredSteps);
+  const linears = new Map(model.layers.flatMap(linearsOf).map((l) => [l.module, l]));
+  const modules: ModuleScores[] = [];
+  for (const m of model.peftModules()) {
+    const lin = linears.get(m.module);
+    modules.push({
+      module: m.module,
+      kind: m.kind,
+      inFeatures: lin?.inFeatures ?? c.hidden,
+      outFeatures: lin?.outFeatures ?? c.hidden,
+      importance: (await ctx.read(m.importance))[0] / steps,
+      rankScores: [...(await ctx.read(m.rankScore))].map((s) => s / steps),
+    });
+  }
+  return {
+    shape: { layers: c.layers, hidden: c.hidden, heads: c.heads, headDim: c.headDim, intermediate: c.intermediate, vocabSize: c.vocabSize, maxPositions: c.maxPositions, numLabels: c.numLabels },
+    headMasks: await Promise.all(model.layers.map(async (l) => [...(await ctx.read(l.headMask))])),
+    ffnMasks: await Promise.all(model.layers.map(async (l) => [...(await ctx.read(l.ffnMask))])),
+    modules,
+  };
+}
+
+/** scores.safetensors: masks under their HF names, `score.module.<m>` [1], `score.rank.<m>` [r]; shape and kinds in the metadata. */
+export function scoresToSafetensors(scores: PlanInput): Uint8Array {
+  const tensors: Array<[string, { data: Float32Array; shape: number[] }]> = [];
+  scores.headMasks.forEach((m, l) => tensors.push([headMaskName(l), { data: Float32Array.from(m), shape: [m.length] }]));
+  scores.ffnMasks.forEach((m, l) => tensors.push([ffnMaskName(l), { data: Float32Array.from(m), shape: [m.length] }]));
+  for (const m of scores.modules) {
+    tensors.push([`score.module.${m.module}`, { data: Float32Array.of(m.importance), shape: [1] }]);
+    tensors.push([`score.rank.${m.module}`, { data: Float32Array.from(m.rankScores), shape: [m.rankScores.length] }]);
+  }
+  const modules = scores.modules.map(({ module, kind, inFeatures, outFeatures }) => ({ module, kind, inFeatures, outFeatures }));
+  return writeSafetensors(tensors, { format: 'pt', shape: JSON.stringify(scores.shape), modules: JSON.stringify(modules) });
+}
+
+export function scoresFromSafetensors(bytes: Uint8Array, file: string): PlanInput {
+  const st = parseSafetensors(bytes, file);
+  const meta = (key: string) => {
+    try {
+      return JSON.parse(st.metadata[key] ?? 'null');
+    } catch {
+      return null;
+    }
+  };
+  const shape = meta('shape') as PlanShape | null;
+  const modules = meta('modules') as Array<Omit<ModuleScores, 'importance' | 'rankScores'>> | null;
+  if (!shape || !Array.isArray(modules)) throw new BadInputError(file, 'metadata', 'has no Light-PEFT "shape"/"modules" entries; use a scores.safetensors written by light-peft train');
+  const vector = (name: string) => [...readTensorF32(st, name).data];
+  return {
+    shape,
+    headMasks: Array.from({ length: shape.layers }, (_, l) => vector(headMaskName(l))),
+    ffnMasks: Array.from({ length: shape.layers }, (_, l) => vector(ffnMaskName(l))),
+    modules: modules.map((m) => ({ ...m, importance: vector(`score.module.${m.module}`)[0], rankScores: vector(`score.rank.${m.module}`) })),
+  };
+}
