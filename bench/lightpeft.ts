@@ -1,0 +1,145 @@
+/**
+ * Light-PEFT vs the LoRA baseline (r=8 on query,value, unpruned), measured in one run on the same
+ * model shape and batch: training-step time, peak GPU bytes while training, inference time and
+ * inference GPU bytes — at the default ratios and at heads 1/2 + FFN 1/2.
+ *   npm run bench:lightpeft               roberta-base shape, batch 32 × 128 (a GPU job)
+ *   npm run bench:lightpeft -- --quick    4 layers × 256 hidden, batch 8 × 64 (CPU-friendly; default when CI is set)
+ * Pruning uses seeded random scores: speed and memory depend on what is kept, not on why.
+ * Writes bench/results/lightpeft-node.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GpuContext } from '../src/engine/gpu/context';
+import { acquireNodeGpu } from '../src/engine/gpu/node-gpu';
+import { parseModelConfig, type ModelConfig } from '../src/engine/model/config';
+import { randomWeights } from '../src/engine/model/random-weights';
+import { buildModel } from '../src/engine/model/build';
+import { uploadBatch, type DeviceBatch } from '../src/engine/model/batch';
+import { LORA_TARGETS, type PeftConfig } from '../src/engine/model/peft';
+import { gradientStep } from '../src/engine/train/step';
+import { AdamW } from '../src/engine/train/optimizer';
+import { defaultOptimizer } from '../src/engine/train/trainer';
+import { DEFAULT_RATIOS, planPruning, type PlanRatios } from '../src/engine/lightpeft/plan';
+import { prune } from '../src/engine/lightpeft/prune';
+import { readScores } from '../src/engine/lightpeft/scores';
+import { mulberry32 } from '../src/engine/random';
+import { parseBenchArgs } from './args';
+
+const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
+
+const SHAPES = {
+  full: { config: { hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072, vocab_size: 50265 }, batch: 32, seqLen: 128 },
+  quick: { config: { hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024, vocab_size: 8000 }, batch: 8, seqLen: 64 },
+};
+
+interface Measurement {
+  name: string;
+  trainStepMs: number;
+  peakTrainBytes: number;
+  inferenceMs: number;
+  inferenceBytes: number;
+  trainableParams: number;
+}
+
+async function main(): Promise<void> {
+  const { quick, runs } = parseBenchArgs(process.argv.slice(2));
+  const shape = quick ? SHAPES.quick : SHAPES.full;
+  const config = parseModelConfig({ model_type: 'roberta', max_position_embeddings: shape.seqLen + 2, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, ...shape.config });
+  console.error(`Light-PEFT benchmark: ${config.layers} layers × ${config.hidden} hidden, batch ${shape.batch} × ${shape.seqLen}, median of ${runs} steps`);
+  const baseline = await measure('lora r=8 query,value (baseline)', config, shape, runs, { kind: 'lora', rank: 8, alpha: 16, targets: ['query', 'value'] }, null);
+  const defaults = await measure('light-peft default ratios', config, shape, runs, { kind: 'lora', rank: 8, alpha: 16, targets: [...LORA_TARGETS] }, DEFAULT_RATIOS);
+  const halves = await measure('light-peft heads 1/2 + ffn 1/2', config, shape, runs, { kind: 'lora', rank: 8, alpha: 16, targets: [...LORA_TARGETS] }, { ...DEFAULT_RATIOS, head: 0.5, ffn: 0.5 });
+  const vs = (m: Measurement) => ({
+    trainSpeedup: baseline.trainStepMs / m.trainStepMs,
+    trainMemorySaved: 1 - m.peakTrainBytes / baseline.peakTrainBytes,
+    inferenceSpeedup: baseline.inferenceMs / m.inferenceMs,
+    inferenceMemorySaved: 1 - m.inferenceBytes / baseline.inferenceBytes,
+    trainableFraction: m.trainableParams / baseline.trainableParams,
+  });
+  const report = {
+    date: new Date().toISOString(),
+    quick,
+    runs,
+    shape: { layers: config.layers, hidden: config.hidden, heads: config.heads, intermediate: config.intermediate, vocab: config.vocabSize, batch: shape.batch, seqLen: shape.seqLen },
+    results: [baseline, defaults, halves],
+    versusBaseline: { defaults: vs(defaults), halves: vs(halves) },
+    paper: { trainSpeedup: 1.6, trainMemorySaved: 0.39, inferenceSpeedup: 1.6, inferenceMemorySaved: 0.48 },
+  };
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, 'lightpeft-node.json');
+  const json = JSON.stringify(report, null, 2);
+  writeFileSync(file, json + '\n');
+  console.log(json);
+  console.error(`wrote ${file}`);
+}
+
+async function measure(name: string, config: ModelConfig, shape: { batch: number; seqLen: number }, runs: number, peft: PeftConfig, ratios: PlanRatios | null): Promise<Measurement> {
+  const ctx = new GpuContext(await acquireNodeGpu());
+  try {
+    const model = await buildModel(ctx, { config, weights: randomWeights(config), peft, trainMasks: ratios !== null, seed: 1 });
+    const batch = syntheticBatch(ctx, config, shape);
+    if (ratios) {
+      // Random scores stand in for an estimation phase's: one scored step, then random masks.
+      const step = gradientStep(model, batch, { lambdaHead: 0, lambdaFfn: 0, scoreBeta: 0 });
+      step.release();
+      const scores = await readScores(model, 1);
+      const random = mulberry32(3);
+      scores.headMasks = scores.headMasks.map((l) => l.map(() => random()));
+      scores.ffnMasks = scores.ffnMasks.map((l) => l.map(() => random()));
+      await prune(model, planPruning(scores, ratios));
+    }
+    model.trainMasks = false;
+    const optimizer = new AdamW(ctx, defaultOptimizer({ lr: 1e-4, weightDecay: 0.01, maskLrMultiplier: 1 }));
+    const trainStep = async () => {
+      const step = gradientStep(model, batch, { lambdaHead: 0, lambdaFfn: 0 });
+      optimizer.update(model.trainableParams());
+      await ctx.read(step.totalLoss);
+      step.release();
+    };
+    await trainStep(); // warm-up: pipelines, optimizer state
+    ctx.pool.trim();
+    ctx.pool.resetPeak();
+    const trainStepMs = await median(runs, trainStep);
+    const peakTrainBytes = ctx.pool.peakAllocatedBytes;
+    optimizer.dispose();
+    const forward = async () => {
+      const result = model.forward(batch, { forBackward: false });
+      await ctx.read(result.logits);
+      model.release(result);
+    };
+    await forward();
+    for (const p of model.trainableParams()) p.grad.dispose(); // inference holds no gradients
+    ctx.pool.trim();
+    ctx.pool.resetPeak();
+    const inferenceMs = await median(runs, forward);
+    const m: Measurement = { name, trainStepMs, peakTrainBytes, inferenceMs, inferenceBytes: ctx.pool.peakAllocatedBytes, trainableParams: model.trainableParams().reduce((n, p) => n + p.tensor.size, 0) };
+    console.error(`${name.padEnd(34)} train ${trainStepMs.toFixed(0)} ms, peak ${(peakTrainBytes / 2 ** 20).toFixed(1)} MiB; inference ${inferenceMs.toFixed(0)} ms, ${(m.inferenceBytes / 2 ** 20).toFixed(1)} MiB`);
+    return m;
+  } finally {
+    ctx.destroy();
+  }
+}
+
+function syntheticBatch(ctx: GpuContext, config: ModelConfig, shape: { batch: number; seqLen: number }): DeviceBatch {
+  const random = mulberry32(11);
+  const row = () => [0, ...Array.from({ length: shape.seqLen - 2 }, () => 3 + Math.floor(random() * (config.vocabSize - 4))), 2];
+  const inputIds = Array.from({ length: shape.batch }, row);
+  return uploadBatch(ctx, { inputIds, attentionMask: inputIds.map((r) => r.map(() => 1)), labels: inputIds.map((_, i) => i % 2) });
+}
+
+async function median(runs: number, run: () => Promise<void>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await run();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
