@@ -1,35 +1,20 @@
 /**
  * Browser end-to-end test: the built app (dist/) in Debian's Chromium with WebGPU on
  * SwiftShader. Run `npx vite build` first (npm run test:e2e does). Prints "N passed, M failed"
- * and exits non-zero on any failure. Screenshots: test-results/app.png, test-results/no-webgpu.png.
+ * and exits non-zero on any failure. Screenshots: test-results/app.png, test-results/no-webgpu.png
+ * and the setup screen's (see setup.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_ARGS_WITHOUT_WEBGPU, launchChromium, serveStatic, watchedPage, type PageWatch } from './browser';
+import { assert, assertClean, TIMEOUT_MS, type TestCase } from './harness';
+import { setupTests } from './setup';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MIN_STORAGE_BINDING_MIB = 256;
 const SELF_CHECK_TOLERANCE = 1e-5;
-const TIMEOUT_MS = 60_000;
-
-interface TestCase {
-  name: string;
-  run: () => Promise<void>;
-}
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-/** Fails if the page went off-site or logged errors since the last call. */
-function assertClean(watch: PageWatch): void {
-  const offsite = watch.offsiteRequests.splice(0);
-  const errors = watch.consoleErrors.splice(0);
-  assert(offsite.length === 0, `requests left the machine: ${offsite.join(', ')}`);
-  assert(errors.length === 0, `console errors:\n  ${errors.join('\n  ')}`);
-}
 
 async function main(): Promise<number> {
   mkdirSync(join(root, 'test-results'), { recursive: true });
@@ -77,6 +62,7 @@ async function main(): Promise<number> {
           assertClean(watch);
         },
       },
+      ...setupTests({ root, page: () => page, watch: () => watch }),
       {
         name: 'without WebGPU the page explains why and what to do',
         run: async () => {

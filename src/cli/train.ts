@@ -20,8 +20,6 @@ import { prepareTask } from '../engine/train/task';
 import { evaluate, train, type StepLog, type TrainSettings } from '../engine/train/trainer';
 import { runLightPeft } from '../engine/lightpeft/pipeline';
 import { scoresToSafetensors } from '../engine/lightpeft/scores';
-import { linearsOf } from '../engine/model/params';
-import type { RobertaModel } from '../engine/model/roberta';
 
 const OPTIONS = {
   model: { type: 'string' },
@@ -114,8 +112,8 @@ export async function trainCommand(args: string[]): Promise<void> {
   const ctx = new GpuContext(await acquireNodeGpu());
   const model = await buildModel(ctx, { config: task.config, weights, peft, trainMasks: false, seed });
   await mkdir(join(outDir, 'adapter'), { recursive: true }); // before training: an unwritable --out fails fast
-  const baseParams = countBaseParams(model);
-  const trainableBefore = model.trainableParams().reduce((n, p) => n + p.tensor.size, 0);
+  const baseParams = model.baseParameterCount();
+  const trainableBefore = model.trainableParameterCount();
   const progress = progressPrinter(steps);
   let training: Record<string, unknown>;
   let logs: StepLog[];
@@ -132,8 +130,8 @@ export async function trainCommand(args: string[]): Promise<void> {
       plan,
       predicted,
       parameters: {
-        base: { before: baseParams, after: countBaseParams(model) },
-        trainable: { before: trainableBefore, after: model.trainableParams().reduce((n, p) => n + p.tensor.size, 0) },
+        base: { before: baseParams, after: model.baseParameterCount() },
+        trainable: { before: trainableBefore, after: model.trainableParameterCount() },
       },
       inference: result.inference,
       gpuBytes: result.gpuBytes,
@@ -172,17 +170,6 @@ export async function trainCommand(args: string[]): Promise<void> {
       (metrics.mcc !== null ? `, MCC ${metrics.mcc.toFixed(3)}` : '') +
       ` on ${metrics.count} examples; wrote ${outDir}/report.json, curves.csv, adapter/${lightPeft ? ', scores.safetensors' : ''}\n`,
   );
-}
-
-/** Frozen base parameters on the GPU (embeddings and encoder; the classifier head is trainable). */
-function countBaseParams(model: RobertaModel): number {
-  const e = model.embeddings;
-  let n = e.word.size + e.position.size + e.tokenType.size + e.norm.gamma.size + e.norm.beta.size;
-  for (const layer of model.layers) {
-    for (const lin of linearsOf(layer)) n += lin.weight.size + lin.bias.size;
-    n += 2 * (layer.attentionNorm.gamma.size + layer.outputNorm.gamma.size);
-  }
-  return n;
 }
 
 function peftFromOptions(o: { peft?: string; 'lora-r'?: string; 'lora-alpha'?: string; 'lora-targets'?: string; 'adapter-size'?: string }): PeftConfig {

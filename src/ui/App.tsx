@@ -1,6 +1,9 @@
 import { useEffect } from 'react';
-import { useApp, type ShownError } from './store';
+import { useApp } from './store';
 import type { GpuSummary, SelfCheckResult } from '../workers/protocol';
+import { Problem } from './Problem';
+import { formatMiB, formatMs } from './format';
+import { SetupScreen } from './setup/SetupScreen';
 
 /** Self-check pass mark: max relative error of the GPU matmul against the float64 CPU reference. */
 const SELF_CHECK_TOLERANCE = 1e-5;
@@ -23,6 +26,7 @@ export function App({ bench }: { bench: BenchRequest | null }) {
       </header>
       <main>
         <GpuPanel />
+        <SetupScreen />
         <SelfCheckPanel />
         {bench && <BenchPanel {...bench} />}
       </main>
@@ -76,54 +80,6 @@ function GpuDetails({ gpu }: { gpu: GpuSummary }) {
         </p>
       )}
     </>
-  );
-}
-
-/** What to do, by error class, beyond the message the engine already gives. */
-const ADVICE: Record<string, { title: string; steps: string[] }> = {
-  WebGPUUnavailableError: {
-    title: 'No WebGPU GPU is available to this page',
-    steps: [
-      'Use a recent Chrome or Edge (version 113 or later) on Windows, macOS or ChromeOS.',
-      'On Linux, start Chrome with --enable-unsafe-webgpu --enable-features=Vulkan.',
-      'Open chrome://gpu and check that "WebGPU" says "Hardware accelerated" and that hardware acceleration is on in the settings.',
-    ],
-  },
-  DeviceLostError: {
-    title: 'The GPU device was lost',
-    steps: ['Reload the page to get a new device.', 'If it happens again, close other GPU-heavy tabs or try a smaller batch.'],
-  },
-  OutOfMemoryError: {
-    title: 'The GPU ran out of memory',
-    steps: ['Try a smaller batch size, a shorter max length or a smaller model.'],
-  },
-  WorkerError: {
-    title: 'The engine worker did not start',
-    steps: ['This app needs module Web Workers: use a current Chrome, Edge, Firefox or Safari.', 'Reload the page.'],
-  },
-};
-
-function Problem({ error }: { error: ShownError }) {
-  const advice = ADVICE[error.name];
-  return (
-    <div className="problem" role="alert" data-testid="problem" data-error={error.name}>
-      <p className="status bad">
-        <span className="dot" aria-hidden />
-        <strong>{advice?.title ?? 'Something went wrong'}</strong>
-      </p>
-      <p>{error.message}</p>
-      {advice ? (
-        <ul>
-          {advice.steps.map((step) => (
-            <li key={step}>{step}</li>
-          ))}
-        </ul>
-      ) : (
-        <p className="muted">
-          This looks like a bug in the app ({error.name}). Reloading may help; please report it with the message above.
-        </p>
-      )}
-    </div>
   );
 }
 
@@ -195,14 +151,6 @@ function BenchPanel({ quick, runs }: BenchRequest) {
   );
 }
 
-function formatMs(ms: number): string {
-  return ms < 10 ? `${ms.toFixed(2)} ms` : `${Math.round(ms)} ms`;
-}
-
 function describeScope(scope: string): string {
   return scope === 'DedicatedWorkerGlobalScope' ? 'a dedicated Web Worker' : scope;
-}
-
-function formatMiB(mib: number): string {
-  return mib >= 1024 ? `${(mib / 1024).toFixed(mib % 1024 ? 1 : 0)} GiB` : `${Math.round(mib)} MiB`;
 }

@@ -32,7 +32,7 @@ export interface AppState {
   runBench(quick: boolean, runs?: number): Promise<void>;
 }
 
-function toShown(error: unknown): ShownError {
+export function toShown(error: unknown): ShownError {
   return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
 }
 

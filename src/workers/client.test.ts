@@ -61,6 +61,20 @@ describe('EngineClient', () => {
     expect(error).toMatchObject({ name: 'WebGPUUnavailableError', message: 'no adapter; open chrome://gpu' });
   });
 
+  it('passes a request its progress messages, then its reply', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const seen: string[] = [];
+    const load = client.loadModel({ kind: 'hub', modelId: 'FacebookAI/roberta-base' }, (p) => seen.push(`${p.file} ${p.loaded}/${p.total}`));
+    worker.reply({ type: 'progress', id: 1, file: 'config.json', loaded: 10, total: 20 });
+    worker.reply({ type: 'progress', id: 1, file: 'config.json', loaded: 20, total: 20 });
+    worker.reply({ type: 'progress', id: 99, file: 'other', loaded: 1, total: null });
+    const model = { name: 'FacebookAI/roberta-base' } as never;
+    worker.reply({ type: 'loadModel', id: 1, model });
+    expect(await load).toBe(model);
+    expect(seen).toEqual(['config.json 10/20', 'config.json 20/20']);
+  });
+
   it('passes unsolicited events to listeners', () => {
     const worker = new FakeWorker();
     const client = new EngineClient(worker);

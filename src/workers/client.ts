@@ -2,7 +2,22 @@
  * The UI's side of the worker protocol: one promise per request id. The UI holds plain data
  * only; GPU objects stay in the worker.
  */
-import type { ErrorReply, ReplyFor, Request, RequestBody, RequestType, WorkerEvent, WorkerMessage } from './protocol';
+import type {
+  ColumnSettings,
+  DataSource,
+  ErrorReply,
+  ModelSource,
+  ProgressMessage,
+  ReplyFor,
+  Request,
+  RequestBody,
+  RequestType,
+  WorkerEvent,
+  WorkerMessage,
+} from './protocol';
+
+/** Called with each progress message of one request. */
+export type ProgressListener = (progress: Omit<ProgressMessage, 'type' | 'id'>) => void;
 
 /** A request the worker answered with an error; `name` is the engine's error class name. */
 export class EngineRequestError extends Error {
@@ -24,6 +39,7 @@ interface Pending {
   type: RequestType;
   resolve: (reply: never) => void;
   reject: (error: Error) => void;
+  onProgress?: ProgressListener;
 }
 
 export class EngineClient {
@@ -41,11 +57,11 @@ export class EngineClient {
   }
 
   /** Sends a request; resolves with its reply or rejects with an EngineRequestError. */
-  request<B extends RequestBody>(body: B): Promise<ReplyFor<B['type']>> {
+  request<B extends RequestBody>(body: B, onProgress?: ProgressListener): Promise<ReplyFor<B['type']>> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise<ReplyFor<B['type']>>((resolve, reject) => {
-      this.pending.set(id, { type: body.type, resolve: resolve as (reply: never) => void, reject });
+      this.pending.set(id, { type: body.type, resolve: resolve as (reply: never) => void, reject, onProgress });
       this.worker.postMessage({ ...body, id } as Request);
     });
   }
@@ -63,7 +79,42 @@ export class EngineClient {
     return (await this.request({ type: 'bench', quick, runs })).report;
   }
 
-  /** Messages the worker posts on its own (device lost, later progress). Returns an unsubscribe. */
+  /** Loads a model (demo, picked files or a Hub id) and builds it on the GPU with a fresh, untrained PEFT set-up. */
+  async loadModel(source: ModelSource, onProgress?: ProgressListener) {
+    return (await this.request({ type: 'loadModel', source }, onProgress)).model;
+  }
+
+  /** Parses a dataset (streamed) and guesses its columns. */
+  async loadData(source: DataSource, onProgress?: ProgressListener) {
+    return (await this.request({ type: 'loadData', source }, onProgress)).tables;
+  }
+
+  /** Builds examples from the chosen columns and splits off validation when there is no validation file. */
+  async chooseColumns(settings: ColumnSettings) {
+    return (await this.request({ type: 'chooseColumns', settings })).examples;
+  }
+
+  /** Tokenizes the first training batch with the loaded model's tokenizer. */
+  async tokenizeCheck(maxLength: number) {
+    return (await this.request({ type: 'tokenizeCheck', maxLength })).result;
+  }
+
+  /** The loaded model's PEFT adapter (HF PEFT layout) as a zip. */
+  async exportAdapter() {
+    const { fileName, bytes } = await this.request({ type: 'exportAdapter' });
+    return { fileName, bytes };
+  }
+
+  async listRuns() {
+    return (await this.request({ type: 'listRuns' })).runs;
+  }
+
+  /** Deletes a saved run and its checkpoint; resolves with the runs left. */
+  async deleteRun(runId: string) {
+    return (await this.request({ type: 'deleteRun', runId })).runs;
+  }
+
+  /** Messages the worker posts on its own (device lost). Returns an unsubscribe. */
   onEvent(listener: (event: WorkerEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -81,6 +132,10 @@ export class EngineClient {
     }
     const pending = this.pending.get(message.id);
     if (!pending) return;
+    if (message.type === 'progress') {
+      pending.onProgress?.({ file: message.file, loaded: message.loaded, total: message.total });
+      return;
+    }
     this.pending.delete(message.id);
     if (message.type === 'error') pending.reject(new EngineRequestError(message));
     else if (message.type !== pending.type)

@@ -1,16 +1,26 @@
 /**
  * The engine's home in the browser: a dedicated worker that owns the GPU device. It answers
- * each request of protocol.ts with one reply (or an error reply) and never lets GPU objects
- * leave this thread.
+ * each request of protocol.ts with one reply (or an error reply), posts progress while a request
+ * reads files, and never lets GPU objects leave this thread. The work itself is in handlers/.
  */
 import { acquireGpu } from '../engine/gpu/device';
 import { GpuContext } from '../engine/gpu/context';
+import { CheckpointStore } from '../engine/io/checkpoints';
 import { errorReply, type Reply, type Request, type WorkerMessage } from './protocol';
 import { globalScopeName, runSelfCheck } from './self-check';
+import { Session, type ProgressReporter } from './session';
+import { loadModel } from './handlers/load-model';
+import { loadData } from './handlers/load-data';
+import { chooseColumns } from './handlers/choose-columns';
+import { tokenizeCheck } from './handlers/tokenize-check';
+import { exportAdapter } from './handlers/export-adapter';
+import { deleteRun, listRuns } from './handlers/runs';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const MiB = 1024 * 1024;
+/** At most this many progress messages a second per request (a 500 MB file arrives in thousands of chunks). */
+const PROGRESS_INTERVAL_MS = 50;
 
 let context: Promise<GpuContext> | null = null;
 
@@ -27,13 +37,16 @@ function gpuContext(): Promise<GpuContext> {
   return context;
 }
 
+const session = new Session(gpuContext, () => CheckpointStore.open());
+
 async function handle(request: Request): Promise<Reply> {
+  const { id } = request;
   switch (request.type) {
     case 'init': {
       const { gpu } = await gpuContext();
       return {
         type: 'init',
-        id: request.id,
+        id,
         gpu: {
           ...gpu.adapterInfo,
           features: [...gpu.features],
@@ -44,18 +57,46 @@ async function handle(request: Request): Promise<Reply> {
       };
     }
     case 'selfCheck':
-      return { type: 'selfCheck', id: request.id, result: await runSelfCheck(await gpuContext()) };
+      return { type: 'selfCheck', id, result: await runSelfCheck(await gpuContext()) };
     case 'bench': {
       // Loaded on demand: the benchmark is not part of the app's normal start-up.
       const { runKernelBench } = await import('../../bench/suite');
       const report = await runKernelBench(await gpuContext(), { quick: request.quick, runs: request.runs, runtime: 'chromium' });
-      return { type: 'bench', id: request.id, report: report as unknown as Record<string, unknown> };
+      return { type: 'bench', id, report: report as unknown as Record<string, unknown> };
     }
+    case 'loadModel':
+      return { type: 'loadModel', id, model: await session.withModel(() => loadModel(session, request.source, progressFor(id))) };
+    case 'loadData':
+      return { type: 'loadData', id, tables: await loadData(session, request.source, progressFor(id)) };
+    case 'chooseColumns':
+      return { type: 'chooseColumns', id, examples: chooseColumns(session, request.settings) };
+    case 'tokenizeCheck':
+      return { type: 'tokenizeCheck', id, result: tokenizeCheck(session, request.maxLength) };
+    case 'exportAdapter':
+      return { type: 'exportAdapter', id, ...(await session.withModel(() => exportAdapter(session))) };
+    case 'listRuns':
+      return { type: 'listRuns', id, runs: await listRuns(session) };
+    case 'deleteRun':
+      return { type: 'deleteRun', id, runs: await deleteRun(session, request.runId) };
   }
 }
 
-function post(message: WorkerMessage): void {
-  self.postMessage(message);
+/** Posts a request's progress, at most every PROGRESS_INTERVAL_MS per file, always the first and last message. */
+function progressFor(id: number): ProgressReporter {
+  let lastFile = '';
+  let lastPost = 0;
+  return (file, loaded, total, cached) => {
+    const now = performance.now();
+    const edge = file !== lastFile || loaded === 0 || (total !== null && loaded >= total);
+    if (!edge && now - lastPost < PROGRESS_INTERVAL_MS) return;
+    lastFile = file;
+    lastPost = now;
+    post({ type: 'progress', id, file, loaded, total, ...(cached ? { cached } : {}) });
+  };
+}
+
+function post(message: WorkerMessage, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer);
 }
 
 self.onmessage = async (event: MessageEvent<Request>) => {
@@ -64,7 +105,7 @@ self.onmessage = async (event: MessageEvent<Request>) => {
   try {
     const reply = await handle(request);
     if (!reply) throw new Error(`Unknown request type ${JSON.stringify(request?.type)}`);
-    post(reply);
+    post(reply, reply.type === 'exportAdapter' ? [reply.bytes.buffer as ArrayBuffer] : []);
   } catch (error) {
     post(errorReply(id, error));
   }

@@ -4,7 +4,7 @@
  * forward's saved tensors and disposes them as it goes.
  */
 import type { GpuContext } from '../gpu/context';
-import type { Tensor } from '../gpu/buffers';
+import { Tensor } from '../gpu/buffers';
 import type { ModelConfig } from './config';
 import type { DeviceBatch } from './batch';
 import type { AdapterModule, Classifier, Embeddings, Layer, LayerNormParams, Linear, PeftModule, TrainableParam } from './params';
@@ -140,6 +140,33 @@ export class RobertaModel {
     params.push({ name: 'classifier.out_proj.weight', tensor: w.outWeight, grad: grads.outWeight, group: 'head' });
     params.push({ name: 'classifier.out_proj.bias', tensor: w.outBias, grad: grads.outBias, group: 'head' });
     return params;
+  }
+
+  /** Frozen base parameters on the GPU now (embeddings and encoder; fewer after pruning). */
+  baseParameterCount(): number {
+    const e = this.embeddings;
+    let n = e.word.size + e.position.size + e.tokenType.size + e.norm.gamma.size + e.norm.beta.size;
+    for (const layer of this.layers) {
+      for (const lin of linearsOf(layer)) n += lin.weight.size + lin.bias.size;
+      n += layer.attentionNorm.gamma.size + layer.attentionNorm.beta.size + layer.outputNorm.gamma.size + layer.outputNorm.beta.size;
+    }
+    return n;
+  }
+
+  trainableParameterCount(): number {
+    return this.trainableParams().reduce((n, p) => n + p.tensor.size, 0);
+  }
+
+  /** Frees every GPU tensor the model holds (walks its structures, so no field is forgotten). */
+  dispose(): void {
+    const seen = new Set<unknown>();
+    const visit = (value: unknown): void => {
+      if (value === null || typeof value !== 'object' || seen.has(value)) return;
+      seen.add(value);
+      if (value instanceof Tensor) value.dispose();
+      else for (const child of Object.values(value)) visit(child);
+    };
+    visit([this.embeddings, this.layers, this.classifier]);
   }
 
   zeroGrads(): void {

@@ -1,0 +1,61 @@
+import type { ShownError } from './store';
+
+/** What to do, by error class, beyond the message the engine already gives. */
+const ADVICE: Record<string, { title: string; steps?: string[] }> = {
+  WebGPUUnavailableError: {
+    title: 'No WebGPU GPU is available to this page',
+    steps: [
+      'Use a recent Chrome or Edge (version 113 or later) on Windows, macOS or ChromeOS.',
+      'On Linux, start Chrome with --enable-unsafe-webgpu --enable-features=Vulkan.',
+      'Open chrome://gpu and check that "WebGPU" says "Hardware accelerated" and that hardware acceleration is on in the settings.',
+    ],
+  },
+  DeviceLostError: {
+    title: 'The GPU device was lost',
+    steps: ['Reload the page to get a new device.', 'If it happens again, close other GPU-heavy tabs or try a smaller batch.'],
+  },
+  OutOfMemoryError: {
+    title: 'The GPU ran out of memory',
+    steps: ['Try a smaller batch size, a shorter max length or a smaller model.'],
+  },
+  WorkerError: {
+    title: 'The engine worker did not start',
+    steps: ['This app needs module Web Workers: use a current Chrome, Edge, Firefox or Safari.', 'Reload the page.'],
+  },
+  BadInputError: { title: 'This input cannot be used' },
+  DemoNotBuiltError: { title: 'The built-in demo is not part of this build' },
+  NotReadyError: { title: 'A step is missing' },
+  SettingError: { title: 'Check this setting' },
+  HubDownloadError: {
+    title: 'The download from the Hugging Face Hub failed',
+    steps: ['Check your connection and the model id, then click Load again: files that finished downloading are cached.'],
+  },
+  DownloadError: { title: 'A file could not be fetched' },
+};
+
+/** One clear message: a title by error class, the engine's message, and advice where there is some. */
+export function Problem({ error, testId = 'problem' }: { error: ShownError; testId?: string }) {
+  const advice = ADVICE[error.name];
+  return (
+    <div className="problem" role="alert" data-testid={testId} data-error={error.name}>
+      <p className="status bad">
+        <span className="dot" aria-hidden />
+        <strong>{advice?.title ?? 'Something went wrong'}</strong>
+      </p>
+      <p className="problem-message">{error.message}</p>
+      {advice ? (
+        advice.steps && (
+          <ul>
+            {advice.steps.map((step) => (
+              <li key={step}>{step}</li>
+            ))}
+          </ul>
+        )
+      ) : (
+        <p className="muted">
+          This looks like a bug in the app ({error.name}). Reloading may help; please report it with the message above.
+        </p>
+      )}
+    </div>
+  );
+}

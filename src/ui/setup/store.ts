@@ -1,0 +1,184 @@
+/**
+ * Setup screen state (zustand): the loaded model and data as the worker described them, what is
+ * loading (with byte progress), and the last error of each step. A failed step keeps what was
+ * loaded before: only its error is set.
+ */
+import { create } from 'zustand';
+import { useApp, toShown, type ShownError, type Task } from '../store';
+import type {
+  ColumnSettings,
+  DataExamples,
+  DataSource,
+  DataTables,
+  ModelSource,
+  ModelSummary,
+  RunSummary,
+  TokenizeCheckResult,
+} from '../../workers/protocol';
+import type { ProgressListener } from '../../workers/client';
+import { downloadBytes } from './download';
+
+export interface Progress {
+  file: string;
+  loaded: number;
+  total: number | null;
+  cached?: boolean;
+}
+
+/** A load in flight: what it is (for the UI) and the progress of the file being read. */
+export interface Loading {
+  what: string;
+  progress: Progress | null;
+}
+
+export const DEFAULT_SPLIT = { validationFraction: 0.1, seed: 42 };
+export const DEFAULT_MAX_LENGTH = 128;
+
+export interface SetupState {
+  model: ModelSummary | null;
+  modelLoading: Loading | null;
+  modelError: ShownError | null;
+
+  tables: DataTables | null;
+  /** The training file the user picked, kept so a validation file can be added to it later. */
+  trainFile: File | null;
+  examples: DataExamples | null;
+  dataLoading: Loading | null;
+  dataError: ShownError | null;
+  columnsRunning: boolean;
+  columnsError: ShownError | null;
+
+  tokenize: Task<TokenizeCheckResult>;
+  exported: Task<{ fileName: string; bytes: number }>;
+  runs: Task<RunSummary[]>;
+
+  loadModel(source: ModelSource, what: string): Promise<void>;
+  /** Shows a problem found before anything reached the worker (an unreadable drop). */
+  showModelError(error: unknown): void;
+  showDataError(error: unknown): void;
+  loadData(source: DataSource, what: string): Promise<void>;
+  chooseColumns(settings: ColumnSettings): Promise<void>;
+  tokenizeCheck(maxLength: number): Promise<void>;
+  exportAdapter(): Promise<void>;
+  refreshRuns(): Promise<void>;
+  deleteRun(runId: string): Promise<void>;
+}
+
+function client() {
+  const c = useApp.getState().client;
+  if (!c) throw new Error('The engine worker has not started');
+  return c;
+}
+
+export const useSetup = create<SetupState>()((set, get) => {
+  const progressInto =
+    (key: 'modelLoading' | 'dataLoading'): ProgressListener =>
+    (progress) => {
+      const loading = get()[key];
+      if (loading) set({ [key]: { ...loading, progress } } as Partial<SetupState>);
+    };
+
+  return {
+    model: null,
+    modelLoading: null,
+    modelError: null,
+    tables: null,
+    trainFile: null,
+    examples: null,
+    dataLoading: null,
+    dataError: null,
+    columnsRunning: false,
+    columnsError: null,
+    tokenize: { status: 'idle' },
+    exported: { status: 'idle' },
+    runs: { status: 'idle' },
+
+    async loadModel(source, what) {
+      if (get().modelLoading) return;
+      set({ modelLoading: { what, progress: null }, modelError: null });
+      try {
+        const model = await client().loadModel(source, progressInto('modelLoading'));
+        set({ model, tokenize: { status: 'idle' }, exported: { status: 'idle' } });
+      } catch (error) {
+        set({ modelError: toShown(error) });
+      } finally {
+        set({ modelLoading: null });
+      }
+    },
+
+    showModelError: (error) => set({ modelError: toShown(error) }),
+    showDataError: (error) => set({ dataError: toShown(error) }),
+
+    async loadData(source, what) {
+      if (get().dataLoading) return;
+      set({ dataLoading: { what, progress: null }, dataError: null });
+      try {
+        const tables = await client().loadData(source, progressInto('dataLoading'));
+        set({
+          tables,
+          trainFile: source.kind === 'files' ? source.train : null,
+          examples: null,
+          columnsError: null,
+          tokenize: { status: 'idle' },
+        });
+      } catch (error) {
+        set({ dataError: toShown(error) });
+        return;
+      } finally {
+        set({ dataLoading: null });
+      }
+      const { guess } = get().tables!;
+      await get().chooseColumns({ columns: { text: guess.text, textPair: guess.textPair, label: guess.label }, ...DEFAULT_SPLIT });
+    },
+
+    async chooseColumns(settings) {
+      set({ columnsRunning: true, columnsError: null });
+      try {
+        const examples = await client().chooseColumns(settings);
+        set({ examples, tokenize: { status: 'idle' } });
+      } catch (error) {
+        // The examples built before no longer match the columns on screen.
+        set({ examples: null, columnsError: toShown(error), tokenize: { status: 'idle' } });
+      } finally {
+        set({ columnsRunning: false });
+      }
+    },
+
+    async tokenizeCheck(maxLength) {
+      set({ tokenize: { status: 'running' } });
+      try {
+        set({ tokenize: { status: 'done', value: await client().tokenizeCheck(maxLength) } });
+      } catch (error) {
+        set({ tokenize: { status: 'failed', error: toShown(error) } });
+      }
+    },
+
+    async exportAdapter() {
+      set({ exported: { status: 'running' } });
+      try {
+        const { fileName, bytes } = await client().exportAdapter();
+        downloadBytes(bytes, fileName, 'application/zip');
+        set({ exported: { status: 'done', value: { fileName, bytes: bytes.byteLength } } });
+      } catch (error) {
+        set({ exported: { status: 'failed', error: toShown(error) } });
+      }
+    },
+
+    async refreshRuns() {
+      set({ runs: { status: 'running' } });
+      try {
+        set({ runs: { status: 'done', value: await client().listRuns() } });
+      } catch (error) {
+        set({ runs: { status: 'failed', error: toShown(error) } });
+      }
+    },
+
+    async deleteRun(runId) {
+      try {
+        set({ runs: { status: 'done', value: await client().deleteRun(runId) } });
+      } catch (error) {
+        set({ runs: { status: 'failed', error: toShown(error) } });
+      }
+    },
+  };
+});

@@ -1,0 +1,86 @@
+/**
+ * loadModel: read config.json, weights and tokenizer from the chosen source, build the model on
+ * the GPU with a fresh (untrained) PEFT set-up, and only then replace the model loaded before.
+ */
+import { readModelDir } from '../../engine/io/model-dir';
+import { checkTokenizerFitsModel, loadTokenizer, type TextTokenizer } from '../../engine/io/tokenizer';
+import { buildModel } from '../../engine/model/build';
+import type { PeftConfig } from '../../engine/model/peft';
+import type { RobertaModel } from '../../engine/model/roberta';
+import type { ModelSource, ModelSummary } from '../protocol';
+import type { ProgressReporter, Session } from '../session';
+import { modelReader } from './model-reader';
+import { describePeft, maxTokensOf } from './model-summary';
+import { readTokenizerFiles } from './tokenizer-files';
+
+/** The PEFT set-up a freshly loaded model gets: the "vanilla" LoRA baseline (DESIGN §3). */
+export const DEFAULT_PEFT: PeftConfig = { kind: 'lora', rank: 8, alpha: 16, targets: ['query', 'value'] };
+
+export async function loadModel(session: Session, source: ModelSource, progress: ProgressReporter): Promise<ModelSummary> {
+  const { reader, name, baseModelName, files } = await modelReader(source, progress);
+  // Everything that can be checked on the CPU is checked before any GPU memory is taken.
+  const { config, weights } = await readModelDir(reader);
+  const configFile = reader.describe('config.json');
+  const tokenizerFiles = await readTokenizerFiles(reader);
+  let tokenizer: TextTokenizer | null = null;
+  let tokenizerProblem: string | null = null;
+  if (tokenizerFiles) {
+    tokenizer = loadTokenizer(tokenizerFiles, (file) => reader.describe(file));
+    try {
+      checkTokenizerFitsModel(tokenizer, config, configFile);
+    } catch (e) {
+      tokenizerProblem = (e as Error).message;
+    }
+  } else {
+    tokenizerProblem =
+      'This model has no tokenizer (tokenizer.json, or vocab.json and merges.txt): add the tokenizer files that came with it to the folder. ' +
+      'The model itself loaded; the tokenize check and training need a tokenizer.';
+  }
+
+  const ctx = await session.gpu();
+  let model: RobertaModel;
+  try {
+    // buildModel frees what it allocated when a tensor fails to load; trimming returns it to the driver.
+    model = await buildModel(ctx, { config, weights, peft: DEFAULT_PEFT, trainMasks: false, seed: 0 });
+  } catch (e) {
+    ctx.pool.trim();
+    throw e;
+  }
+  try {
+    await ctx.sync(); // surfaces GPU errors (out of memory) before the model counts as loaded
+  } catch (e) {
+    model.dispose();
+    ctx.pool.trim();
+    throw e;
+  }
+
+  const previous = session.model;
+  const summary: ModelSummary = {
+    name,
+    sourceKind: source.kind,
+    modelType: config.modelType,
+    layers: config.layers,
+    hidden: config.hidden,
+    heads: config.heads,
+    intermediate: config.intermediate,
+    vocabSize: config.vocabSize,
+    maxPositions: config.maxPositions,
+    maxTokens: maxTokensOf(config),
+    parameters: model.baseParameterCount(),
+    trainableParameters: model.trainableParameterCount(),
+    peft: describePeft(DEFAULT_PEFT),
+    id2label: [...config.id2label],
+    freshHead: !weights.has('classifier.out_proj.weight'),
+    tokenizer: tokenizer && { vocabSize: tokenizer.vocabSize, source: tokenizer.source, modelMaxLength: tokenizer.modelMaxLength },
+    tokenizerProblem,
+    gpuBytes: 0,
+    files: files(),
+  };
+  session.model = { model, tokenizer, configFile, summary, baseModelName };
+  if (previous) {
+    previous.model.dispose();
+    ctx.pool.trim(); // give the old model's memory back to the driver, so the figure below is honest
+  }
+  summary.gpuBytes = ctx.liveBytes;
+  return summary;
+}

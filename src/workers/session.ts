@@ -1,0 +1,62 @@
+/**
+ * What the worker holds between requests: the GPU context, the loaded model with its tokenizer,
+ * and the loaded data. A failed request leaves all of it as it was (handlers build the new state
+ * first and swap it in only on success).
+ */
+import type { GpuContext } from '../engine/gpu/context';
+import type { CheckpointStore } from '../engine/io/checkpoints';
+import type { Example, RawTable } from '../engine/io/datasets';
+import type { TextTokenizer } from '../engine/io/tokenizer';
+import type { RobertaModel } from '../engine/model/roberta';
+import type { DataFileSummary, ModelSummary } from './protocol';
+
+export interface LoadedModel {
+  model: RobertaModel;
+  tokenizer: TextTokenizer | null;
+  /** How config.json is named in messages. */
+  configFile: string;
+  summary: ModelSummary;
+  /** base_model_name_or_path for exports: the Hub id or folder name; null for the demo. */
+  baseModelName: string | null;
+}
+
+export interface LoadedData {
+  train: RawTable;
+  validation: RawTable | null;
+  files: DataFileSummary[];
+  /** Set once columns are chosen. */
+  examples: { train: Example[]; validation: Example[]; id2label: string[] } | null;
+}
+
+/** Reports bytes of one file read so far (throttled by the worker before posting). */
+export type ProgressReporter = (file: string, loaded: number, total: number | null, cached?: boolean) => void;
+
+export class Session {
+  model: LoadedModel | null = null;
+  data: LoadedData | null = null;
+  private store: Promise<CheckpointStore> | null = null;
+  private modelQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    /** The worker's GPU context (acquired on first use). */
+    readonly gpu: () => Promise<GpuContext>,
+    private readonly openStore: () => Promise<CheckpointStore>,
+  ) {}
+
+  /**
+   * Runs `work` after every earlier model job has finished: a model is never replaced (and its
+   * GPU memory freed) while another job still reads it.
+   */
+  withModel<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.modelQueue.then(work, work);
+    this.modelQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The IndexedDB checkpoint store, opened on first use; a failed open is retried next time. */
+  checkpoints(): Promise<CheckpointStore> {
+    this.store ??= this.openStore();
+    this.store.catch(() => (this.store = null));
+    return this.store;
+  }
+}
