@@ -90,6 +90,13 @@ describe('light-peft train', () => {
     const adapterConfig = JSON.parse(readFileSync(join(out, 'adapter', 'adapter_config.json'), 'utf8'));
     expect(Object.keys(adapterConfig.rank_pattern).length + plan.keptModules.filter((m: { keptRanks: number[] }) => m.keptRanks.length === adapterConfig.r).length).toBe(plan.keptModules.length);
 
+    // The pruned model and its adapter evaluate to the accuracy the run reported.
+    const pruning = JSON.parse(readFileSync(join(out, 'pruned-model', 'pruning.json'), 'utf8'));
+    expect(pruning.counts).toEqual(plan.counts);
+    const e = await cli(['eval', '--model', join(out, 'pruned-model'), '--adapter', join(out, 'adapter'), '--data', join(work, 'val.csv'), '--max-length', '24']);
+    expect(e.stderr).toBe('');
+    expect(JSON.parse(e.stdout).accuracy).toBe(report.evaluation.accuracy);
+
     const replanned = await cli(['plan', '--scores', join(out, 'scores.safetensors')]);
     expect(replanned.code).toBe(0);
     const again = JSON.parse(replanned.stdout);

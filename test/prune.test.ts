@@ -4,7 +4,8 @@
  * adapter) weights at 0.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectClose, gpuContext, randomArray } from './helpers';
 import { nodeDirReader } from '../src/cli/node-dir';
@@ -15,6 +16,7 @@ import { planPruning, type PlanInput } from '../src/engine/lightpeft/plan';
 import { prune, selectCols } from '../src/engine/lightpeft/prune';
 import type { RobertaModel } from '../src/engine/model/roberta';
 import { gradientStep } from '../src/engine/train/step';
+import { exportPeftAdapter, exportPrunedModel } from '../src/engine/io/export';
 
 const FIXTURES = join(__dirname, 'fixtures');
 
@@ -89,6 +91,19 @@ describe.each(['lora-all', 'adapter'])('physical pruning (%s)', (name) => {
       return out;
     };
     expectClose(await logits(pruned), await logits(reference), 1e-4, 'pruned vs masked logits');
+
+    // Exported as a checkpoint folder + adapter, it loads back to the same pruned model.
+    const out = mkdtempSync(join(tmpdir(), 'pruned-'));
+    mkdirSync(join(out, 'adapter'));
+    for (const f of await exportPrunedModel(pruned.model, plan)) writeFileSync(join(out, f.name), f.bytes);
+    for (const f of await exportPeftAdapter(pruned.model)) writeFileSync(join(out, 'adapter', f.name), f.bytes);
+    const pruning = JSON.parse(readFileSync(join(out, 'pruning.json'), 'utf8'));
+    expect(pruning.counts).toEqual(plan.counts);
+    const { config, weights } = await readModelDir(nodeDirReader(out));
+    const { peft, init } = await readPeftDir(nodeDirReader(join(out, 'adapter')));
+    const reloaded = await buildModel(ctx, { config, weights, peft, peftInit: init, trainMasks: false });
+    expect(reloaded.layers.map((l) => [l.heads, l.intermediate])).toEqual(pruned.model.layers.map((l) => [l.heads, l.intermediate]));
+    expect(await logits({ model: reloaded, batch: pruned.batch })).toEqual(await logits(pruned));
 
     // The pruned model trains: a step gives finite gradients of the new shapes.
     const step = gradientStep(pruned.model, pruned.batch, { lambdaHead: 0, lambdaFfn: 0 });

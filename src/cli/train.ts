@@ -13,7 +13,7 @@ import { acquireNodeGpu } from '../engine/gpu/node-gpu';
 import { GpuContext } from '../engine/gpu/context';
 import { readModelDir, readTokenizerDir } from '../engine/io/model-dir';
 import { checkTokenizerFitsModel } from '../engine/io/tokenizer';
-import { exportPeftAdapter } from '../engine/io/export';
+import { exportPeftAdapter, exportPrunedModel } from '../engine/io/export';
 import { buildModel } from '../engine/model/build';
 import { parseLoraTargets, type PeftConfig } from '../engine/model/peft';
 import { prepareTask } from '../engine/train/task';
@@ -125,6 +125,13 @@ export async function trainCommand(args: string[]): Promise<void> {
     logs = [...result.estimation.loss, ...result.training.loss];
     training = { estimation: result.estimation, training: result.training };
     await writeFile(join(outDir, 'scores.safetensors'), scoresToSafetensors(result.scores));
+    // The pruned model as a checkpoint folder the app and this CLI load (with the tokenizer), plus pruning.json.
+    await mkdir(join(outDir, 'pruned-model'), { recursive: true });
+    for (const file of await exportPrunedModel(model, result.plan)) await writeFile(join(outDir, 'pruned-model', file.name), file.bytes);
+    for (const name of ['tokenizer.json', 'tokenizer_config.json', 'vocab.json', 'merges.txt']) {
+      const bytes = await reader.read(name);
+      if (bytes) await writeFile(join(outDir, 'pruned-model', name), bytes);
+    }
     const { predicted, ...plan } = result.plan;
     lightPeftReport = {
       plan,
@@ -136,6 +143,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       inference: result.inference,
       gpuBytes: result.gpuBytes,
       scores: 'scores.safetensors',
+      prunedModel: 'pruned-model/',
     };
   } else {
     ctx.pool.resetPeak();
@@ -168,7 +176,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   process.stdout.write(
     `validation accuracy ${(metrics.accuracy * 100).toFixed(1)}%, macro-F1 ${metrics.macroF1.toFixed(3)}` +
       (metrics.mcc !== null ? `, MCC ${metrics.mcc.toFixed(3)}` : '') +
-      ` on ${metrics.count} examples; wrote ${outDir}/report.json, curves.csv, adapter/${lightPeft ? ', scores.safetensors' : ''}\n`,
+      ` on ${metrics.count} examples; wrote ${outDir}/report.json, curves.csv, adapter/${lightPeft ? ', scores.safetensors, pruned-model/' : ''}\n`,
   );
 }
 

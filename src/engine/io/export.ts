@@ -6,6 +6,8 @@
 import { zipSync } from 'fflate';
 import type { RobertaModel } from '../model/roberta';
 import type { LoraModule } from '../model/params';
+import { linearsOf } from '../model/params';
+import type { PruningPlan } from '../lightpeft/plan';
 import { LORA_TARGETS, linearModuleName, loraTensorName, peftTargetRegex, type LoraTarget } from '../model/peft';
 import { writeSafetensors } from './safetensors';
 
@@ -102,4 +104,75 @@ function targetModulesOf(model: RobertaModel, loras: LoraModule[]): string {
 export function zipFiles(files: ExportedFile[], folder = ''): Uint8Array {
   const prefix = folder ? `${folder.replace(/\/+$/, '')}/` : '';
   return zipSync(Object.fromEntries(files.map((f) => [prefix + f.name, f.bytes])));
+}
+
+/**
+ * The pruned base model as a checkpoint folder: config.json (HF's `pruned_heads`, which
+ * transformers reads, plus `light_peft.intermediate_sizes`, which only this app reads: HF configs
+ * cannot give layers different FFN widths), model.safetensors with the surviving weights and the
+ * trained classification head, and pruning.json listing exactly what was removed.
+ */
+export async function exportPrunedModel(model: RobertaModel, plan: PruningPlan): Promise<ExportedFile[]> {
+  const { ctx, config } = model;
+  const tensors: Array<[string, { data: Float32Array; shape: number[] }]> = [];
+  const put = async (name: string, t: { shape: readonly number[] } & Parameters<typeof ctx.read>[0]) =>
+    tensors.push([name, { data: await ctx.read(t), shape: [...t.shape] }]);
+  const e = model.embeddings;
+  await put('roberta.embeddings.word_embeddings.weight', e.word);
+  await put('roberta.embeddings.position_embeddings.weight', e.position);
+  await put('roberta.embeddings.token_type_embeddings.weight', e.tokenType);
+  await put('roberta.embeddings.LayerNorm.weight', e.norm.gamma);
+  await put('roberta.embeddings.LayerNorm.bias', e.norm.beta);
+  for (const layer of model.layers) {
+    for (const lin of linearsOf(layer)) {
+      await put(`${lin.module}.weight`, lin.weight);
+      await put(`${lin.module}.bias`, lin.bias);
+    }
+    const p = `roberta.encoder.layer.${layer.index}.`;
+    await put(`${p}attention.output.LayerNorm.weight`, layer.attentionNorm.gamma);
+    await put(`${p}attention.output.LayerNorm.bias`, layer.attentionNorm.beta);
+    await put(`${p}output.LayerNorm.weight`, layer.outputNorm.gamma);
+    await put(`${p}output.LayerNorm.bias`, layer.outputNorm.beta);
+  }
+  const { w } = model.classifier;
+  const head = [w.denseWeight, w.denseBias, w.outWeight, w.outBias];
+  for (const [i, suffix] of CLASSIFIER.entries()) await put(`classifier.${suffix}`, head[i]);
+
+  const removed = (kept: number[], n: number) => Array.from({ length: n }, (_, i) => i).filter((i) => !kept.includes(i));
+  const prunedHeads = Object.fromEntries(plan.keptHeads.map((k, l) => [String(l), removed(k, config.heads)]).filter(([, r]) => r.length > 0));
+  const configJson = {
+    architectures: ['RobertaForSequenceClassification'],
+    model_type: config.modelType,
+    vocab_size: config.vocabSize,
+    hidden_size: config.hidden,
+    num_hidden_layers: config.layers,
+    num_attention_heads: config.heads,
+    intermediate_size: config.intermediate,
+    hidden_act: 'gelu',
+    hidden_dropout_prob: config.hiddenDropout,
+    attention_probs_dropout_prob: config.attentionDropout,
+    max_position_embeddings: config.maxPositions,
+    type_vocab_size: config.typeVocabSize,
+    layer_norm_eps: config.layerNormEps,
+    pad_token_id: config.padTokenId,
+    bos_token_id: 0,
+    eos_token_id: 2,
+    id2label: Object.fromEntries(config.id2label.map((l, i) => [String(i), l])),
+    label2id: Object.fromEntries(config.id2label.map((l, i) => [l, i])),
+    pruned_heads: prunedHeads,
+    light_peft: { intermediate_sizes: model.layers.map((l) => l.intermediate) },
+  };
+  const pruning = {
+    ratios: plan.ratios,
+    counts: plan.counts,
+    heads: plan.keptHeads.map((kept, layer) => ({ layer, kept, removed: removed(kept, config.heads) })),
+    ffn: plan.keptFfn.map((kept, layer) => ({ layer, kept: kept.length, removed: removed(kept, config.intermediate) })),
+    modules: { kept: plan.keptModules, removed: plan.removedModules },
+  };
+  const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 2) + '\n');
+  return [
+    { name: 'config.json', bytes: json(configJson) },
+    { name: 'model.safetensors', bytes: writeSafetensors(tensors, { format: 'pt' }) },
+    { name: 'pruning.json', bytes: json(pruning) },
+  ];
 }

@@ -123,7 +123,14 @@ async function readPeftConfigAndWeights(reader: DirReader): Promise<{ peft: Peft
     const activation = json.adapter_act ?? 'relu';
     if (!Number.isInteger(size) || (size as number) < 1) throw fail(`"adapter_size" must be a positive integer, got ${JSON.stringify(size)}`);
     if (activation !== 'relu' && activation !== 'gelu') throw fail(`"adapter_act" must be "relu" or "gelu", got ${JSON.stringify(activation)}`);
-    return { peft: { kind: 'adapter', size: size as number, activation }, init };
+    // The modules and their bottleneck sizes are the ones the file holds (pruning may drop or shrink some).
+    const modules: Record<string, number> = {};
+    for (const name of init.names()) {
+      const module = /^(roberta\.encoder\.layer\.\d+\.(?:attention\.output|output)\.adapter)\.down\.weight$/.exec(name)?.[1];
+      if (module) modules[module] = init.shapeOf(name)![0];
+    }
+    if (Object.keys(modules).length === 0) throw new BadInputError(reader.describe(weightsName), null, 'holds no adapter weights (<module>.down.weight); is it an adapter of another kind?');
+    return { peft: { kind: 'adapter', size: size as number, activation, modules }, init };
   }
   throw fail(`peft_type ${JSON.stringify(json.peft_type)} is not supported; supported: LORA, BOTTLENECK_ADAPTER`);
 }

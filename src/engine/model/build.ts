@@ -71,27 +71,36 @@ async function build(ctx: GpuContext, options: BuildOptions): Promise<RobertaMod
       }
       return lin;
     };
+    // A pruned checkpoint has fewer heads or FFN dims in some layers (config.json says which).
+    const heads = config.layerHeads?.[i] ?? config.heads;
+    const intermediate = config.layerIntermediate?.[i] ?? config.intermediate;
+    const attn = heads * config.headDim;
     const layer: Layer = {
       index: i,
-      heads: config.heads,
-      intermediate: config.intermediate,
-      query: await linear('query', H, H),
-      key: await linear('key', H, H),
-      value: await linear('value', H, H),
-      attentionOutput: await linear('attention.output.dense', H, H),
-      intermediateDense: await linear('intermediate.dense', H, config.intermediate),
-      outputDense: await linear('output.dense', config.intermediate, H),
+      heads,
+      intermediate,
+      query: await linear('query', H, attn),
+      key: await linear('key', H, attn),
+      value: await linear('value', H, attn),
+      attentionOutput: await linear('attention.output.dense', attn, H),
+      intermediateDense: await linear('intermediate.dense', H, intermediate),
+      outputDense: await linear('output.dense', intermediate, H),
       attentionNorm: await norm(`${p}attention.output.LayerNorm`),
       outputNorm: await norm(`${p}output.LayerNorm`),
-      headMask: await initMask(ctx, options.masks, headMaskName(i), config.heads),
-      ffnMask: await initMask(ctx, options.masks, ffnMaskName(i), config.intermediate),
-      dHeadMask: ctx.zeros([config.heads]),
-      dFfnMask: ctx.zeros([config.intermediate]),
+      headMask: await initMask(ctx, options.masks, headMaskName(i), heads),
+      ffnMask: await initMask(ctx, options.masks, ffnMaskName(i), intermediate),
+      dHeadMask: ctx.zeros([heads]),
+      dFfnMask: ctx.zeros([intermediate]),
     };
-    if (options.peft.kind === 'adapter') {
+    const peft = options.peft;
+    if (peft.kind === 'adapter') {
       const [attentionSite, outputSite] = ADAPTER_SITES;
-      layer.attentionAdapter = await makeAdapter(ctx, adapterModuleName(i, attentionSite), H, options.peft.size, options.peft.activation, options.peftInit, peftRandom);
-      layer.outputAdapter = await makeAdapter(ctx, adapterModuleName(i, outputSite), H, options.peft.size, options.peft.activation, options.peftInit, peftRandom);
+      const adapter = async (name: string) => {
+        const size = peft.modules ? peft.modules[name] : peft.size;
+        return size ? makeAdapter(ctx, name, H, size, peft.activation, options.peftInit, peftRandom) : undefined;
+      };
+      layer.attentionAdapter = await adapter(adapterModuleName(i, attentionSite));
+      layer.outputAdapter = await adapter(adapterModuleName(i, outputSite));
     }
     layers.push(layer);
   }

@@ -19,6 +19,9 @@ export interface ModelConfig {
   attentionDropout: number;
   numLabels: number;
   id2label: string[];
+  /** Per layer, when pruned: heads kept (from HF's `pruned_heads`) and FFN width (`light_peft.intermediate_sizes`). */
+  layerHeads?: number[];
+  layerIntermediate?: number[];
 }
 
 export function parseModelConfig(json: unknown, file = 'config.json'): ModelConfig {
@@ -45,11 +48,12 @@ export function parseModelConfig(json: unknown, file = 'config.json'): ModelConf
   const heads = int('num_attention_heads');
   if (heads === 0 || hidden % heads !== 0) throw fail(`hidden_size ${hidden} is not divisible by num_attention_heads ${heads}`);
   const id2label = parseLabels(c, fail);
+  const layers = int('num_hidden_layers');
   return {
     modelType,
     vocabSize: int('vocab_size'),
     hidden,
-    layers: int('num_hidden_layers'),
+    layers,
     heads,
     headDim: hidden / heads,
     intermediate: int('intermediate_size'),
@@ -61,7 +65,32 @@ export function parseModelConfig(json: unknown, file = 'config.json'): ModelConf
     attentionDropout: num('attention_probs_dropout_prob', 0.1),
     numLabels: id2label.length,
     id2label,
+    ...prunedShape(c, layers, heads, fail),
   };
+}
+
+/**
+ * A Light-PEFT-pruned checkpoint: HF's `pruned_heads` ({layer: [head, …]}, which transformers also
+ * reads) and our `light_peft.intermediate_sizes` (one FFN width per layer, which HF configs cannot say).
+ */
+function prunedShape(c: Record<string, unknown>, layers: number, heads: number, fail: (why: string) => BadInputError): Pick<ModelConfig, 'layerHeads' | 'layerIntermediate'> {
+  const out: Pick<ModelConfig, 'layerHeads' | 'layerIntermediate'> = {};
+  const pruned = c.pruned_heads as Record<string, unknown> | undefined;
+  if (pruned && typeof pruned === 'object' && Object.keys(pruned).length > 0) {
+    out.layerHeads = Array.from({ length: layers }, (_, l) => {
+      const list = pruned[String(l)] ?? [];
+      if (!Array.isArray(list) || !list.every((h) => Number.isInteger(h) && h >= 0 && h < heads)) throw fail(`"pruned_heads" for layer ${l} must list head indices below ${heads}`);
+      return heads - new Set(list).size;
+    });
+  }
+  const sizes = (c.light_peft as { intermediate_sizes?: unknown } | undefined)?.intermediate_sizes;
+  if (sizes !== undefined) {
+    if (!Array.isArray(sizes) || sizes.length !== layers || !sizes.every((n) => Number.isInteger(n) && n >= 0)) {
+      throw fail(`"light_peft.intermediate_sizes" must list ${layers} non-negative integers`);
+    }
+    out.layerIntermediate = sizes as number[];
+  }
+  return out;
 }
 
 function parseLabels(c: Record<string, unknown>, fail: (why: string) => BadInputError): string[] {

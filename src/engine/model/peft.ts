@@ -101,7 +101,13 @@ export type PeftConfig =
       /** Only these modules get LoRA (a pruned adapter); all modules of the targets when absent. */
       modules?: string[];
     }
-  | { kind: 'adapter'; size: number; activation: AdapterActivation };
+  | {
+      kind: 'adapter';
+      size: number;
+      activation: AdapterActivation;
+      /** Only these modules, with these bottleneck sizes (a pruned adapter); all, of `size`, when absent. */
+      modules?: Record<string, number>;
+    };
 
 /** Parses a comma-separated target list, rejecting unknown names with the list of valid ones. */
 export function parseLoraTargets(list: string): LoraTarget[] {

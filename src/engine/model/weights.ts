@@ -32,6 +32,10 @@ export class WeightSource {
     return this.files.find((f) => key in f.metadata)?.metadata[key];
   }
 
+  shapeOf(name: string): number[] | undefined {
+    return this.files.find((f) => f.tensors.has(name))?.tensors.get(name)?.shape;
+  }
+
   names(): string[] {
     return this.files.flatMap((f) => [...f.tensors.keys()]);
   }
