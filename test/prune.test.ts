@@ -56,6 +56,7 @@ describe.each(['lora-all', 'adapter'])('physical pruning (%s)', (name) => {
 
     // The reference: masks at 0/1, dropped ranks' up-projection (B / up) columns and removed modules at 0.
     const kept = new Map(plan.keptModules.map((m) => [m.module, new Set(m.keptRanks)]));
+    reference.model.ffnMasksApplied = true;
     for (const layer of reference.model.layers) {
       const heads = new Set(plan.keptHeads[layer.index]);
       const ffn = new Set(plan.keptFfn[layer.index]);

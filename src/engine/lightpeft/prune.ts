@@ -45,6 +45,7 @@ export async function prune(model: RobertaModel, plan: PruningPlan): Promise<voi
     resetMasks(ctx, layer, heads.length, ffn.length);
   }
   model.trainMasks = false;
+  model.ffnMasksApplied = false; // reset to ones and frozen
 }
 
 /** Keeps the given output rows (weight rows, bias entries, LoRA B rows) or input columns (weight and LoRA A columns). */

@@ -106,7 +106,8 @@ async function build(ctx: GpuContext, options: BuildOptions): Promise<RobertaMod
   }
 
   const classifier = await makeClassifier(ctx, config, weights, options.peftInit, headRandom);
-  return new RobertaModel(ctx, config, embeddings, layers, classifier, options.trainMasks);
+  // FFN masks that start at one and never train are the identity: skip them.
+  return new RobertaModel(ctx, config, embeddings, layers, classifier, options.trainMasks, options.trainMasks || options.masks !== undefined);
 }
 
 async function makeLora(

@@ -109,7 +109,16 @@ export class RobertaModel {
     readonly classifier: Classifier,
     /** Masks get gradients (Light-PEFT estimation, or `grad`); otherwise they are constants. */
     public trainMasks: boolean,
+    /**
+     * Whether FFN masks scale the activations at all. Off when they are all ones and frozen (plain
+     * PEFT, or after pruning), which saves a kernel and an [N, I] activation per layer each way.
+     */
+    public ffnMasksApplied = true,
   ) {}
+
+  private get masksActive(): boolean {
+    return this.trainMasks || this.ffnMasksApplied;
+  }
 
   peftModules(): PeftModule[] {
     return this.layers.flatMap(peftModulesOf);
@@ -401,8 +410,11 @@ export class RobertaModel {
     const I = layer.intermediate;
     const gelu = alloc([N, I]);
     activationForward(ctx, { act: 'gelu', x: inter.out, out: gelu, n: N * I });
-    const masked = alloc([N, I]);
-    scaleColumnsForward(ctx, { x: gelu, scale: layer.ffnMask, out: masked, rows: N, cols: I });
+    let masked = gelu;
+    if (this.masksActive) {
+      masked = alloc([N, I]);
+      scaleColumnsForward(ctx, { x: gelu, scale: layer.ffnMask, out: masked, rows: N, cols: I });
+    }
     const out = this.linear(layer.outputDense, masked, N, options, batch, alloc);
     const ffn = this.sublayerOutput(out.out, attention.output, layer.outputAdapter, layer.outputNorm, seeds.output, dropoutP.hidden, batch, options, alloc);
     return {
@@ -508,10 +520,13 @@ export class RobertaModel {
     // output.dense → ffn mask → GELU → intermediate.dense
     const dMasked = temp([N, I]);
     this.linearBackward(layer.outputDense, s.outSaved, dOutDense, s.masked, dMasked, false, N, temp);
-    const dGelu = temp([N, I]);
-    const dMaskScratch = this.trainMasks ? layer.dFfnMask : temp([I]);
-    scaleColumnsBackward(ctx, { x: s.gelu, scale: layer.ffnMask, dy: dMasked, dx: dGelu, dScale: dMaskScratch, rows: N, cols: I });
-    const dPre = dMasked; // reuse: dMasked is no longer needed
+    let dGelu = dMasked;
+    if (this.masksActive) {
+      dGelu = temp([N, I]);
+      const dMaskScratch = this.trainMasks ? layer.dFfnMask : temp([I]);
+      scaleColumnsBackward(ctx, { x: s.gelu, scale: layer.ffnMask, dy: dMasked, dx: dGelu, dScale: dMaskScratch, rows: N, cols: I });
+    }
+    const dPre = temp([N, I]);
     activationBackward(ctx, { act: 'gelu', saved: s.preGelu, dy: dGelu, dx: dPre, n: N * I });
     this.linearBackward(layer.intermediateDense, s.interSaved, dPre, s.attention.output, dHidden1, true, N, temp);
 
