@@ -24,6 +24,7 @@
 import type { GpuContext } from '../engine/gpu/context';
 import type { Tensor } from '../engine/gpu/buffers';
 import { flatIndexMain, grid1d, packUniforms, uniformStruct, reductionStrategy, type ReductionStrategy } from './wgsl';
+import { WGSL_DROPOUT_HASH } from './elementwise';
 
 const ROW_THREADS = 128; // one workgroup per score row; threads stride over keys
 const FLAT_THREADS = 128;
@@ -276,19 +277,13 @@ ${uniformStruct(PARAMS)}
 @group(0) @binding(0) var<uniform> p: Params;
 `;
 
-/** Stateless keep-mask: PCG hash of (seed, flat probs index) → uniform in [0,1) on a 2⁻²⁴ grid. */
+/** The same stateless keep-mask as elementwise dropout, over the flat probs index. */
 function dropoutWgsl(enabled: boolean): string {
   if (!enabled) return 'fn dropoutFactor(index: u32) -> f32 { return 1.0; }';
-  return /* wgsl */ `
-fn pcgHash(value: u32) -> u32 {
-  let state = value * 747796405u + 2891336453u;
-  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-  return (word >> 22u) ^ word;
-}
+  return /* wgsl */ `${WGSL_DROPOUT_HASH}
 // 0 for a dropped element, 1/(1-p) for a kept one.
 fn dropoutFactor(index: u32) -> f32 {
-  let uniform01 = f32(pcgHash(pcgHash(p.seed) + index) >> 8u) / 16777216.0;
-  return select(0.0, p.dropScale, uniform01 >= p.dropP);
+  return select(0.0, p.dropScale, dropout_keep(p.seed, index, p.dropP));
 }`;
 }
 

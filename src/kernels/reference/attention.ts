@@ -3,22 +3,13 @@
  * Q, K, V, O: [B*T, H*d] (head h in columns h*d..(h+1)*d), probs: [B,H,T,T].
  */
 import type { AttentionDropout, AttentionShape } from '../attention';
+import { dropoutKeep } from './elementwise';
 
 type Values = ArrayLike<number>;
 type Writable = Float32Array | Float64Array;
 
-/** PCG hash (the u32 RXS-M-XS output of PCG), bit-identical to the WGSL `pcgHash`. */
-export function pcgHash(value: number): number {
-  const state = (Math.imul(value >>> 0, 747796405) + 2891336453) >>> 0;
-  const word = Math.imul(((state >>> ((state >>> 28) + 4)) ^ state) >>> 0, 277803737) >>> 0;
-  return ((word >>> 22) ^ word) >>> 0;
-}
-
-/** Whether dropout keeps element `index` (flat index into probs [B,H,T,T]); the GPU's rule exactly. */
-export function attentionDropoutKeep(seed: number, index: number, p: number): boolean {
-  const uniform01 = (pcgHash((pcgHash(seed >>> 0) + index) >>> 0) >>> 8) / 16777216;
-  return uniform01 >= Math.fround(p); // the GPU compares against p as an f32
-}
+/** The attention kernel's keep-mask: elementwise dropout's, over the flat probs index. */
+export const attentionDropoutKeep = dropoutKeep;
 
 /** D(1) for element `index`: 0 if dropped, 1/(1−p) if kept, exactly 1 without dropout. */
 function dropoutFactor(dropout: AttentionDropout | undefined, index: number): number {
