@@ -1,16 +1,7 @@
 /** Number formatting for the UI (English, thousands separators). */
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
-}
+/** Byte sizes as the engine's messages write them (KiB, MiB, GiB). */
+export { formatBytes } from '../engine/gpu/errors';
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');

@@ -50,5 +50,5 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  return `${value.toFixed(1)} ${units[unit]}`;
+  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
 }
