@@ -2,7 +2,7 @@
  * Browser end-to-end test: the built app (dist/) in Debian's Chromium with WebGPU on
  * SwiftShader. Run `npx vite build` first (npm run test:e2e does). Prints "N passed, M failed"
  * and exits non-zero on any failure. Screenshots: test-results/app.png, test-results/no-webgpu.png
- * and the setup screen's (see setup.ts).
+ * and the setup screen's (see setup.ts), test-results/train.png (see train.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_ARGS_WITHOUT_WEBGPU, launchChromium, serveStatic, watchedPage, type PageWatch } from './browser';
 import { assert, assertClean, TIMEOUT_MS, type TestCase } from './harness';
 import { setupTests } from './setup';
+import { trainTests } from './train';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MIN_STORAGE_BINDING_MIB = 256;
@@ -63,6 +64,7 @@ async function main(): Promise<number> {
         },
       },
       ...setupTests({ root, page: () => page, watch: () => watch }),
+      ...trainTests({ root, page: () => page, watch: () => watch }),
       {
         name: 'without WebGPU the page explains why and what to do',
         run: async () => {

@@ -31,6 +31,11 @@ const ADVICE: Record<string, { title: string; steps?: string[] }> = {
     steps: ['Check your connection and the model id, then click Load again: files that finished downloading are cached.'],
   },
   DownloadError: { title: 'A file could not be fetched' },
+  TrainingBusyError: { title: 'Training is running' },
+  NonFiniteLossError: {
+    title: 'The training diverged',
+    steps: ['Start a new run with a lower learning rate (e.g. half of it) or a shorter max length.'],
+  },
 };
 
 /** One clear message: a title by error class, the engine's message, and advice where there is some. */

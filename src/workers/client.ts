@@ -12,12 +12,17 @@ import type {
   Request,
   RequestBody,
   RequestType,
+  TrainOptions,
+  TrainProgress,
   WorkerEvent,
   WorkerMessage,
 } from './protocol';
 
 /** Called with each progress message of one request. */
 export type ProgressListener = (progress: Omit<ProgressMessage, 'type' | 'id'>) => void;
+
+/** Called with each training progress message of one train or resumeRun request. */
+export type TrainProgressListener = (progress: TrainProgress) => void;
 
 /** A request the worker answered with an error; `name` is the engine's error class name. */
 export class EngineRequestError extends Error {
@@ -40,6 +45,7 @@ interface Pending {
   resolve: (reply: never) => void;
   reject: (error: Error) => void;
   onProgress?: ProgressListener;
+  onTrainProgress?: TrainProgressListener;
 }
 
 export class EngineClient {
@@ -57,11 +63,11 @@ export class EngineClient {
   }
 
   /** Sends a request; resolves with its reply or rejects with an EngineRequestError. */
-  request<B extends RequestBody>(body: B, onProgress?: ProgressListener): Promise<ReplyFor<B['type']>> {
+  request<B extends RequestBody>(body: B, onProgress?: ProgressListener, onTrainProgress?: TrainProgressListener): Promise<ReplyFor<B['type']>> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise<ReplyFor<B['type']>>((resolve, reject) => {
-      this.pending.set(id, { type: body.type, resolve: resolve as (reply: never) => void, reject, onProgress });
+      this.pending.set(id, { type: body.type, resolve: resolve as (reply: never) => void, reject, onProgress, onTrainProgress });
       this.worker.postMessage({ ...body, id } as Request);
     });
   }
@@ -114,6 +120,21 @@ export class EngineClient {
     return (await this.request({ type: 'deleteRun', runId })).runs;
   }
 
+  /** Trains the loaded model on the loaded data, saving checkpoints; resolves when it finishes or is stopped. */
+  async train(options: TrainOptions, onProgress?: TrainProgressListener) {
+    return (await this.request({ type: 'train', options }, undefined, onProgress)).result;
+  }
+
+  /** Asks the running training to stop after its current step; resolves false when none was running. */
+  async stopTraining() {
+    return (await this.request({ type: 'stopTraining' })).stopping;
+  }
+
+  /** Continues a saved run from its checkpoint (the same model and data must be loaded). */
+  async resumeRun(runId: string, onProgress?: TrainProgressListener) {
+    return (await this.request({ type: 'resumeRun', runId }, undefined, onProgress)).result;
+  }
+
   /** Messages the worker posts on its own (device lost). Returns an unsubscribe. */
   onEvent(listener: (event: WorkerEvent) => void): () => void {
     this.listeners.add(listener);
@@ -133,7 +154,11 @@ export class EngineClient {
     const pending = this.pending.get(message.id);
     if (!pending) return;
     if (message.type === 'progress') {
-      pending.onProgress?.({ file: message.file, loaded: message.loaded, total: message.total });
+      pending.onProgress?.({ file: message.file, loaded: message.loaded, total: message.total, ...(message.cached ? { cached: true } : {}) });
+      return;
+    }
+    if (message.type === 'trainProgress') {
+      pending.onTrainProgress?.(message.progress);
       return;
     }
     this.pending.delete(message.id);

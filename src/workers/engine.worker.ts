@@ -15,12 +15,16 @@ import { chooseColumns } from './handlers/choose-columns';
 import { tokenizeCheck } from './handlers/tokenize-check';
 import { exportAdapter } from './handlers/export-adapter';
 import { deleteRun, listRuns } from './handlers/runs';
+import { resumeRun, startTraining, stopTraining, throttledTrainProgress, type TrainProgressReporter } from './handlers/train';
+import { refuseWhileTraining } from './handlers/busy';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const MiB = 1024 * 1024;
 /** At most this many progress messages a second per request (a 500 MB file arrives in thousands of chunks). */
 const PROGRESS_INTERVAL_MS = 50;
+/** Training step messages at most this often (loss points, checkpoints and phases always go). */
+const TRAIN_PROGRESS_INTERVAL_MS = 100;
 
 let context: Promise<GpuContext> | null = null;
 
@@ -65,6 +69,7 @@ async function handle(request: Request): Promise<Reply> {
       return { type: 'bench', id, report: report as unknown as Record<string, unknown> };
     }
     case 'loadModel':
+      refuseWhileTraining(session, 'load another model'); // refused now, not queued behind the run
       return { type: 'loadModel', id, model: await session.withModel(() => loadModel(session, request.source, progressFor(id))) };
     case 'loadData':
       return { type: 'loadData', id, tables: await loadData(session, request.source, progressFor(id)) };
@@ -73,11 +78,18 @@ async function handle(request: Request): Promise<Reply> {
     case 'tokenizeCheck':
       return { type: 'tokenizeCheck', id, result: tokenizeCheck(session, request.maxLength) };
     case 'exportAdapter':
+      refuseWhileTraining(session, 'export the adapter');
       return { type: 'exportAdapter', id, ...(await session.withModel(() => exportAdapter(session))) };
     case 'listRuns':
       return { type: 'listRuns', id, runs: await listRuns(session) };
     case 'deleteRun':
       return { type: 'deleteRun', id, runs: await deleteRun(session, request.runId) };
+    case 'train':
+      return { type: 'train', id, result: await startTraining(session, request.options, trainProgressFor(id)) };
+    case 'stopTraining':
+      return { type: 'stopTraining', id, stopping: stopTraining(session) };
+    case 'resumeRun':
+      return { type: 'resumeRun', id, result: await resumeRun(session, request.runId, trainProgressFor(id)) };
   }
 }
 
@@ -93,6 +105,10 @@ function progressFor(id: number): ProgressReporter {
     lastPost = now;
     post({ type: 'progress', id, file, loaded, total, ...(cached ? { cached } : {}) });
   };
+}
+
+function trainProgressFor(id: number): TrainProgressReporter {
+  return throttledTrainProgress((progress) => post({ type: 'trainProgress', id, progress }), TRAIN_PROGRESS_INTERVAL_MS);
 }
 
 function post(message: WorkerMessage, transfer: Transferable[] = []): void {

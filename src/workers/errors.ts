@@ -12,3 +12,6 @@ export class SettingError extends EngineError {}
 
 /** A download failed (network, HTTP status). */
 export class DownloadError extends EngineError {}
+
+/** A request that would change what a running training uses (the model, the data) came while it runs. */
+export class TrainingBusyError extends EngineError {}

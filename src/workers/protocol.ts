@@ -8,6 +8,9 @@
  * engine.worker.ts) and a method in client.ts.
  */
 import type { ColumnChoice, ColumnGuess, LabelBalance, TablePreview } from '../engine/io/datasets';
+import type { LoraTarget } from '../engine/model/peft';
+import type { StepLog } from '../engine/train/trainer';
+import type { ClassificationMetrics } from '../engine/train/metrics';
 
 /** What the worker found when it acquired the GPU. */
 export interface GpuSummary {
@@ -157,6 +160,115 @@ export interface TokenizeCheckResult {
   modelVocab: number;
 }
 
+// ---- Training ------------------------------------------------------------------------------
+
+/** The PEFT method a run trains. */
+export type TrainMethod = { kind: 'lora'; rank: number; alpha: number; targets: LoraTarget[] } | { kind: 'adapter'; size: number };
+
+/** What the Train form sends. */
+export interface TrainOptions {
+  method: TrainMethod;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  maxLength: number;
+  seed: number;
+  /** Dropout as config.json says (true), or off. */
+  dropout: boolean;
+  /** A checkpoint goes to IndexedDB every this many steps (and on stop and at the end). */
+  checkpointEvery: number;
+}
+
+/** Where a run's model came from, as far as a reload can find it again. */
+export type ModelOrigin = { kind: 'demo' } | { kind: 'hub'; modelId: string } | { kind: 'files'; folderName: string | null };
+export type DataOrigin = { kind: 'demo' } | { kind: 'files'; train: string; validation: string | null };
+
+/**
+ * Everything needed to rebuild a run after a reload (a RunRecord's `settings`): the model and
+ * data it used (checked against what is loaded on resume), the columns, labels and method, and
+ * the engine's training settings.
+ */
+export interface RunSettings {
+  version: 1;
+  model: {
+    origin: ModelOrigin;
+    name: string;
+    /** The model files read, with sizes: a resumed run must load the same ones. */
+    files: { name: string; bytes: number }[];
+    shape: { layers: number; hidden: number; heads: number; intermediate: number; vocabSize: number };
+  };
+  data: {
+    origin: DataOrigin;
+    files: DataFileSummary[];
+    columns: ColumnSettings;
+    trainCount: number;
+    validationCount: number;
+  };
+  /** The labels the classification head was trained on, by id. */
+  id2label: string[];
+  options: TrainOptions;
+  /** The engine's settings (src/engine/train/trainer.ts TrainSettings), the schedule's defaults included. */
+  engine: {
+    steps: number;
+    batchSize: number;
+    maxLength: number;
+    seed: number;
+    lr: number;
+    warmupRatio: number;
+    weightDecay: number;
+    maskLrMultiplier: number;
+    lambdaHead: number;
+    lambdaFfn: number;
+    dropout: boolean;
+    logEvery: number;
+  };
+}
+
+/** A RunRecord's `curves`. */
+export interface RunCurves {
+  /** Loss read back every `logEvery` steps (and at the last step), from step 1 of the run. */
+  loss: StepLog[];
+  /** Validation metrics once the run has finished. */
+  metrics: ClassificationMetrics | null;
+  /** Why the run failed, when it did. */
+  error: { name: string; message: string } | null;
+}
+
+export interface TrainProgress {
+  runId: string;
+  name: string;
+  /** 'done': the run has finished or stopped, and is saved (the request's reply follows). */
+  phase: 'preparing' | 'training' | 'saving' | 'evaluating' | 'done';
+  /** Steps done (of the whole run, a resumed run's earlier steps included). */
+  step: number;
+  totalSteps: number;
+  /** The step this call started from (0, or the checkpoint a resume continues). */
+  startStep: number;
+  /** Loss points new since the last message (a resumed run's first message: all of its earlier points). */
+  newLogs: StepLog[];
+  /** Since this call started (null before the first loss read-back). */
+  stepsPerSecond: number | null;
+  /** Real (non-padding) tokens a second, since this call started. */
+  tokensPerSecond: number | null;
+  gpuBytes: number;
+  peakGpuBytes: number;
+  /** The last step saved to IndexedDB in this call, or null. */
+  checkpointStep: number | null;
+}
+
+export interface TrainResult {
+  runId: string;
+  name: string;
+  status: 'finished' | 'paused';
+  step: number;
+  totalSteps: number;
+  /** Validation metrics (null when the run was stopped before the end). */
+  metrics: ClassificationMetrics | null;
+  loss: StepLog[];
+  /** The model as trained now (its PEFT method, labels, parameter counts, GPU memory). */
+  model: ModelSummary;
+}
+
 // ---- Setup: results out --------------------------------------------------------------------
 
 export interface RunSummary {
@@ -165,7 +277,16 @@ export interface RunSummary {
   createdAt: number;
   updatedAt: number;
   step: number;
-  status: string;
+  totalSteps: number | null;
+  /** 'interrupted': saved as running, but no training in this worker runs it (a reload or a crash stopped it). */
+  status: 'running' | 'paused' | 'finished' | 'failed' | 'interrupted';
+  lastLoss: number | null;
+  metrics: ClassificationMetrics | null;
+  error: { name: string; message: string } | null;
+  /** The run's settings, when they are this app's (null for records it cannot rebuild). */
+  settings: RunSettings | null;
+  /** It can be continued from its checkpoint. */
+  resumable: boolean;
 }
 
 export type Request =
@@ -178,7 +299,13 @@ export type Request =
   | { type: 'tokenizeCheck'; id: number; maxLength: number }
   | { type: 'exportAdapter'; id: number }
   | { type: 'listRuns'; id: number }
-  | { type: 'deleteRun'; id: number; runId: string };
+  | { type: 'deleteRun'; id: number; runId: string }
+  /** Trains the loaded model on the loaded data; posts TrainProgressMessages; replies at the end or on stop. */
+  | { type: 'train'; id: number; options: TrainOptions }
+  /** Asks the running training to stop after its current step (it saves a checkpoint and replies paused). */
+  | { type: 'stopTraining'; id: number }
+  /** Continues a saved run from its checkpoint, with the same model and data loaded; like train. */
+  | { type: 'resumeRun'; id: number; runId: string };
 
 export type RequestType = Request['type'];
 
@@ -194,6 +321,10 @@ export type Reply =
   | { type: 'exportAdapter'; id: number; fileName: string; bytes: Uint8Array }
   | { type: 'listRuns'; id: number; runs: RunSummary[] }
   | { type: 'deleteRun'; id: number; runs: RunSummary[] }
+  | { type: 'train'; id: number; result: TrainResult }
+  /** `stopping`: false when no training was running. */
+  | { type: 'stopTraining'; id: number; stopping: boolean }
+  | { type: 'resumeRun'; id: number; result: TrainResult }
   | ErrorReply;
 
 export interface ErrorReply {
@@ -215,6 +346,13 @@ export interface ProgressMessage {
   cached?: boolean;
 }
 
+/** Training progress of request `id` (train or resumeRun), a few times a second and at each loss read-back. */
+export interface TrainProgressMessage {
+  type: 'trainProgress';
+  id: number;
+  progress: TrainProgress;
+}
+
 /** The successful reply that answers a request of type T. */
 export type ReplyFor<T extends RequestType> = Extract<Reply, { type: T }>;
 
@@ -222,7 +360,7 @@ export type ReplyFor<T extends RequestType> = Extract<Reply, { type: T }>;
 export type WorkerEvent = { type: 'deviceLost'; name: string; message: string };
 
 /** Everything the worker posts. */
-export type WorkerMessage = Reply | ProgressMessage | WorkerEvent;
+export type WorkerMessage = Reply | ProgressMessage | TrainProgressMessage | WorkerEvent;
 
 /** A request without its id (the client assigns ids). */
 export type RequestBody = WithoutId<Request>;

@@ -8,10 +8,17 @@ import type { CheckpointStore } from '../engine/io/checkpoints';
 import type { Example, RawTable } from '../engine/io/datasets';
 import type { TextTokenizer } from '../engine/io/tokenizer';
 import type { RobertaModel } from '../engine/model/roberta';
-import type { DataFileSummary, ModelSummary } from './protocol';
+import type { ModelConfig } from '../engine/model/config';
+import type { WeightSource } from '../engine/model/weights';
+import type { ColumnSettings, DataFileSummary, DataOrigin, ModelOrigin, ModelSummary } from './protocol';
 
 export interface LoadedModel {
   model: RobertaModel;
+  /** config.json as read (training rebuilds the model from it with the task's labels). */
+  config: ModelConfig;
+  /** The checkpoint's weights, read again when training rebuilds the model with another PEFT set-up. */
+  weights: WeightSource;
+  origin: ModelOrigin;
   tokenizer: TextTokenizer | null;
   /** How config.json is named in messages. */
   configFile: string;
@@ -24,8 +31,16 @@ export interface LoadedData {
   train: RawTable;
   validation: RawTable | null;
   files: DataFileSummary[];
+  origin: DataOrigin;
   /** Set once columns are chosen. */
-  examples: { train: Example[]; validation: Example[]; id2label: string[] } | null;
+  examples: { train: Example[]; validation: Example[]; id2label: string[]; settings: ColumnSettings } | null;
+}
+
+/** The training in progress (one at a time). */
+export interface ActiveTraining {
+  runId: string;
+  /** Set by stopTraining: the loop stops before its next step. */
+  stopRequested: boolean;
 }
 
 /** Reports bytes of one file read so far (throttled by the worker before posting). */
@@ -34,6 +49,7 @@ export type ProgressReporter = (file: string, loaded: number, total: number | nu
 export class Session {
   model: LoadedModel | null = null;
   data: LoadedData | null = null;
+  training: ActiveTraining | null = null;
   private store: Promise<CheckpointStore> | null = null;
   private modelQueue: Promise<unknown> = Promise.resolve();
 

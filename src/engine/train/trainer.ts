@@ -41,6 +41,14 @@ export interface ScheduleWindow {
   batches: Iterator<number[]>;
 }
 
+/** Optional hooks into the loop (the browser worker uses them to stop, report and checkpoint). */
+export interface TrainHooks {
+  /** Checked before each step; true ends the call there, after the step before it has finished. */
+  shouldStop?: () => boolean;
+  /** Called after each step's update and awaited, so a checkpoint of that step can be saved. */
+  onStep?: (info: { step: number; tokens: number }) => void | Promise<void>;
+}
+
 export interface StepLog {
   step: number; // 1-based
   loss: number;
@@ -72,15 +80,18 @@ export async function train(
   onLog: (log: StepLog) => void = () => {},
   optimizer = new AdamW(model.ctx, defaultOptimizer(settings)),
   window: ScheduleWindow = { offset: 0, total: settings.steps, batches: shuffledBatches(examples.length, settings.batchSize, settings.seed) },
+  hooks: TrainHooks = {},
 ): Promise<{ optimizer: AdamW; logs: StepLog[] }> {
   const { ctx } = model;
   const warmup = Math.round(settings.warmupRatio * window.total);
   const logs: StepLog[] = [];
   const start = performance.now();
   for (let step = 0; step < settings.steps; step++) {
+    if (hooks.shouldStop?.()) break;
     const global = window.offset + step;
     const indices = window.batches.next().value as number[];
-    const batch = uploadBatch(ctx, tokenizeBatch(tokenizer, indices.map((i) => examples[i]), settings.maxLength));
+    const host = tokenizeBatch(tokenizer, indices.map((i) => examples[i]), settings.maxLength);
+    const batch = uploadBatch(ctx, host);
     const lr = linearScheduleLr(global, window.total, settings.lr, warmup);
     const scoring = settings.scoreFrom !== undefined && step >= settings.scoreFrom;
     const result = gradientStep(model, batch, {
@@ -102,8 +113,16 @@ export async function train(
     }
     result.release();
     batch.dispose();
+    if (hooks.onStep) await hooks.onStep({ step: global + 1, tokens: countTokens(host.attentionMask) });
   }
   return { optimizer, logs };
+}
+
+/** Real (non-padding) tokens of a batch. */
+function countTokens(attentionMask: number[][]): number {
+  let n = 0;
+  for (const row of attentionMask) for (const m of row) n += m;
+  return n;
 }
 
 /** Predictions in evaluation mode (no dropout), batch by batch. */

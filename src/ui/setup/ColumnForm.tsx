@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { DataTables } from '../../workers/protocol';
 import { DEFAULT_SPLIT, useSetup } from './store';
+import { isTraining, useTrain } from '../train/store';
 
 interface Draft {
   text: string;
@@ -13,7 +14,9 @@ interface Draft {
 /** Which column is the text, the optional text pair and the label; the held-out share and its seed. */
 export function ColumnForm({ tables }: { tables: DataTables }) {
   const examples = useSetup((s) => s.examples);
-  const running = useSetup((s) => s.columnsRunning);
+  const choosing = useSetup((s) => s.columnsRunning);
+  const training = useTrain((s) => isTraining(s.status));
+  const running = choosing || training;
   const chooseColumns = useSetup((s) => s.chooseColumns);
   const hasValidationFile = tables.files.some((f) => f.role === 'validation');
   const { guess } = tables;
@@ -33,6 +36,7 @@ export function ColumnForm({ tables }: { tables: DataTables }) {
   useEffect(() => setDraft(initial()), [tables]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const apply = (next: Draft) => {
+    if (training) return; // the run uses these columns; the fields are disabled meanwhile
     setDraft(next);
     void chooseColumns({
       columns: { text: next.text, textPair: next.textPair || null, label: next.label },
@@ -97,6 +101,7 @@ export function ColumnForm({ tables }: { tables: DataTables }) {
                 step={1}
                 value={draft.percent}
                 className="narrow"
+                disabled={running}
                 aria-label="Percent of the training file held out for validation"
                 onChange={(event) => setDraft({ ...draft, percent: event.target.value })}
                 onBlur={applyIfChanged}
@@ -111,6 +116,7 @@ export function ColumnForm({ tables }: { tables: DataTables }) {
                 step={1}
                 value={draft.seed}
                 className="narrow"
+                disabled={running}
                 aria-label="Seed of the validation split"
                 onChange={(event) => setDraft({ ...draft, seed: event.target.value })}
                 onBlur={applyIfChanged}

@@ -10,6 +10,7 @@ import { PreviewTable } from './PreviewTable';
 import { TokenizeCheck } from './TokenizeCheck';
 import { splitDataFiles } from './pick-files';
 import { demoDataUrl } from './demo-urls';
+import { isTraining, useTrain } from '../train/store';
 
 const ACCEPT = '.csv,.tsv,.tab,.jsonl,.ndjson,.json,text/csv,text/tab-separated-values,application/json';
 
@@ -23,7 +24,8 @@ export function DataPanel() {
   const trainFile = useSetup((s) => s.trainFile);
   const loadData = useSetup((s) => s.loadData);
   const showError = useSetup((s) => s.showDataError);
-  const busy = loading !== null;
+  const training = useTrain((s) => isTraining(s.status));
+  const busy = loading !== null || training;
 
   const loadFiles = (train: File, validation: File | null) => void loadData({ kind: 'files', train, validation }, 'Reading');
   const hasValidationFile = tables?.files.some((f) => f.role === 'validation') ?? false;

@@ -1,8 +1,10 @@
 import { useEffect } from 'react';
 import { useApp } from '../store';
 import { Problem } from '../Problem';
-import { formatBytes, formatDate } from '../format';
+import { formatBytes, formatCount, formatDate, formatPercent } from '../format';
 import { useSetup } from './store';
+import { isTraining, useTrain } from '../train/store';
+import type { RunSummary } from '../../workers/protocol';
 
 /** Step 3: files out (the adapter as an HF PEFT zip) and the runs saved in this browser. */
 export function ExportPanel() {
@@ -10,21 +12,23 @@ export function ExportPanel() {
   const modelLoading = useSetup((s) => s.modelLoading);
   const exported = useSetup((s) => s.exported);
   const exportAdapter = useSetup((s) => s.exportAdapter);
+  const training = useTrain((s) => isTraining(s.status));
+  const trained = useTrain((s) => s.status === 'done' && s.result !== null);
   return (
     <section className="panel" aria-labelledby="export-heading" data-testid="export-panel">
       <h2 id="export-heading">
-        <span className="step">3</span> Results out
+        <span className="step">4</span> Results out
       </h2>
       <h3>Adapter</h3>
       <p className="muted">
         The PEFT adapter of the loaded model in Hugging Face PEFT format — <code>adapter_config.json</code> and{' '}
         <code>adapter_model.safetensors</code>, with the classification head as <code>modules_to_save</code> — ready for{' '}
         <code>PeftModel.from_pretrained</code> in Python.
-        {model && ' It is untrained until you train it.'}
+        {model && (trained ? ' It holds the weights of the last training run.' : ' It is untrained until you train it.')}
       </p>
       <button
         type="button"
-        disabled={!model || modelLoading !== null || exported.status === 'running'}
+        disabled={!model || modelLoading !== null || exported.status === 'running' || training}
         onClick={() => void exportAdapter()}
         data-testid="export-adapter"
       >
@@ -47,6 +51,8 @@ function Runs() {
   const runs = useSetup((s) => s.runs);
   const refresh = useSetup((s) => s.refreshRuns);
   const remove = useSetup((s) => s.deleteRun);
+  const resume = useTrain((s) => s.resume);
+  const training = useTrain((s) => isTraining(s.status));
   useEffect(() => {
     if (clientReady) void refresh();
   }, [clientReady, refresh]);
@@ -61,44 +67,99 @@ function Runs() {
         </p>
       )}
       {runs.status === 'done' && runs.value.length > 0 && (
-        <table className="runs">
-          <thead>
-            <tr>
-              <th scope="col">Run</th>
-              <th scope="col">Status</th>
-              <th scope="col" className="num">
-                Step
-              </th>
-              <th scope="col">Last saved</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.value.map((run) => (
-              <tr key={run.id}>
-                <td>{run.name}</td>
-                <td>{run.status}</td>
-                <td className="num">{run.step}</td>
-                <td>{formatDate(run.updatedAt)}</td>
-                <td>
-                  <button
-                    type="button"
-                    className="danger small"
-                    onClick={() => {
-                      if (confirm(`Delete the run “${run.name}” and its checkpoint? This cannot be undone.`)) void remove(run.id);
-                    }}
-                    aria-label={`Delete run ${run.name}`}
-                  >
-                    Delete
-                  </button>
-                </td>
+        <div className="table-scroll">
+          <table className="runs">
+            <thead>
+              <tr>
+                <th scope="col">Run</th>
+                <th scope="col">Status</th>
+                <th scope="col" className="num">
+                  Step
+                </th>
+                <th scope="col" className="num">
+                  Last loss
+                </th>
+                <th scope="col">Last saved</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {runs.value.map((run) => (
+                <tr key={run.id} data-testid="run-row" data-run-id={run.id} data-status={run.status} data-step={run.step} data-last-loss={run.lastLoss ?? ''}>
+                  <td>
+                    {run.name}
+                    <RunNote run={run} />
+                  </td>
+                  <td>
+                    <span className={`run-status ${run.status}`} title={STATUS_HELP[run.status]}>
+                      {run.status}
+                    </span>
+                  </td>
+                  <td className="num">
+                    {formatCount(run.step)}
+                    {run.totalSteps !== null && <span className="muted"> / {formatCount(run.totalSteps)}</span>}
+                  </td>
+                  <td className="num">{run.lastLoss !== null ? run.lastLoss.toFixed(4) : '—'}</td>
+                  <td>{formatDate(run.updatedAt)}</td>
+                  <td className="actions">
+                    {run.resumable && (
+                      <button type="button" className="small" disabled={training} onClick={() => void resume(run)} aria-label={`Resume run ${run.name}`} data-testid="run-resume">
+                        Resume
+                      </button>
+                    )}
+                    <button
+                      type="button"
+                      className="danger small"
+                      disabled={run.status === 'running'}
+                      onClick={() => {
+                        if (confirm(`Delete the run “${run.name}” and its checkpoint? This cannot be undone.`)) void remove(run.id);
+                      }}
+                      aria-label={`Delete run ${run.name}`}
+                      data-testid="run-delete"
+                    >
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </div>
+  );
+}
+
+const STATUS_HELP: Record<RunSummary['status'], string> = {
+  running: 'training now',
+  paused: 'stopped with Stop; resume it to go on',
+  interrupted: 'the page was reloaded or closed while it trained; resume it from its last checkpoint',
+  finished: 'trained to the end and evaluated',
+  failed: 'stopped by an error; it can be resumed from its last checkpoint',
+};
+
+/** Metrics of a finished run, the error of a failed one, and what a resume needs loaded. */
+function RunNote({ run }: { run: RunSummary }) {
+  const origin = run.settings?.model.origin;
+  const dataOrigin = run.settings?.data.origin;
+  return (
+    <>
+      {run.metrics && (
+        <span className="run-note muted small">
+          accuracy {formatPercent(run.metrics.accuracy)} · macro-F1 {run.metrics.macroF1.toFixed(3)}
+          {run.metrics.mcc !== null && ` · MCC ${run.metrics.mcc.toFixed(3)}`}
+        </span>
+      )}
+      {run.error && run.status === 'failed' && <span className="run-note warn-text small">{run.error.message}</span>}
+      {run.resumable && (origin?.kind === 'files' || dataOrigin?.kind === 'files') && (
+        <span className="run-note muted small" data-testid="run-needs-files">
+          To resume, first choose {origin?.kind === 'files' ? (origin.folderName ? `the model folder “${origin.folderName}”` : 'the model files') : ''}
+          {origin?.kind === 'files' && dataOrigin?.kind === 'files' ? ' and ' : ''}
+          {dataOrigin?.kind === 'files' ? `the data file “${dataOrigin.train}”${dataOrigin.validation ? ` with “${dataOrigin.validation}”` : ''}` : ''} again above.
+        </span>
+      )}
+    </>
   );
 }

@@ -8,6 +8,7 @@ import { ProgressBar } from './ProgressBar';
 import { ModelFacts } from './ModelFacts';
 import { canPickDirectory, filesFromInput, pickDirectory } from './pick-files';
 import { demoModelUrl } from './demo-urls';
+import { isTraining, useTrain } from '../train/store';
 
 const HUB_EXAMPLES = ['FacebookAI/roberta-base', 'distilbert/distilroberta-base'];
 
@@ -21,8 +22,9 @@ export function ModelPanel() {
   const showError = useSetup((s) => s.showModelError);
   const [hubId, setHubId] = useState('');
   const folderInput = useRef<HTMLInputElement>(null);
+  const training = useTrain((s) => isTraining(s.status));
   const noGpu = gpuStatus === 'failed';
-  const busy = loading !== null || gpuStatus !== 'done';
+  const busy = loading !== null || gpuStatus !== 'done' || training;
 
   const loadFiles = (files: PickedFile[]) => {
     if (files.length > 0) void loadModel({ kind: 'files', files }, 'Reading');

@@ -60,7 +60,8 @@ export interface SetupState {
   chooseColumns(settings: ColumnSettings): Promise<void>;
   tokenizeCheck(maxLength: number): Promise<void>;
   exportAdapter(): Promise<void>;
-  refreshRuns(): Promise<void>;
+  /** `quiet`: keep showing the list while it is read again (training refreshes it at each checkpoint). */
+  refreshRuns(quiet?: boolean): Promise<void>;
   deleteRun(runId: string): Promise<void>;
 }
 
@@ -164,8 +165,8 @@ export const useSetup = create<SetupState>()((set, get) => {
       }
     },
 
-    async refreshRuns() {
-      set({ runs: { status: 'running' } });
+    async refreshRuns(quiet = false) {
+      if (!quiet || get().runs.status !== 'done') set({ runs: { status: 'running' } });
       try {
         set({ runs: { status: 'done', value: await client().listRuns() } });
       } catch (error) {

@@ -6,10 +6,12 @@ import { buildExamples, labelBalance, splitTrainValidation, type BuiltExamples, 
 import { NotReadyError, SettingError } from '../errors';
 import type { ColumnSettings, DataExamples } from '../protocol';
 import type { Session } from '../session';
+import { refuseWhileTraining } from './busy';
 
 const FIRST_WARNINGS = 5;
 
 export function chooseColumns(session: Session, settings: ColumnSettings): DataExamples {
+  refuseWhileTraining(session, 'change the columns');
   const data = session.data;
   if (!data) throw new NotReadyError('Load a dataset first: the built-in demo data or your own file.');
   const fraction = settings.validationFraction;
@@ -33,7 +35,7 @@ export function chooseColumns(session: Session, settings: ColumnSettings): DataE
     validationExamples = split.validation;
   }
 
-  data.examples = { train: trainExamples, validation: validationExamples, id2label: train.id2label };
+  data.examples = { train: trainExamples, validation: validationExamples, id2label: train.id2label, settings: { ...settings, columns } };
   const withFile = (table: RawTable) => <T>(item: T) => ({ file: table.file, ...item });
   const skipped = [...train.skipped.map(withFile(data.train)), ...(validation?.skipped.map(withFile(data.validation!)) ?? [])];
   const clipped = [...train.clipped.map(withFile(data.train)), ...(validation?.clipped.map(withFile(data.validation!)) ?? [])];

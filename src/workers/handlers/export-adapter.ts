@@ -2,8 +2,10 @@
 import { exportPeftAdapter, zipFiles } from '../../engine/io/export';
 import { NotReadyError } from '../errors';
 import type { Session } from '../session';
+import { refuseWhileTraining } from './busy';
 
 export async function exportAdapter(session: Session): Promise<{ fileName: string; bytes: Uint8Array }> {
+  refuseWhileTraining(session, 'export the adapter');
   const loaded = session.model;
   if (!loaded) throw new NotReadyError('Load a model first: the export holds its adapter.');
   const files = await exportPeftAdapter(loaded.model, { baseModel: loaded.baseModelName });

@@ -258,7 +258,10 @@ describe('exportAdapter and runs', () => {
     const run = { id: 'a', name: 'first', createdAt: 1, updatedAt: 2, step: 10, status: 'paused' as const, settings: {}, curves: {} };
     await store.save(run, new Map());
     const session = newSession('worker-runs');
-    expect(await listRuns(session)).toEqual([{ id: 'a', name: 'first', createdAt: 1, updatedAt: 2, step: 10, status: 'paused' }]);
+    // A record this app cannot rebuild (no settings) is listed, but not resumable.
+    expect(await listRuns(session)).toEqual([
+      { id: 'a', name: 'first', createdAt: 1, updatedAt: 2, step: 10, totalSteps: null, status: 'paused', lastLoss: null, metrics: null, error: null, settings: null, resumable: false },
+    ]);
     expect(await deleteRun(session, 'a')).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { DemoNotBuiltError } from '../errors';
 import type { DataFileSummary, DataSource, DataTables } from '../protocol';
 import type { ProgressReporter, Session } from '../session';
 import { contentLength, fetchIfPresent } from '../sources/fetch-bytes';
+import { refuseWhileTraining } from './busy';
 
 export const DEMO_DATA_FOLDER = 'demo/data/';
 const PREVIEW_ROWS = 5;
@@ -17,6 +18,7 @@ interface ParsedFile {
 }
 
 export async function loadData(session: Session, source: DataSource, progress: ProgressReporter): Promise<DataTables> {
+  refuseWhileTraining(session, 'load other data');
   let train: ParsedFile;
   let validation: ParsedFile | null;
   if (source.kind === 'demo') {
@@ -31,6 +33,7 @@ export async function loadData(session: Session, source: DataSource, progress: P
     train: train.table,
     validation: validation?.table ?? null,
     files: [train.summary, ...(validation ? [validation.summary] : [])],
+    origin: source.kind === 'demo' ? { kind: 'demo' } : { kind: 'files', train: source.train.name, validation: source.validation?.name ?? null },
     examples: null,
   };
   return {

@@ -7,17 +7,21 @@ import { checkTokenizerFitsModel, loadTokenizer, type TextTokenizer } from '../.
 import { buildModel } from '../../engine/model/build';
 import type { PeftConfig } from '../../engine/model/peft';
 import type { RobertaModel } from '../../engine/model/roberta';
-import type { ModelSource, ModelSummary } from '../protocol';
+import type { ModelOrigin, ModelSource, ModelSummary } from '../protocol';
 import type { ProgressReporter, Session } from '../session';
-import { modelReader } from './model-reader';
+import { FILES_WITHOUT_FOLDER, modelReader } from './model-reader';
 import { describePeft, maxTokensOf } from './model-summary';
 import { readTokenizerFiles } from './tokenizer-files';
+import { refuseWhileTraining } from './busy';
 
 /** The PEFT set-up a freshly loaded model gets: the "vanilla" LoRA baseline (DESIGN §3). */
 export const DEFAULT_PEFT: PeftConfig = { kind: 'lora', rank: 8, alpha: 16, targets: ['query', 'value'] };
 
 export async function loadModel(session: Session, source: ModelSource, progress: ProgressReporter): Promise<ModelSummary> {
-  const { reader, name, baseModelName, files } = await modelReader(source, progress);
+  refuseWhileTraining(session, 'load another model');
+  // The weights are read again when training rebuilds the model: that is not this request's progress.
+  let reporting = true;
+  const { reader, name, baseModelName, files } = await modelReader(source, (...args) => reporting && progress(...args));
   // Everything that can be checked on the CPU is checked before any GPU memory is taken.
   const { config, weights } = await readModelDir(reader);
   const configFile = reader.describe('config.json');
@@ -76,11 +80,19 @@ export async function loadModel(session: Session, source: ModelSource, progress:
     gpuBytes: 0,
     files: files(),
   };
-  session.model = { model, tokenizer, configFile, summary, baseModelName };
+  reporting = false;
+  session.model = { model, config, weights, origin: originOf(source, name), tokenizer, configFile, summary, baseModelName };
   if (previous) {
     previous.model.dispose();
     ctx.pool.trim(); // give the old model's memory back to the driver, so the figure below is honest
   }
   summary.gpuBytes = ctx.liveBytes;
   return summary;
+}
+
+/** Where the model came from, as a saved run records it (no File objects: they do not survive a reload). */
+function originOf(source: ModelSource, name: string): ModelOrigin {
+  if (source.kind === 'demo') return { kind: 'demo' };
+  if (source.kind === 'hub') return { kind: 'hub', modelId: name };
+  return { kind: 'files', folderName: name === FILES_WITHOUT_FOLDER ? null : name };
 }

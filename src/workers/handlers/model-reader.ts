@@ -20,6 +20,8 @@ export interface ModelReader {
 }
 
 export const DEMO_MODEL_FOLDER = 'demo/model/';
+/** The name of picked model files that do not sit in one folder. */
+export const FILES_WITHOUT_FOLDER = 'Model files';
 
 export async function modelReader(source: ModelSource, progress: ProgressReporter): Promise<ModelReader> {
   switch (source.kind) {
@@ -35,7 +37,7 @@ export async function modelReader(source: ModelSource, progress: ProgressReporte
     }
     case 'files': {
       const reader = countingReads(fileDirReader(source.files), progress);
-      const name = reader.folderName ?? 'Model files';
+      const name = reader.folderName ?? FILES_WITHOUT_FOLDER;
       return { reader, name, baseModelName: reader.folderName, files: () => sizes(reader.used) };
     }
     case 'hub': {

@@ -1,0 +1,264 @@
+import type { ReactNode } from 'react';
+import { Problem } from '../Problem';
+import { formatBytes, formatCount, formatPercent } from '../format';
+import { useSetup } from '../setup/store';
+import { LORA_TARGETS, type LoraTarget } from '../../engine/model/peft';
+import type { ModelSummary, TrainResult } from '../../workers/protocol';
+import { LossChart } from './LossChart';
+import { isTraining, useTrain, type LiveRun, type TrainForm } from './store';
+
+const TARGET_NAMES: Record<LoraTarget, string> = {
+  query: 'query',
+  key: 'key',
+  value: 'value',
+  'attention.output.dense': 'attention output',
+  'intermediate.dense': 'FFN in',
+  'output.dense': 'FFN out',
+};
+
+/** Step 3: fine-tune the loaded model on the loaded data, with checkpoints in this browser. */
+export function TrainPanel() {
+  const model = useSetup((s) => s.model);
+  const examples = useSetup((s) => s.examples);
+  const status = useTrain((s) => s.status);
+  const live = useTrain((s) => s.live);
+  const result = useTrain((s) => s.result);
+  const error = useTrain((s) => s.error);
+  const preparing = useTrain((s) => s.preparing);
+  const start = useTrain((s) => s.start);
+  const stop = useTrain((s) => s.stop);
+  const training = isTraining(status);
+  const missing = !model
+    ? 'Load a model first (1 Model).'
+    : !model.tokenizer || model.tokenizerProblem
+      ? 'The loaded model has no tokenizer that fits it (see 1 Model).'
+      : !examples
+        ? 'Load a dataset and choose its columns first (2 Data).'
+        : null;
+
+  return (
+    <section className="panel" aria-labelledby="train-heading" data-testid="train-panel" data-status={status}>
+      <h2 id="train-heading">
+        <span className="step">3</span> Train
+      </h2>
+      <p className="muted">
+        Fine-tunes the PEFT modules and the classification head on your GPU; the base model stays frozen. The run is saved in
+        this browser every few steps, so a reload or a crash can resume it from “Saved runs” below.
+      </p>
+      <SettingsForm disabled={training} maxTokens={model?.maxTokens ?? null} />
+      <div className="row">
+        <button type="button" disabled={training || missing !== null} onClick={() => void start()} data-testid="train-start">
+          {status === 'preparing' ? 'Preparing…' : training ? 'Training…' : 'Start training'}
+        </button>
+        <button type="button" className="secondary" disabled={status !== 'running'} onClick={() => void stop()} data-testid="train-stop">
+          {status === 'stopping' ? 'Stopping after this step…' : 'Stop'}
+        </button>
+        {missing && !training && <span className="muted small">{missing}</span>}
+      </div>
+      {model?.sourceKind === 'files' && <LocalFilesNote model={model} />}
+      {status === 'preparing' && <p className="muted">{preparing ?? 'Preparing the run…'}</p>}
+      {live && <LiveView live={live} stopping={status === 'stopping'} />}
+      {status === 'done' && result && <Outcome result={result} />}
+      {error && <Problem error={error} testId="train-problem" />}
+    </section>
+  );
+}
+
+function LocalFilesNote({ model }: { model: ModelSummary }) {
+  return (
+    <p className="note small" data-testid="train-local-note">
+      This model comes from {model.name === 'Model files' ? 'files' : <>the folder “{model.name}”</>} on this computer. Runs are saved in this browser,
+      but a page cannot reopen local files by itself: to resume after a reload, choose the same {model.name === 'Model files' ? 'files' : 'folder'} (and
+      data files) again, then click Resume.
+    </p>
+  );
+}
+
+function Field({ label, hint, children }: { label: string; hint?: string; children: ReactNode }) {
+  return (
+    <label className="field">
+      <span className="field-label">{label}</span>
+      {children}
+      {hint && <span className="hint">{hint}</span>}
+    </label>
+  );
+}
+
+function SettingsForm({ disabled, maxTokens }: { disabled: boolean; maxTokens: number | null }) {
+  const form = useTrain((s) => s.form);
+  const setForm = useTrain((s) => s.setForm);
+  const text = (key: keyof TrainForm, testId: string, props: { inputMode?: 'numeric' | 'decimal'; width?: string } = {}) => (
+    <input
+      type="text"
+      inputMode={props.inputMode ?? 'numeric'}
+      className="narrow"
+      value={form[key] as string}
+      disabled={disabled}
+      onChange={(event) => setForm({ [key]: event.target.value })}
+      data-testid={testId}
+      spellCheck={false}
+      autoComplete="off"
+    />
+  );
+  const toggleTarget = (target: LoraTarget, on: boolean) =>
+    setForm({ targets: LORA_TARGETS.filter((t) => (t === target ? on : form.targets.includes(t))) });
+
+  return (
+    <form className="train-form" noValidate aria-label="Training settings" onSubmit={(event) => event.preventDefault()}>
+      <fieldset className="method" disabled={disabled}>
+        <legend>Method</legend>
+        <div className="row tight">
+          <label>
+            <input type="radio" name="method" checked={form.method === 'lora'} onChange={() => setForm({ method: 'lora' })} data-testid="train-method-lora" /> LoRA
+          </label>
+          <label>
+            <input type="radio" name="method" checked={form.method === 'adapter'} onChange={() => setForm({ method: 'adapter' })} data-testid="train-method-adapter" />{' '}
+            Bottleneck adapters
+          </label>
+        </div>
+        {form.method === 'lora' ? (
+          <div className="train-grid">
+            <Field label="Rank r">{text('rank', 'train-lora-r')}</Field>
+            <Field label="Alpha" hint="scale = alpha / r">
+              {text('alpha', 'train-lora-alpha', { inputMode: 'decimal' })}
+            </Field>
+            <div className="field targets">
+              <span className="field-label" id="targets-label">
+                On these linear layers
+              </span>
+              <div className="row tight" role="group" aria-labelledby="targets-label">
+                {LORA_TARGETS.map((t) => (
+                  <label key={t} title={t}>
+                    <input type="checkbox" checked={form.targets.includes(t)} onChange={(event) => toggleTarget(t, event.target.checked)} data-testid={`train-target-${t}`} />{' '}
+                    {TARGET_NAMES[t]}
+                  </label>
+                ))}
+              </div>
+            </div>
+          </div>
+        ) : (
+          <div className="train-grid">
+            <Field label="Adapter size" hint="bottleneck units after attention and after the FFN">
+              {text('adapterSize', 'train-adapter-size')}
+            </Field>
+          </div>
+        )}
+      </fieldset>
+      <fieldset disabled={disabled}>
+        <legend>Schedule</legend>
+        <div className="train-grid">
+          <Field label="Steps">{text('steps', 'train-steps')}</Field>
+          <Field label="Batch size">{text('batchSize', 'train-batch-size')}</Field>
+          <Field label="Learning rate" hint="peak; linear warm-up over 6%, then linear decay">
+            {text('lr', 'train-lr', { inputMode: 'decimal' })}
+          </Field>
+          <Field label="Max length" hint={maxTokens !== null ? `tokens; this model takes up to ${formatCount(maxTokens)}` : 'tokens'}>
+            {text('maxLength', 'train-max-length')}
+          </Field>
+          <Field label="Seed" hint="order of batches, fresh weights, dropout">
+            {text('seed', 'train-seed')}
+          </Field>
+          <Field label="Checkpoint every" hint="steps; also on Stop and at the end">
+            {text('checkpointEvery', 'train-checkpoint-every')}
+          </Field>
+          <label className="field checkbox-field">
+            <span className="field-label">Dropout</span>
+            <span>
+              <input type="checkbox" checked={form.dropout} onChange={(event) => setForm({ dropout: event.target.checked })} data-testid="train-dropout" /> as
+              config.json says
+            </span>
+          </label>
+        </div>
+      </fieldset>
+    </form>
+  );
+}
+
+const PHASES: Record<LiveRun['phase'], string> = {
+  preparing: 'Building the model on the GPU…',
+  training: 'Training',
+  saving: 'Saving a checkpoint…',
+  evaluating: 'Evaluating on the validation set…',
+  done: 'saved',
+};
+
+function LiveView({ live, stopping }: { live: LiveRun; stopping: boolean }) {
+  const fraction = live.totalSteps ? live.step / live.totalSteps : 0;
+  const lastLoss = live.curve.at(-1);
+  return (
+    <div className="live" data-testid="train-live" data-run-id={live.runId} data-phase={live.phase}>
+      <div className="progress">
+        <div className="progress-text" aria-live="polite">
+          <span>
+            <strong>{live.name}</strong> —{' '}
+            {live.phase === 'done' ? (live.step === live.totalSteps ? 'finished' : 'stopped') : stopping ? 'stopping after this step…' : PHASES[live.phase]}
+          </span>
+          <span data-testid="train-step" data-step={live.step} data-total={live.totalSteps}>
+            step {formatCount(live.step)} of {formatCount(live.totalSteps)} ({formatPercent(fraction, 0)})
+          </span>
+        </div>
+        <div className="progress-track" role="progressbar" aria-label="Training steps" aria-valuemin={0} aria-valuemax={live.totalSteps} aria-valuenow={live.step}>
+          <div className="progress-fill" style={{ width: `${fraction * 100}%` }} />
+        </div>
+      </div>
+      <dl className="facts train-facts">
+        <dt>Loss</dt>
+        <dd data-testid="train-loss">{lastLoss ? `${lastLoss.loss.toFixed(4)} at step ${lastLoss.step}` : '—'}</dd>
+        <dt>Speed</dt>
+        <dd data-testid="train-speed">
+          {live.stepsPerSecond !== null ? `${live.stepsPerSecond.toFixed(2)} steps/s · ${formatCount(Math.round(live.tokensPerSecond ?? 0))} tokens/s` : 'measured at the first loss read-back'}
+        </dd>
+        <dt>GPU memory</dt>
+        <dd data-testid="train-gpu">
+          {formatBytes(live.gpuBytes)} <span className="muted">(peak {formatBytes(live.peakGpuBytes)})</span>
+        </dd>
+        <dt>Checkpoint</dt>
+        <dd data-testid="train-checkpoint">{live.checkpointStep !== null ? `saved at step ${formatCount(live.checkpointStep)}` : 'none yet'}</dd>
+      </dl>
+      <LossChart curve={live.curve} totalSteps={live.totalSteps} resumedFrom={live.startStep > 0 ? live.startStep : null} />
+    </div>
+  );
+}
+
+function Outcome({ result }: { result: TrainResult }) {
+  const balance = useSetup((s) => s.examples?.validationBalance);
+  if (result.status === 'paused') {
+    return (
+      <p className="status ok" data-testid="train-outcome" data-status="paused">
+        <span className="dot" aria-hidden />
+        <span>
+          Stopped at step {formatCount(result.step)} of {formatCount(result.totalSteps)} and saved: resume it from “Saved runs” below.
+        </span>
+      </p>
+    );
+  }
+  const m = result.metrics!;
+  return (
+    <div data-testid="train-outcome" data-status="finished">
+      <p className="status ok">
+        <span className="dot" aria-hidden />
+        <span>
+          Finished {formatCount(result.totalSteps)} steps. Validation on {formatCount(m.count)} examples:
+        </span>
+      </p>
+      <dl className="metrics" data-testid="train-metrics" data-accuracy={m.accuracy} data-macro-f1={m.macroF1} data-mcc={m.mcc ?? ''}>
+        <div>
+          <dt>Accuracy</dt>
+          <dd>{formatPercent(m.accuracy)}</dd>
+        </div>
+        <div>
+          <dt>Macro-F1</dt>
+          <dd>{m.macroF1.toFixed(3)}</dd>
+        </div>
+        {m.mcc !== null && (
+          <div>
+            <dt>MCC</dt>
+            <dd>{m.mcc.toFixed(3)}</dd>
+          </div>
+        )}
+      </dl>
+      {balance && <p className="muted small">Always answering the most common class would score {formatPercent(balance.majorityFraction)}.</p>}
+      <p className="muted small">The trained adapter is now the loaded model’s: download it in 4 Results out.</p>
+    </div>
+  );
+}
