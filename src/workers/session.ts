@@ -11,6 +11,7 @@ import type { RobertaModel } from '../engine/model/roberta';
 import type { ModelConfig } from '../engine/model/config';
 import type { WeightSource } from '../engine/model/weights';
 import type { ColumnSettings, DataFileSummary, DataOrigin, ModelOrigin, ModelSummary } from './protocol';
+import type { RunRecord } from '../engine/io/checkpoints';
 
 export interface LoadedModel {
   model: RobertaModel;
@@ -50,6 +51,8 @@ export class Session {
   model: LoadedModel | null = null;
   data: LoadedData | null = null;
   training: ActiveTraining | null = null;
+  /** The latest saved state of the run that trained the loaded model. */
+  lastRun: RunRecord | null = null;
   private store: Promise<CheckpointStore> | null = null;
   private modelQueue: Promise<unknown> = Promise.resolve();
 

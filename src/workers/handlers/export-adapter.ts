@@ -1,5 +1,7 @@
 /** exportAdapter: the loaded model's PEFT weights and head in HF PEFT layout, zipped for a download. */
-import { exportPeftAdapter, zipFiles } from '../../engine/io/export';
+import { exportPeftAdapter, zipFiles, type ExportedFile } from '../../engine/io/export';
+import type { RunRecord } from '../../engine/io/checkpoints';
+import type { RunCurves } from '../protocol';
 import { NotReadyError } from '../errors';
 import type { Session } from '../session';
 import { refuseWhileTraining } from './busy';
@@ -9,8 +11,22 @@ export async function exportAdapter(session: Session): Promise<{ fileName: strin
   const loaded = session.model;
   if (!loaded) throw new NotReadyError('Load a model first: the export holds its adapter.');
   const files = await exportPeftAdapter(loaded.model, { baseModel: loaded.baseModelName });
+  const run = session.lastRun;
+  if (run) files.push(...trainingReportFiles(run));
   const folder = `${slug(loaded.summary.name)}-${loaded.summary.peft.startsWith('LoRA') ? 'lora' : 'adapter'}`;
   return { fileName: `${folder}.zip`, bytes: zipFiles(files, folder) };
+}
+
+/** The training report beside the adapter: report.json (the run's settings, curves and metrics) and curves.csv. */
+function trainingReportFiles(run: RunRecord): ExportedFile[] {
+  const curves = run.curves as RunCurves;
+  const encode = (text: string) => new TextEncoder().encode(text);
+  const report = { name: run.name, status: run.status, step: run.step, createdAt: new Date(run.createdAt).toISOString(), updatedAt: new Date(run.updatedAt).toISOString(), settings: run.settings, loss: curves.loss, metrics: curves.metrics };
+  const csv = 'step,loss,lr,seconds\n' + curves.loss.map((l) => `${l.step},${l.loss},${l.lr},${l.seconds.toFixed(3)}`).join('\n') + '\n';
+  return [
+    { name: 'report.json', bytes: encode(JSON.stringify(report, null, 2) + '\n') },
+    { name: 'curves.csv', bytes: encode(csv) },
+  ];
 }
 
 /** A file-name-safe version of a model name ("FacebookAI/roberta-base" → "roberta-base"). */

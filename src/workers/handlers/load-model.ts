@@ -82,6 +82,7 @@ export async function loadModel(session: Session, source: ModelSource, progress:
   };
   reporting = false;
   session.model = { model, config, weights, origin: originOf(source, name), tokenizer, configFile, summary, baseModelName };
+  session.lastRun = null; // a new model has no training report yet
   if (previous) {
     previous.model.dispose();
     ctx.pool.trim(); // give the old model's memory back to the driver, so the figure below is honest

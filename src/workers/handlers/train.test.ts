@@ -17,6 +17,8 @@ import { loadData } from './load-data';
 import { chooseColumns } from './choose-columns';
 import { listRuns } from './runs';
 import { logEveryFor, resumeRun, startTraining, stopTraining, throttledTrainProgress } from './train';
+import { unzipSync } from 'fflate';
+import { exportAdapter } from './export-adapter';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures');
 const noProgress = () => {};
@@ -75,6 +77,12 @@ describe('train, stop and resume', () => {
     expect(withRates.gpuBytes).toBeGreaterThan(0);
     const [finished] = await listRuns(straight);
     expect(finished).toMatchObject({ status: 'finished', step: 12, totalSteps: 12, resumable: false, lastLoss: full.loss[2].loss });
+    // The export now carries the training report beside the adapter.
+    const zip = unzipSync((await exportAdapter(straight)).bytes);
+    const names = Object.keys(zip);
+    expect(names.some((n) => n.endsWith('/report.json')) && names.some((n) => n.endsWith('/curves.csv'))).toBe(true);
+    const report = JSON.parse(new TextDecoder().decode(zip[names.find((n) => n.endsWith('/report.json'))!]));
+    expect(report).toMatchObject({ status: 'finished', step: 12, metrics: full.metrics });
 
     // Stopped after step 5: the step finishes, a checkpoint is saved, the run is kept as paused.
     const first = await readySession('train-resume');

@@ -223,6 +223,7 @@ async function trainRun(
     record = { ...record, step, status, updatedAt: Date.now(), curves: { ...curves, loss: [...curves.loss] } };
     await store.save(record, await captureTrainingState(model, optimizer));
     checkpointStep = step;
+    session.lastRun = record; // the export's training report
   };
 
   try {
