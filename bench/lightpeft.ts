@@ -40,6 +40,8 @@ interface Measurement {
   inferenceMs: number;
   inferenceBytes: number;
   trainableParams: number;
+  /** Trainable minus the classification head: the PEFT modules alone. */
+  peftParams: number;
 }
 
 async function main(): Promise<void> {
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
     inferenceSpeedup: baseline.inferenceMs / m.inferenceMs,
     inferenceMemorySaved: 1 - m.inferenceBytes / baseline.inferenceBytes,
     trainableFraction: m.trainableParams / baseline.trainableParams,
+    peftFraction: m.peftParams / baseline.peftParams,
   });
   const report = {
     date: new Date().toISOString(),
@@ -113,7 +116,9 @@ async function measure(name: string, config: ModelConfig, shape: { batch: number
     ctx.pool.trim();
     ctx.pool.resetPeak();
     const inferenceMs = await median(runs, forward);
-    const m: Measurement = { name, trainStepMs, peakTrainBytes, inferenceMs, inferenceBytes: ctx.pool.peakAllocatedBytes, trainableParams: model.trainableParams().reduce((n, p) => n + p.tensor.size, 0) };
+    const trainableParams = model.trainableParameterCount();
+    const head = Object.values(model.classifier.w).reduce((n, t) => n + t.size, 0);
+    const m: Measurement = { name, trainStepMs, peakTrainBytes, inferenceMs, inferenceBytes: ctx.pool.peakAllocatedBytes, trainableParams, peftParams: trainableParams - head };
     console.error(`${name.padEnd(34)} train ${trainStepMs.toFixed(0)} ms, peak ${(peakTrainBytes / 2 ** 20).toFixed(1)} MiB; inference ${inferenceMs.toFixed(0)} ms, ${(m.inferenceBytes / 2 ** 20).toFixed(1)} MiB`);
     return m;
   } finally {
