@@ -9,7 +9,7 @@
  */
 import type { ColumnChoice, ColumnGuess, LabelBalance, TablePreview } from '../engine/io/datasets';
 import type { LoraTarget } from '../engine/model/peft';
-import type { StepLog } from '../engine/train/trainer';
+import type { StepLog, TrainSettings } from '../engine/train/trainer';
 import type { ClassificationMetrics } from '../engine/train/metrics';
 
 /** What the worker found when it acquired the GPU. */
@@ -207,21 +207,8 @@ export interface RunSettings {
   /** The labels the classification head was trained on, by id. */
   id2label: string[];
   options: TrainOptions;
-  /** The engine's settings (src/engine/train/trainer.ts TrainSettings), the schedule's defaults included. */
-  engine: {
-    steps: number;
-    batchSize: number;
-    maxLength: number;
-    seed: number;
-    lr: number;
-    warmupRatio: number;
-    weightDecay: number;
-    maskLrMultiplier: number;
-    lambdaHead: number;
-    lambdaFfn: number;
-    dropout: boolean;
-    logEvery: number;
-  };
+  /** The engine's settings, the schedule's defaults included. */
+  engine: Omit<TrainSettings, 'scoreFrom'>;
 }
 
 /** A RunRecord's `curves`. */
