@@ -48,6 +48,7 @@ describe('light-peft train', () => {
     expect(report.training.loss.map((l: { step: number }) => l.step)).toEqual([25, 50, 75, 100]);
     expect(report.evaluation.accuracy).toBeGreaterThan(0.75);
     expect(report.training.peakGpuBytes).toBeGreaterThan(0);
+    expect(report.training.tokensPerSecond).toBeGreaterThan(report.training.stepsPerSecond);
     expect(readFileSync(join(out, 'curves.csv'), 'utf8').split('\n')[0]).toBe('step,loss,lr,seconds');
     const adapterConfig = JSON.parse(readFileSync(join(out, 'adapter', 'adapter_config.json'), 'utf8'));
     expect(adapterConfig).toMatchObject({ peft_type: 'LORA', r: 4, modules_to_save: ['classifier'] });
@@ -75,6 +76,7 @@ describe('light-peft train', () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.estimation.steps).toBe(20);
+    expect(report.estimation.tokensPerSecond).toBeGreaterThan(0);
     expect(report.training.steps).toBe(40);
     expect(report.training.loss.at(-1).step).toBe(60);
     const { plan, parameters, inference } = report.lightPeft;

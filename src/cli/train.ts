@@ -18,7 +18,7 @@ import { buildModel } from '../engine/model/build';
 import { parseLoraTargets, type PeftConfig } from '../engine/model/peft';
 import { prepareTask } from '../engine/train/task';
 import { evaluate, train, type StepLog, type TrainSettings } from '../engine/train/trainer';
-import { runLightPeft } from '../engine/lightpeft/pipeline';
+import { phaseReport, runLightPeft } from '../engine/lightpeft/pipeline';
 import { scoresToSafetensors } from '../engine/lightpeft/scores';
 
 const OPTIONS = {
@@ -147,9 +147,9 @@ export async function trainCommand(args: string[]): Promise<void> {
     };
   } else {
     ctx.pool.resetPeak();
-    ({ logs } = await train(model, tokenizer, task.train, settings, progress));
-    const seconds = logs.at(-1)?.seconds ?? 0;
-    training = { training: { steps, seconds, stepsPerSecond: steps / seconds, peakGpuBytes: ctx.pool.peakAllocatedBytes, loss: logs } };
+    const run = await train(model, tokenizer, task.train, settings, progress);
+    logs = run.logs;
+    training = { training: phaseReport(run, steps, ctx.pool.peakAllocatedBytes) };
   }
   progress.done();
   const start = performance.now();

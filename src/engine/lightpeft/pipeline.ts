@@ -25,6 +25,8 @@ export interface PhaseReport {
   steps: number;
   seconds: number;
   stepsPerSecond: number;
+  /** Real (non-padding) tokens per second. */
+  tokensPerSecond: number;
   peakGpuBytes: number;
   loss: StepLog[];
 }
@@ -59,7 +61,7 @@ export async function runLightPeft(
     total: settings.steps,
     batches,
   });
-  const estimation = phaseReport(phase1.logs, estimateSteps, ctx.pool.peakAllocatedBytes);
+  const estimation = phaseReport(phase1, estimateSteps, ctx.pool.peakAllocatedBytes);
   const scores = await readScores(model, estimateSteps - scoreFrom);
   const plan = planPruning(scores, settings.ratios);
   const beforeSeconds = await timeInference(model, tokenizer, probe, settings.maxLength);
@@ -81,7 +83,7 @@ export async function runLightPeft(
   phase2.optimizer.dispose();
   return {
     estimation,
-    training: phaseReport(phase2.logs, rest, ctx.pool.peakAllocatedBytes),
+    training: phaseReport(phase2, rest, ctx.pool.peakAllocatedBytes),
     scores,
     plan,
     inference: { beforeSeconds, afterSeconds },
@@ -89,9 +91,10 @@ export async function runLightPeft(
   };
 }
 
-function phaseReport(logs: StepLog[], steps: number, peakGpuBytes: number): PhaseReport {
-  const seconds = logs.at(-1)?.seconds ?? 0;
-  return { steps, seconds, stepsPerSecond: seconds > 0 ? steps / seconds : 0, peakGpuBytes, loss: logs };
+export function phaseReport(run: { logs: StepLog[]; tokens: number }, steps: number, peakGpuBytes: number): PhaseReport {
+  const seconds = run.logs.at(-1)?.seconds ?? 0;
+  const rate = (n: number) => (seconds > 0 ? n / seconds : 0);
+  return { steps, seconds, stepsPerSecond: rate(steps), tokensPerSecond: rate(run.tokens), peakGpuBytes, loss: run.logs };
 }
 
 /** Median of three timed evaluation-mode forwards of one batch (after one warm-up). */

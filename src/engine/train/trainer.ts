@@ -81,8 +81,9 @@ export async function train(
   optimizer = new AdamW(model.ctx, defaultOptimizer(settings)),
   window: ScheduleWindow = { offset: 0, total: settings.steps, batches: shuffledBatches(examples.length, settings.batchSize, settings.seed) },
   hooks: TrainHooks = {},
-): Promise<{ optimizer: AdamW; logs: StepLog[] }> {
+): Promise<{ optimizer: AdamW; logs: StepLog[]; tokens: number }> {
   const { ctx } = model;
+  let tokens = 0; // real (non-padding) tokens trained on
   const warmup = Math.round(settings.warmupRatio * window.total);
   const logs: StepLog[] = [];
   const start = performance.now();
@@ -113,9 +114,11 @@ export async function train(
     }
     result.release();
     batch.dispose();
-    if (hooks.onStep) await hooks.onStep({ step: global + 1, tokens: countTokens(host.attentionMask) });
+    const stepTokens = countTokens(host.attentionMask);
+    tokens += stepTokens;
+    if (hooks.onStep) await hooks.onStep({ step: global + 1, tokens: stepTokens });
   }
-  return { optimizer, logs };
+  return { optimizer, logs, tokens };
 }
 
 /** Real (non-padding) tokens of a batch. */
