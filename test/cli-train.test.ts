@@ -37,7 +37,7 @@ describe('light-peft train', () => {
     const r = await cli([
       'train', '--model', model, '--data', csv(work, 'train.csv', 200, 1), '--eval-data', csv(work, 'val.csv', 60, 2),
       '--lora-targets', 'query,value,intermediate.dense', '--lora-r', '4', '--steps', '100', '--batch-size', '16', '--lr', '5e-3',
-      '--max-length', '24', '--log-every', '25', '--out', out,
+      '--max-length', '24', '--log-every', '25', '--eval-every', '40', '--out', out,
     ]);
     expect(r.stderr).not.toContain('internal error');
     expect(r.code).toBe(0);
@@ -49,7 +49,17 @@ describe('light-peft train', () => {
     expect(report.evaluation.accuracy).toBeGreaterThan(0.75);
     expect(report.training.peakGpuBytes).toBeGreaterThan(0);
     expect(report.training.tokensPerSecond).toBeGreaterThan(report.training.stepsPerSecond);
-    expect(readFileSync(join(out, 'curves.csv'), 'utf8').split('\n')[0]).toBe('step,loss,lr,seconds');
+    const curves = readFileSync(join(out, 'curves.csv'), 'utf8').trim().split('\n');
+    expect(curves[0]).toBe('step,loss,lr,grad_norm,seconds');
+    expect(curves[1].split(',')[3]).toBe(String(report.training.loss[0].gradNorm)); // clipping at 1.0 by default logs the norm
+    expect(report.training.loss.every((l: { gradNorm: number }) => l.gradNorm > 0)).toBe(true);
+    // Evaluations every 40 steps, and the final one.
+    expect(report.evaluations.map((e: { step: number }) => e.step)).toEqual([40, 80, 100]);
+    expect(report.evaluations.at(-1)).toMatchObject({ accuracy: report.evaluation.accuracy, loss: report.evaluation.loss });
+    expect(r.stderr).toMatch(/evaluation at step 40: loss [\d.]+, accuracy [\d.]+%/);
+    const evaluations = readFileSync(join(out, 'evaluations.csv'), 'utf8').trim().split('\n');
+    expect(evaluations[0]).toBe('step,loss,accuracy,macro_f1,mcc');
+    expect(evaluations.slice(1).map((row) => row.split(',')[0])).toEqual(['40', '80', '100']);
     const adapterConfig = JSON.parse(readFileSync(join(out, 'adapter', 'adapter_config.json'), 'utf8'));
     expect(adapterConfig).toMatchObject({ peft_type: 'LORA', r: 4, modules_to_save: ['classifier'] });
     expect(existsSync(join(out, 'adapter', 'adapter_model.safetensors'))).toBe(true);
@@ -70,7 +80,7 @@ describe('light-peft train', () => {
     const r = await cli([
       'train', '--model', model, '--data', csv(work, 'train.csv', 200, 1), '--eval-data', csv(work, 'val.csv', 60, 2),
       '--method', 'light-peft', '--lora-r', '4', '--steps', '60', '--estimate-steps', '20', '--batch-size', '16', '--lr', '5e-3',
-      '--lambda-head', '0.01', '--lambda-ffn', '0.01', '--mask-lr-multiplier', '5', '--max-length', '24', '--log-every', '10', '--out', out,
+      '--lambda-head', '0.01', '--lambda-ffn', '0.01', '--mask-lr-multiplier', '5', '--max-length', '24', '--log-every', '10', '--eval-every', '15', '--out', out,
     ]);
     expect(r.stderr).not.toContain('internal error');
     expect(r.code).toBe(0);
@@ -78,6 +88,9 @@ describe('light-peft train', () => {
     expect(report.estimation.steps).toBe(20);
     expect(report.estimation.tokensPerSecond).toBeGreaterThan(0);
     expect(report.training.steps).toBe(40);
+    expect(report.estimation.evaluations.map((e: { step: number }) => e.step)).toEqual([15]);
+    expect(report.training.evaluations.map((e: { step: number }) => e.step)).toEqual([30, 45]);
+    expect(report.evaluations.map((e: { step: number }) => e.step)).toEqual([15, 30, 45, 60]);
     expect(report.training.loss.at(-1).step).toBe(60);
     const { plan, parameters, inference } = report.lightPeft;
     // Defaults: 1 of 4 heads per layer, round(128/3) = 43 FFN dims, 75% of 12 modules, half the ranks left.

@@ -17,7 +17,8 @@ import { exportPeftAdapter, exportPrunedModel } from '../engine/io/export';
 import { buildModel } from '../engine/model/build';
 import { parseLoraTargets, type PeftConfig } from '../engine/model/peft';
 import { prepareTask } from '../engine/train/task';
-import { evaluate, train, type StepLog, type TrainSettings } from '../engine/train/trainer';
+import { evaluate, train, EVAL_BATCH_SIZE, type EvalLog, type StepLog, type TrainHooks, type TrainSettings } from '../engine/train/trainer';
+import { evaluationsCsv, lossCurveCsv } from '../engine/train/curves-csv';
 import { phaseReport, runLightPeft } from '../engine/lightpeft/pipeline';
 import { scoresToSafetensors } from '../engine/lightpeft/scores';
 
@@ -45,6 +46,8 @@ const OPTIONS = {
   'max-length': { type: 'string' },
   'validation-fraction': { type: 'string' },
   'log-every': { type: 'string' },
+  'eval-every': { type: 'string' },
+  'max-grad-norm': { type: 'string' },
   'no-dropout': { type: 'boolean' },
   'estimate-steps': { type: 'string' },
   'lambda-head': { type: 'string' },
@@ -105,6 +108,9 @@ export async function trainCommand(args: string[]): Promise<void> {
     lambdaFfn: lightPeft ? numberOption(o['lambda-ffn'], 'lambda-ffn', 1e-4, (n) => n >= 0) : 0,
     dropout: !o['no-dropout'],
     logEvery: numberOption(o['log-every'], 'log-every', 10, positiveInt),
+    // Hugging Face's Trainer clips at 1.0 by default (the paper's code runs on it); 0 turns it off.
+    maxGradNorm: numberOption(o['max-grad-norm'], 'max-grad-norm', 1, (n) => Number.isFinite(n) && n >= 0),
+    evalEvery: numberOption(o['eval-every'], 'eval-every', 0, (n) => Number.isInteger(n) && n >= 0),
   };
   const maxPositions = task.config.maxPositions - task.config.padTokenId - 1;
   if (settings.maxLength > maxPositions) throw new UsageError(`train: --max-length ${settings.maxLength} exceeds the model's ${maxPositions} positions`);
@@ -115,14 +121,17 @@ export async function trainCommand(args: string[]): Promise<void> {
   const baseParams = model.baseParameterCount();
   const trainableBefore = model.trainableParameterCount();
   const progress = progressPrinter(steps);
+  const evaluation: TrainHooks['evaluation'] = { examples: task.validation, onResult: progress.evaluation };
   let training: Record<string, unknown>;
   let logs: StepLog[];
+  let evaluations: EvalLog[];
   let lightPeftReport: Record<string, unknown> | null = null;
   if (lightPeft) {
     const ratios = ratiosFromOptions(o, 'train');
     const estimateSteps = numberOption(o['estimate-steps'], 'estimate-steps', Math.min(800, Math.floor(steps / 2)), (n) => Number.isInteger(n) && n > 0 && n < steps);
-    const result = await runLightPeft(model, tokenizer, task.train, { ...settings, estimateSteps, ratios }, progress);
+    const result = await runLightPeft(model, tokenizer, task.train, { ...settings, estimateSteps, ratios }, progress, { evaluation });
     logs = [...result.estimation.loss, ...result.training.loss];
+    evaluations = [...result.estimation.evaluations, ...result.training.evaluations];
     training = { estimation: result.estimation, training: result.training };
     await writeFile(join(outDir, 'scores.safetensors'), scoresToSafetensors(result.scores));
     // The pruned model as a checkpoint folder the app and this CLI load (with the tokenizer), plus pruning.json.
@@ -147,17 +156,19 @@ export async function trainCommand(args: string[]): Promise<void> {
     };
   } else {
     ctx.pool.resetPeak();
-    const run = await train(model, tokenizer, task.train, settings, progress);
+    const run = await train(model, tokenizer, task.train, settings, progress, undefined, undefined, { evaluation });
     logs = run.logs;
+    evaluations = run.evals;
     training = { training: phaseReport(run, steps, ctx.pool.peakAllocatedBytes) };
   }
   progress.done();
   const start = performance.now();
-  const metrics = await evaluate(model, tokenizer, task.validation, { batchSize: 64, maxLength: settings.maxLength });
+  const metrics = await evaluate(model, tokenizer, task.validation, { batchSize: EVAL_BATCH_SIZE, maxLength: settings.maxLength });
   const evalSeconds = (performance.now() - start) / 1000;
+  const { predictions, ...evaluationMetrics } = metrics;
+  evaluations.push({ step: steps, ...evaluationMetrics, seconds: evalSeconds });
 
   for (const file of await exportPeftAdapter(model, { baseModel: hubId ?? modelDir })) await writeFile(join(outDir, 'adapter', file.name), file.bytes);
-  const { predictions, ...evaluation } = metrics;
   const report = {
     command: 'train',
     model: modelDir,
@@ -168,15 +179,17 @@ export async function trainCommand(args: string[]): Promise<void> {
     parameters: { base: baseParams, trainable: trainableBefore },
     ...training,
     lightPeft: lightPeftReport,
-    evaluation: { ...evaluation, seconds: evalSeconds },
+    evaluation: { ...evaluationMetrics, seconds: evalSeconds },
+    evaluations,
     adapter: 'adapter/',
   };
   await writeFile(join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  await writeFile(join(outDir, 'curves.csv'), 'step,loss,lr,seconds\n' + logs.map((l) => `${l.step},${l.loss},${l.lr},${l.seconds.toFixed(3)}`).join('\n') + '\n');
+  await writeFile(join(outDir, 'curves.csv'), lossCurveCsv(logs));
+  await writeFile(join(outDir, 'evaluations.csv'), evaluationsCsv(evaluations));
   process.stdout.write(
     `validation accuracy ${(metrics.accuracy * 100).toFixed(1)}%, macro-F1 ${metrics.macroF1.toFixed(3)}` +
       (metrics.mcc !== null ? `, MCC ${metrics.mcc.toFixed(3)}` : '') +
-      ` on ${metrics.count} examples; wrote ${outDir}/report.json, curves.csv, adapter/${lightPeft ? ', scores.safetensors, pruned-model/' : ''}\n`,
+      ` on ${metrics.count} examples; wrote ${outDir}/report.json, curves.csv, evaluations.csv, adapter/${lightPeft ? ', scores.safetensors, pruned-model/' : ''}\n`,
   );
 }
 
@@ -195,14 +208,16 @@ function peftFromOptions(o: { peft?: string; 'lora-r'?: string; 'lora-alpha'?: s
   return { kind: 'lora', rank: numberOption(o['lora-r'], 'lora-r', 8, (n) => Number.isInteger(n) && n > 0), alpha: numberOption(o['lora-alpha'], 'lora-alpha', 16), targets };
 }
 
-/** A one-line progress bar on a terminal; a line per log step otherwise. */
-function progressPrinter(total: number): ((log: StepLog, phase?: string) => void) & { done(): void } {
+/** A one-line progress bar on a terminal (a line per log step otherwise), and a line per evaluation. */
+function progressPrinter(total: number): ((log: StepLog, phase?: string) => void) & { done(): void; evaluation(log: EvalLog): void } {
   const tty = process.stderr.isTTY;
   const print = (log: StepLog, phase?: string) => {
     const width = 24;
     const filled = Math.round((width * log.step) / total);
-    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${phase ? `${phase} ` : ''}step ${log.step}/${total} loss ${log.loss.toFixed(4)} lr ${log.lr.toExponential(2)} ${log.seconds.toFixed(0)} s`;
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${phase ? `${phase} ` : ''}step ${log.step}/${total} loss ${log.loss.toFixed(4)}${log.gradNorm !== undefined ? ` grad norm ${log.gradNorm.toFixed(2)}` : ''} lr ${log.lr.toExponential(2)} ${log.seconds.toFixed(0)} s`;
     process.stderr.write(tty ? `\r${line}` : `${line}\n`);
   };
-  return Object.assign(print, { done: () => tty && process.stderr.write('\n') });
+  const evaluation = (e: EvalLog) =>
+    process.stderr.write(`${tty ? '\n' : ''}evaluation at step ${e.step}: loss ${e.loss.toFixed(4)}, accuracy ${(e.accuracy * 100).toFixed(1)}%, macro-F1 ${e.macroF1.toFixed(3)}${e.mcc !== null ? `, MCC ${e.mcc.toFixed(3)}` : ''}\n`);
+  return Object.assign(print, { done: () => tty && process.stderr.write('\n'), evaluation });
 }

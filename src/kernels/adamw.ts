@@ -50,6 +50,8 @@ export interface AdamWArgs extends AdamWHyper {
   /** [n] second moment, updated in place; the caller zeroes it before step 1. */
   v: Tensor;
   n: number;
+  /** [≥1] optional: every gradient is multiplied by gradScale[0] as it is read (gradient clipping). */
+  gradScale?: Tensor;
 }
 
 /** The uniforms' derived scalars, in float64 (shared with the CPU reference). */
@@ -72,9 +74,12 @@ export function adamwStep(ctx: GpuContext, args: AdamWArgs): void {
   const { n } = args;
   if (n === 0) return;
   const scalars = adamwScalars(args);
+  const buffers = [args.param, args.grad, args.m, args.v];
+  if (args.gradScale) buffers.push(args.gradScale);
+  const scaled = args.gradScale !== undefined;
   ctx.dispatch({
-    key: 'adamw',
-    code: adamwWgsl,
+    key: scaled ? 'adamw:scaled' : 'adamw',
+    code: () => adamwWgsl(scaled),
     uniforms: packUniforms(PARAMS, {
       n,
       decayFactor: scalars.decayFactor,
@@ -86,12 +91,12 @@ export function adamwStep(ctx: GpuContext, args: AdamWArgs): void {
       biasCorrection2Sqrt: scalars.biasCorrection2Sqrt,
       eps: args.eps,
     }),
-    buffers: [args.param, args.grad, args.m, args.v],
+    buffers,
     workgroups: grid1d(n, WORKGROUP),
   });
 }
 
-function adamwWgsl(): string {
+function adamwWgsl(scaled: boolean): string {
   return /* wgsl */ `
 ${uniformStruct(PARAMS)}
 @group(0) @binding(0) var<uniform> p: Params;
@@ -99,10 +104,11 @@ ${uniformStruct(PARAMS)}
 @group(0) @binding(2) var<storage, read> grad: array<f32>;
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;
+${scaled ? '@group(0) @binding(5) var<storage, read> gradScale: array<f32>;' : ''}
 
 ${flatIndexMain(WORKGROUP)}
   if (i >= p.n) { return; }
-  let g = grad[i];
+  let g = grad[i]${scaled ? ' * gradScale[0]' : ''};
   let mi = p.beta1 * m[i] + p.oneMinusBeta1 * g;
   let vi = p.beta2 * v[i] + p.oneMinusBeta2 * g * g;
   m[i] = mi;

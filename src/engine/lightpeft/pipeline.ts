@@ -10,7 +10,7 @@ import type { RobertaModel } from '../model/roberta';
 import { uploadBatch } from '../model/batch';
 import { AdamW } from '../train/optimizer';
 import { shuffledBatches, tokenizeBatch } from '../train/batches';
-import { defaultOptimizer, train, type StepLog, type TrainSettings } from '../train/trainer';
+import { defaultOptimizer, train, type EvalLog, type StepLog, type TrainHooks, type TrainSettings } from '../train/trainer';
 import { planPruning, type PlanInput, type PlanRatios, type PruningPlan } from './plan';
 import { prune } from './prune';
 import { readScores } from './scores';
@@ -29,6 +29,8 @@ export interface PhaseReport {
   tokensPerSecond: number;
   peakGpuBytes: number;
   loss: StepLog[];
+  /** Validation evaluations during the phase (every `evalEvery` steps). */
+  evaluations: EvalLog[];
 }
 
 export interface LightPeftResult {
@@ -47,6 +49,7 @@ export async function runLightPeft(
   examples: Example[],
   settings: LightPeftSettings,
   onLog: (log: StepLog, phase: 'estimation' | 'training') => void = () => {},
+  hooks: Pick<TrainHooks, 'evaluation'> = {},
 ): Promise<LightPeftResult> {
   const { ctx } = model;
   const estimateSteps = Math.min(settings.estimateSteps, settings.steps);
@@ -60,7 +63,7 @@ export async function runLightPeft(
     offset: 0,
     total: settings.steps,
     batches,
-  });
+  }, hooks);
   const estimation = phaseReport(phase1, estimateSteps, ctx.pool.peakAllocatedBytes);
   const scores = await readScores(model, estimateSteps - scoreFrom);
   const plan = planPruning(scores, settings.ratios);
@@ -79,7 +82,7 @@ export async function runLightPeft(
     offset: estimateSteps,
     total: settings.steps,
     batches,
-  });
+  }, hooks);
   phase2.optimizer.dispose();
   return {
     estimation,
@@ -91,10 +94,10 @@ export async function runLightPeft(
   };
 }
 
-export function phaseReport(run: { logs: StepLog[]; tokens: number }, steps: number, peakGpuBytes: number): PhaseReport {
+export function phaseReport(run: { logs: StepLog[]; evals: EvalLog[]; tokens: number }, steps: number, peakGpuBytes: number): PhaseReport {
   const seconds = run.logs.at(-1)?.seconds ?? 0;
   const rate = (n: number) => (seconds > 0 ? n / seconds : 0);
-  return { steps, seconds, stepsPerSecond: rate(steps), tokensPerSecond: rate(run.tokens), peakGpuBytes, loss: run.logs };
+  return { steps, seconds, stepsPerSecond: rate(steps), tokensPerSecond: rate(run.tokens), peakGpuBytes, loss: run.logs, evaluations: run.evals };
 }
 
 /** Median of three timed evaluation-mode forwards of one batch (after one warm-up). */

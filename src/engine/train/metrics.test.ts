@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { argmaxRows, classificationMetrics } from './metrics';
+import { argmaxRows, classificationMetrics, crossEntropySum } from './metrics';
 
 describe('classification metrics', () => {
   it('match hand-computed values on a binary confusion matrix', () => {
@@ -21,5 +21,11 @@ describe('classification metrics', () => {
 
   it('argmax per row, ties to the first', () => {
     expect(argmaxRows(Float32Array.of(1, 2, 3, 3, 0, -1, 5, 5, 5), 3, 3)).toEqual([2, 0, 0]);
+  });
+
+  it('cross-entropy sums −log softmax of the label, stable for large logits', () => {
+    // Row 1: logits (0, ln 3) → p(label 1) = 3/4. Row 2: (1000, 1000) → p = 1/2 (naive exp overflows).
+    const sum = crossEntropySum(Float32Array.of(0, Math.log(3), 1000, 1000), [1, 0], 2);
+    expect(sum).toBeCloseTo(-Math.log(0.75) - Math.log(0.5), 6);
   });
 });

@@ -43,3 +43,17 @@ export function argmaxRows(logits: Float32Array, rows: number, cols: number): nu
   }
   return out;
 }
+
+/** Sum over rows of −log softmax(logits_r)[label_r] (float64, max-subtracted), for a mean loss over batches. */
+export function crossEntropySum(logits: Float32Array, labels: ArrayLike<number>, cols: number): number {
+  let sum = 0;
+  for (let r = 0; r < labels.length; r++) {
+    const row = logits.subarray(r * cols, (r + 1) * cols);
+    let max = -Infinity;
+    for (const x of row) max = Math.max(max, x);
+    let exps = 0;
+    for (const x of row) exps += Math.exp(x - max);
+    sum += max + Math.log(exps) - row[labels[r]];
+  }
+  return sum;
+}

@@ -1,8 +1,13 @@
-/** AdamW over the model's trainable tensors, with per-group learning-rate multipliers and weight decay. */
+/**
+ * AdamW over the model's trainable tensors, with per-group learning-rate multipliers and weight
+ * decay, and optional clipping of the global gradient norm (torch's clip_grad_norm_ over every
+ * trainable tensor, computed and applied on the GPU: nothing is read back).
+ */
 import type { GpuContext } from '../gpu/context';
 import type { Tensor } from '../gpu/buffers';
 import type { ParamGroupName, TrainableParam } from '../model/params';
 import { adamwStep } from '../../kernels/adamw';
+import { clipCoefficient, squaredSum } from '../../kernels/grad-norm';
 
 export interface OptimizerConfig {
   lr: number;
@@ -11,10 +16,14 @@ export interface OptimizerConfig {
   eps: number;
   /** Per group: lr multiplier and weight decay (masks: no decay, their own multiplier). */
   groups: Record<ParamGroupName, { lrMultiplier: number; weightDecay: number }>;
+  /** Clip the global gradient norm to this (torch's max_norm); undefined or 0: no clipping. */
+  maxGradNorm?: number;
 }
 
 export class AdamW {
   private state = new Map<Tensor, { m: Tensor; v: Tensor }>();
+  /** Per-tensor squared sums and [coefficient, norm] of the last clipped update. */
+  private clip: { partials: Tensor; out: Tensor } | null = null;
   step = 0;
 
   constructor(
@@ -25,6 +34,7 @@ export class AdamW {
   /** One update of every parameter from its gradient; `lr` overrides the base rate (schedules). */
   update(params: TrainableParam[], lr = this.config.lr): void {
     this.step++;
+    const gradScale = this.clipGradients(params);
     for (const p of params) {
       const s = this.moments(p);
       const group = this.config.groups[p.group];
@@ -40,8 +50,27 @@ export class AdamW {
         eps: this.config.eps,
         weightDecay: group.weightDecay,
         step: this.step,
+        gradScale,
       });
     }
+  }
+
+  /** [2] on the GPU: [clip coefficient, global gradient norm before clipping] of the last update; null without clipping. */
+  get clipState(): Tensor | null {
+    return this.clip?.out ?? null;
+  }
+
+  private clipGradients(params: TrainableParam[]): Tensor | undefined {
+    const maxNorm = this.config.maxGradNorm;
+    if (!maxNorm) return undefined;
+    if (this.clip && this.clip.partials.size < params.length) {
+      this.clip.partials.dispose();
+      this.clip.partials = this.ctx.empty([params.length]);
+    }
+    const clip = (this.clip ??= { partials: this.ctx.empty([params.length]), out: this.ctx.empty([2]) });
+    params.forEach((p, index) => squaredSum(this.ctx, { x: p.grad, n: p.tensor.size, partials: clip.partials, index }));
+    clipCoefficient(this.ctx, { partials: clip.partials, count: params.length, maxNorm, out: clip.out });
+    return clip.out;
   }
 
   /** The moments of one parameter (created on first use), for checkpoints. */
@@ -60,5 +89,8 @@ export class AdamW {
       v.dispose();
     }
     this.state.clear();
+    this.clip?.partials.dispose();
+    this.clip?.out.dispose();
+    this.clip = null;
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Fine-tuning loop: seeded batches, one forward/backward per step, AdamW with parameter groups
- * and a linear schedule. The loss is read back only every `logEvery` steps, so the GPU is never
- * waited on per step. Light-PEFT's phases (issue 4) build on this.
+ * Fine-tuning loop: seeded batches, one forward/backward per step, AdamW with parameter groups,
+ * a linear schedule and optional gradient clipping. The loss (and gradient norm) is read back
+ * only every `logEvery` steps, so the GPU is never waited on per step; the validation set is
+ * evaluated every `evalEvery` steps when the caller gives one. Light-PEFT's phases build on this.
  */
 import type { Example } from '../io/datasets';
 import type { TextTokenizer } from '../io/tokenizer';
@@ -11,7 +12,7 @@ import { AdamW, type OptimizerConfig } from './optimizer';
 import { gradientStep } from './step';
 import { linearScheduleLr } from './schedule';
 import { shuffledBatches, tokenizeBatch } from './batches';
-import { argmaxRows, classificationMetrics, type ClassificationMetrics } from './metrics';
+import { argmaxRows, classificationMetrics, crossEntropySum, type ClassificationMetrics } from './metrics';
 import { EngineError } from '../gpu/errors';
 
 export interface TrainSettings {
@@ -29,6 +30,10 @@ export interface TrainSettings {
   /** Dropout as config.json says (true) or off. */
   dropout: boolean;
   logEvery: number;
+  /** Clip the global gradient norm to this before each update; undefined or 0: no clipping. */
+  maxGradNorm?: number;
+  /** Evaluate the validation set every this many steps (when `hooks.evaluation` gives one); undefined or 0: never during training. */
+  evalEvery?: number;
   /** Light-PEFT: accumulate Importance Ratio and Taylor scores from this step (0-based) on. */
   scoreFrom?: number;
 }
@@ -47,20 +52,38 @@ export interface TrainHooks {
   shouldStop?: () => boolean;
   /** Called after each step's update and awaited, so a checkpoint of that step can be saved. */
   onStep?: (info: { step: number; tokens: number }) => void | Promise<void>;
+  /** The validation set to evaluate every `settings.evalEvery` steps (the last step of the schedule is left to the caller's final evaluation). */
+  evaluation?: { examples: Example[]; onResult?: (log: EvalLog) => void };
 }
 
 export interface StepLog {
   step: number; // 1-based
   loss: number;
   lr: number;
+  /** Training time since the call began (evaluations during it excluded). */
+  seconds: number;
+  /** Global gradient norm before clipping (only when clipping is on). */
+  gradNorm?: number;
+}
+
+/** A validation evaluation during training. */
+export interface EvalLog extends ClassificationMetrics {
+  step: number; // 1-based, the step after which it ran
+  /** Mean validation cross-entropy. */
+  loss: number;
+  /** Seconds the evaluation took. */
   seconds: number;
 }
 
+/** Validation batch size: evaluation needs no activations kept for a backward pass. */
+export const EVAL_BATCH_SIZE = 64;
+
 export class NonFiniteLossError extends EngineError {}
 
-export function defaultOptimizer(settings: Pick<TrainSettings, 'lr' | 'weightDecay' | 'maskLrMultiplier'>): OptimizerConfig {
+export function defaultOptimizer(settings: Pick<TrainSettings, 'lr' | 'weightDecay' | 'maskLrMultiplier' | 'maxGradNorm'>): OptimizerConfig {
   return {
     lr: settings.lr,
+    maxGradNorm: settings.maxGradNorm,
     beta1: 0.9,
     beta2: 0.999,
     eps: 1e-8,
@@ -81,12 +104,14 @@ export async function train(
   optimizer = new AdamW(model.ctx, defaultOptimizer(settings)),
   window: ScheduleWindow = { offset: 0, total: settings.steps, batches: shuffledBatches(examples.length, settings.batchSize, settings.seed) },
   hooks: TrainHooks = {},
-): Promise<{ optimizer: AdamW; logs: StepLog[]; tokens: number }> {
+): Promise<{ optimizer: AdamW; logs: StepLog[]; evals: EvalLog[]; tokens: number }> {
   const { ctx } = model;
   let tokens = 0; // real (non-padding) tokens trained on
   const warmup = Math.round(settings.warmupRatio * window.total);
   const logs: StepLog[] = [];
+  const evals: EvalLog[] = [];
   const start = performance.now();
+  let evalSeconds = 0;
   for (let step = 0; step < settings.steps; step++) {
     if (hooks.shouldStop?.()) break;
     const global = window.offset + step;
@@ -104,11 +129,14 @@ export async function train(
     optimizer.update(model.trainableParams(), lr);
     const isLogStep = (step + 1) % settings.logEvery === 0 || step === settings.steps - 1;
     if (isLogStep) {
-      const loss = (await ctx.read(result.totalLoss))[0];
+      const clip = optimizer.clipState;
+      const [lossValue, clipValues] = await ctx.readMany(clip ? [result.totalLoss, clip] : [result.totalLoss]);
+      const loss = lossValue[0];
       if (!Number.isFinite(loss)) {
         throw new NonFiniteLossError(`The loss became ${loss} at step ${global + 1}. Lower the learning rate (now ${settings.lr}) or the max length, then start again.`);
       }
-      const log = { step: global + 1, loss, lr, seconds: (performance.now() - start) / 1000 };
+      const log: StepLog = { step: global + 1, loss, lr, seconds: (performance.now() - start) / 1000 - evalSeconds };
+      if (clipValues) log.gradNorm = clipValues[1];
       logs.push(log);
       onLog(log);
     }
@@ -117,8 +145,18 @@ export async function train(
     const stepTokens = countTokens(host.attentionMask);
     tokens += stepTokens;
     if (hooks.onStep) await hooks.onStep({ step: global + 1, tokens: stepTokens });
+    const every = settings.evalEvery ?? 0;
+    if (hooks.evaluation && every > 0 && (global + 1) % every === 0 && global + 1 < window.total) {
+      await ctx.sync(); // the queued training steps count as training time, not evaluation
+      const evalStart = performance.now();
+      const { predictions, ...metrics } = await evaluate(model, tokenizer, hooks.evaluation.examples, { batchSize: EVAL_BATCH_SIZE, maxLength: settings.maxLength });
+      const log = { step: global + 1, ...metrics, seconds: (performance.now() - evalStart) / 1000 };
+      evalSeconds += log.seconds;
+      evals.push(log);
+      hooks.evaluation.onResult?.(log);
+    }
   }
-  return { optimizer, logs, tokens };
+  return { optimizer, logs, evals, tokens };
 }
 
 /** Real (non-padding) tokens of a batch. */
@@ -134,16 +172,20 @@ export async function evaluate(
   tokenizer: TextTokenizer,
   examples: Example[],
   options: { batchSize: number; maxLength: number },
-): Promise<ClassificationMetrics & { predictions: number[] }> {
+): Promise<ClassificationMetrics & { loss: number; predictions: number[] }> {
   const predictions: number[] = [];
   const classes = model.config.numLabels;
+  let lossSum = 0;
   for (let start = 0; start < examples.length; start += options.batchSize) {
     const slice = examples.slice(start, start + options.batchSize);
     const batch = uploadBatch(model.ctx, tokenizeBatch(tokenizer, slice, options.maxLength));
     const result = model.forward(batch, { forBackward: false });
-    predictions.push(...argmaxRows(await model.ctx.read(result.logits), slice.length, classes));
+    const logits = await model.ctx.read(result.logits);
+    predictions.push(...argmaxRows(logits, slice.length, classes));
+    lossSum += crossEntropySum(logits, slice.map((e) => e.label), classes);
     model.release(result);
     batch.dispose();
   }
-  return { ...classificationMetrics(predictions, examples.map((e) => e.label), classes), predictions };
+  const loss = examples.length ? lossSum / examples.length : 0;
+  return { ...classificationMetrics(predictions, examples.map((e) => e.label), classes), loss, predictions };
 }

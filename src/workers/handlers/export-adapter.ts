@@ -5,6 +5,7 @@ import type { RunCurves } from '../protocol';
 import { NotReadyError } from '../errors';
 import type { Session } from '../session';
 import { refuseWhileTraining } from './busy';
+import { lossCurveCsv } from '../../engine/train/curves-csv';
 
 export async function exportAdapter(session: Session): Promise<{ fileName: string; bytes: Uint8Array }> {
   refuseWhileTraining(session, 'export the adapter');
@@ -22,10 +23,9 @@ function trainingReportFiles(run: RunRecord): ExportedFile[] {
   const curves = run.curves as RunCurves;
   const encode = (text: string) => new TextEncoder().encode(text);
   const report = { name: run.name, status: run.status, step: run.step, createdAt: new Date(run.createdAt).toISOString(), updatedAt: new Date(run.updatedAt).toISOString(), settings: run.settings, loss: curves.loss, metrics: curves.metrics };
-  const csv = 'step,loss,lr,seconds\n' + curves.loss.map((l) => `${l.step},${l.loss},${l.lr},${l.seconds.toFixed(3)}`).join('\n') + '\n';
   return [
     { name: 'report.json', bytes: encode(JSON.stringify(report, null, 2) + '\n') },
-    { name: 'curves.csv', bytes: encode(csv) },
+    { name: 'curves.csv', bytes: encode(lossCurveCsv(curves.loss)) },
   ];
 }
 

@@ -47,6 +47,8 @@ export function throttledTrainProgress(send: TrainProgressReporter, intervalMs: 
 /** Schedule and optimizer defaults of the app (the CLI's too). */
 const WARMUP_RATIO = 0.06;
 const WEIGHT_DECAY = 0.01;
+/** Global gradient-norm clipping, as Hugging Face's Trainer does by default. */
+const MAX_GRAD_NORM = 1;
 const EVAL_BATCH = 32;
 const MAX_STEPS = 1_000_000;
 const MAX_BATCH = 1024;
@@ -90,6 +92,7 @@ export async function startTraining(session: Session, options: TrainOptions, rep
       lambdaFfn: 0,
       dropout: options.dropout,
       logEvery: logEveryFor(options.checkpointEvery),
+      maxGradNorm: MAX_GRAD_NORM,
     },
   };
   const run: RunRecord = {

@@ -1,0 +1,100 @@
+/**
+ * Trainer options: gradient clipping (the update equals AdamW on gradients scaled to the global
+ * norm, computed here on the CPU) and validation every N steps (step numbers, metrics and a
+ * loss that match a separate evaluation).
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expectClose, gpuContext } from './helpers';
+import { loadTokenizer } from '../src/engine/io/tokenizer';
+import { parseModelConfig } from '../src/engine/model/config';
+import { buildModel } from '../src/engine/model/build';
+import { uploadBatch } from '../src/engine/model/batch';
+import { makeFruitExamples, randomWeights } from './synthetic';
+import { defaultOptimizer, evaluate, train, type EvalLog, type TrainSettings } from '../src/engine/train/trainer';
+import { gradientStep } from '../src/engine/train/step';
+import { shuffledBatches, tokenizeBatch } from '../src/engine/train/batches';
+import { clipCoefficientRef } from '../src/kernels/reference/grad-norm';
+import { adamwStepRef } from '../src/kernels/reference/adamw';
+import type { GpuContext } from '../src/engine/gpu/context';
+
+const TOKENIZER = join(__dirname, 'fixtures', 'tokenizer-tiny');
+const tokenizer = loadTokenizer({
+  tokenizerJson: JSON.parse(readFileSync(join(TOKENIZER, 'tokenizer.json'), 'utf8')),
+  tokenizerConfig: JSON.parse(readFileSync(join(TOKENIZER, 'tokenizer_config.json'), 'utf8')),
+});
+const config = parseModelConfig({
+  model_type: 'roberta', vocab_size: tokenizer.vocabSize, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2,
+  intermediate_size: 32, max_position_embeddings: 40, id2label: { 0: 'no fruit', 1: 'fruit' },
+});
+const SETTINGS: TrainSettings = { steps: 1, batchSize: 8, maxLength: 20, seed: 3, lr: 0.05, warmupRatio: 0, weightDecay: 0.01, maskLrMultiplier: 1, lambdaHead: 1e-3, lambdaFfn: 1e-3, dropout: false, logEvery: 1 };
+
+function tinyModel(ctx: GpuContext) {
+  return buildModel(ctx, { config, weights: randomWeights(config), peft: { kind: 'lora', rank: 2, alpha: 4, targets: ['query', 'value'] }, trainMasks: true, seed: 5 });
+}
+
+describe('trainer options', () => {
+  it('clips the global gradient norm before the AdamW update, and logs the norm', async () => {
+    const ctx = await gpuContext();
+    const examples = makeFruitExamples(16, 7);
+    // Expected: the same model's gradients on the trainer's first batch, clipped and stepped on the CPU.
+    const reference = await tinyModel(ctx);
+    const indices = shuffledBatches(examples.length, SETTINGS.batchSize, SETTINGS.seed).next().value as number[];
+    const batch = uploadBatch(ctx, tokenizeBatch(tokenizer, indices.map((i) => examples[i]), SETTINGS.maxLength));
+    gradientStep(reference, batch, SETTINGS).release();
+    const params = reference.trainableParams();
+    const grads = await ctx.readMany(params.map((p) => p.grad));
+    const before = await ctx.readMany(params.map((p) => p.tensor));
+    const unclipped = clipCoefficientRef(grads, Infinity).norm;
+    const maxGradNorm = unclipped / 4; // well inside clipping
+    const { coefficient, norm } = clipCoefficientRef(grads, maxGradNorm);
+    expect(coefficient).toBeCloseTo(0.25, 5);
+
+    const model = await tinyModel(ctx);
+    const { logs, optimizer } = await train(model, tokenizer, examples, { ...SETTINGS, maxGradNorm });
+    expect(logs[0].gradNorm).toBeCloseTo(norm, 4);
+    // Adam's first step is scale-invariant (m/√v), so the moments are what show the clipping.
+    const trained = model.trainableParams();
+    const after = await ctx.readMany(trained.map((p) => p.tensor));
+    const moments = await ctx.readMany(trained.flatMap((p) => [optimizer.moments(p).m, optimizer.moments(p).v]));
+    const groups = defaultOptimizer(SETTINGS).groups;
+    params.forEach((p, k) => {
+      const expected = before[k].slice();
+      const m = new Float32Array(expected.length);
+      const v = new Float32Array(expected.length);
+      const group = groups[p.group];
+      adamwStepRef({ param: expected, grad: grads[k].map((g) => g * coefficient), m, v, lr: SETTINGS.lr * group.lrMultiplier, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: group.weightDecay, step: 1 });
+      expectClose(moments[2 * k], m, 1e-4, `${p.name} first moment`);
+      expectClose(moments[2 * k + 1], v, 1e-4, `${p.name} second moment`);
+      expectClose(after[k], expected, 1e-4, `${p.name} after one clipped step`);
+    });
+    optimizer.dispose();
+    for (const m of [reference, model]) m.dispose();
+    batch.dispose();
+  });
+
+  it('evaluates the validation set every N steps, with a loss that matches a separate evaluation', async () => {
+    const ctx = await gpuContext();
+    const examples = makeFruitExamples(40, 8);
+    const validation = makeFruitExamples(20, 9);
+    const model = await tinyModel(ctx);
+    const seen: EvalLog[] = [];
+    const { evals, logs } = await train(model, tokenizer, examples, { ...SETTINGS, steps: 7, evalEvery: 3, logEvery: 2 }, undefined, undefined, undefined, {
+      evaluation: { examples: validation, onResult: (log) => seen.push(log) },
+    });
+    expect(evals.map((e) => e.step)).toEqual([3, 6]); // the 7th (last) is the caller's final evaluation
+    expect(seen).toEqual(evals);
+    expect(logs.map((l) => l.step)).toEqual([2, 4, 6, 7]);
+    for (const e of evals) {
+      expect(e.count).toBe(20);
+      expect(e.loss).toBeGreaterThan(0);
+      expect(e.seconds).toBeGreaterThan(0);
+    }
+    const final = await evaluate(model, tokenizer, validation, { batchSize: 6, maxLength: SETTINGS.maxLength }); // another batch size: same loss
+    const again = await evaluate(model, tokenizer, validation, { batchSize: 64, maxLength: SETTINGS.maxLength });
+    expect(final.loss).toBeCloseTo(again.loss, 5);
+    expect(final.accuracy).toBe(again.accuracy);
+    model.dispose();
+  });
+});
