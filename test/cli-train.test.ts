@@ -45,6 +45,8 @@ describe('light-peft train', () => {
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.data.columns).toEqual({ text: 'sentence', textPair: null, label: 'category' });
     expect(report.data.labels).toEqual(['fruit', 'plain']);
+    // LoRA r=4 on query, value (32→32) and intermediate.dense (32→64), 2 layers; head 32·32+32 + 32·2+2.
+    expect(report.parameters).toMatchObject({ peft: 2 * 4 * (64 + 64 + 96), trainable: 2 * 4 * (64 + 64 + 96) + 1122 });
     expect(report.training.loss.map((l: { step: number }) => l.step)).toEqual([25, 50, 75, 100]);
     expect(report.evaluation.accuracy).toBeGreaterThan(0.75);
     expect(report.training.peakGpuBytes).toBeGreaterThan(0);
@@ -100,6 +102,8 @@ describe('light-peft train', () => {
     expect(plan.keptModules.length).toBeLessThanOrEqual(3);
     expect(parameters.base.after).toBeLessThan(parameters.base.before);
     expect(parameters.trainable.after).toBeLessThan(parameters.trainable.before);
+    expect(parameters.peft.after).toBeLessThan(parameters.peft.before);
+    expect(parameters.peft.before).toBe(report.parameters.peft);
     expect(inference.afterSeconds).toBeGreaterThan(0);
     expect(report.evaluation.accuracy).toBeGreaterThan(0.5);
     const adapterConfig = JSON.parse(readFileSync(join(out, 'adapter', 'adapter_config.json'), 'utf8'));

@@ -120,6 +120,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   await mkdir(join(outDir, 'adapter'), { recursive: true }); // before training: an unwritable --out fails fast
   const baseParams = model.baseParameterCount();
   const trainableBefore = model.trainableParameterCount();
+  const peftBefore = model.trainableParameterCount(['peft']);
   const progress = progressPrinter(steps);
   const evaluation: TrainHooks['evaluation'] = { examples: task.validation, onResult: progress.evaluation };
   let training: Record<string, unknown>;
@@ -148,6 +149,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       parameters: {
         base: { before: baseParams, after: model.baseParameterCount() },
         trainable: { before: trainableBefore, after: model.trainableParameterCount() },
+        peft: { before: peftBefore, after: model.trainableParameterCount(['peft']) },
       },
       inference: result.inference,
       gpuBytes: result.gpuBytes,
@@ -176,7 +178,8 @@ export async function trainCommand(args: string[]): Promise<void> {
     method,
     peft,
     settings,
-    parameters: { base: baseParams, trainable: trainableBefore },
+    // trainable = PEFT modules + classifier head (+ Light-PEFT's masks before pruning); peft = the modules alone.
+    parameters: { base: baseParams, trainable: trainableBefore, peft: peftBefore },
     ...training,
     lightPeft: lightPeftReport,
     evaluation: { ...evaluationMetrics, seconds: evalSeconds },

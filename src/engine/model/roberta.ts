@@ -7,7 +7,7 @@ import type { GpuContext } from '../gpu/context';
 import { Tensor } from '../gpu/buffers';
 import type { ModelConfig } from './config';
 import type { DeviceBatch } from './batch';
-import type { AdapterModule, Classifier, Embeddings, Layer, LayerNormParams, Linear, PeftModule, TrainableParam } from './params';
+import type { AdapterModule, Classifier, Embeddings, Layer, LayerNormParams, Linear, ParamGroupName, PeftModule, TrainableParam } from './params';
 import { linearsOf, peftModulesOf } from './params';
 import { headMaskName, ffnMaskName, loraTensorName } from './peft';
 import { embeddingForward } from '../../kernels/embedding';
@@ -162,8 +162,11 @@ export class RobertaModel {
     return n;
   }
 
-  trainableParameterCount(): number {
-    return this.trainableParams().reduce((n, p) => n + p.tensor.size, 0);
+  /** Trainable parameters, of every group or of the groups named (e.g. ['peft']: the PEFT modules alone). */
+  trainableParameterCount(groups?: ParamGroupName[]): number {
+    return this.trainableParams()
+      .filter((p) => !groups || groups.includes(p.group))
+      .reduce((n, p) => n + p.tensor.size, 0);
   }
 
   /** Frees every GPU tensor the model holds (walks its structures, so no field is forgotten). */
