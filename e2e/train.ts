@@ -2,7 +2,8 @@
  * Training in the browser: a short run (24 steps of batch 4) on the built-in demo data with a
  * tiny generated model (picked as a folder), a reload in the middle, the run listed as
  * interrupted at its last checkpoint, the same folder and data loaded again, Resume, and the run
- * finishing with metrics and one continuous loss curve. Then Stop keeps a run as paused, and Delete removes it.
+ * finishing with metrics, one continuous loss curve and a validation evaluation at every
+ * checkpoint step (the one the reload cut off included). Then Stop keeps a run as paused, and Delete removes it.
  * Screenshots: test-results/train.png (the Train section after the resumed run) and
  * test-results/train-interrupted.png, train-runs.png (the saved runs after the reload and at the end).
  */
@@ -22,6 +23,8 @@ interface TrainContext {
 /** Long enough that the reload lands before the end even when steps are fast; short on SwiftShader. */
 const STEPS = 24;
 const CHECKPOINT_EVERY = 4;
+/** On the checkpoint steps: the resumed run must evaluate the step it resumes from (the reload came before that). */
+const EVAL_EVERY = 4;
 const FOLDER = 'tiny-model';
 
 export function trainTests({ root, page: getPage, watch: getWatch }: TrainContext): TestCase[] {
@@ -60,6 +63,7 @@ export function trainTests({ root, page: getPage, watch: getWatch }: TrainContex
       'train-batch-size': '4',
       'train-max-length': '32',
       'train-checkpoint-every': String(CHECKPOINT_EVERY),
+      'train-eval-every': String(EVAL_EVERY),
       'train-lr': '1e-3',
       'train-seed': '7',
     };
@@ -159,6 +163,18 @@ export function trainTests({ root, page: getPage, watch: getWatch }: TrainContex
         assert(steps.some((s) => s <= interruptedAt) && steps.some((s) => s > interruptedAt), `the curve does not span the checkpoint: ${steps.join(',')}`);
         const gaps = steps.map((s, i) => s - (i ? steps[i - 1] : 0));
         assert(gaps.every((g) => g > 0 && g <= CHECKPOINT_EVERY), `the curve is not continuous: steps ${steps.join(',')}`);
+        // Validation every EVAL_EVERY steps before and after the reload, and the final one at the end.
+        const wantEvals = Array.from({ length: STEPS / EVAL_EVERY }, (_, i) => (i + 1) * EVAL_EVERY).join(',');
+        const evalSteps = (await page.getByTestId('eval-table').getAttribute('data-steps')) ?? '';
+        const chartEvalSteps = (await chart.getAttribute('data-eval-steps')) ?? '';
+        const evalRows = page.getByTestId('eval-row');
+        const lastAccuracy = Number(await evalRows.last().getAttribute('data-accuracy'));
+        console.log(`    validation after steps ${evalSteps}; the last: ${(await evalRows.last().innerText()).replace(/\s+/g, ' ').trim()}`);
+        assert(evalSteps === wantEvals, `validation ran after steps ${evalSteps}, not ${wantEvals}`);
+        assert(chartEvalSteps === wantEvals, `the chart shows validation points at steps ${chartEvalSteps}, not ${wantEvals}`);
+        assert(lastAccuracy === accuracy, `the final evaluation's accuracy ${lastAccuracy} is not the result's ${accuracy}`);
+        const validationLosses = await evalRows.evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-loss'))));
+        assert(validationLosses.every((l) => Number.isFinite(l) && l > 0), `odd validation losses: ${validationLosses.join(', ')}`);
 
         const finishedRow = page.locator(`[data-testid="run-row"][data-run-id="${runId}"]`);
         await page.waitForFunction((id) => document.querySelector(`[data-testid="run-row"][data-run-id="${id}"]`)?.getAttribute('data-status') === 'finished', runId, {

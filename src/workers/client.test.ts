@@ -79,14 +79,14 @@ describe('EngineClient', () => {
     const worker = new FakeWorker();
     const client = new EngineClient(worker);
     const steps: number[] = [];
-    const options = { method: { kind: 'lora' as const, rank: 8, alpha: 16, targets: ['query' as const, 'value' as const] }, steps: 3, batchSize: 2, lr: 1e-3, maxLength: 16, seed: 1, dropout: true, checkpointEvery: 1 };
+    const options = { method: { kind: 'lora' as const, rank: 8, alpha: 16, targets: ['query' as const, 'value' as const] }, steps: 3, batchSize: 2, lr: 1e-3, maxLength: 16, seed: 1, dropout: true, checkpointEvery: 1, evalEvery: 0 };
     const run = client.train(options, (p) => steps.push(p.step));
     const stop = client.stopTraining();
     expect(worker.sent).toEqual([
       { type: 'train', id: 1, options },
       { type: 'stopTraining', id: 2 },
     ]);
-    const progress = { runId: 'r', name: 'n', phase: 'training' as const, step: 1, totalSteps: 3, startStep: 0, newLogs: [], stepsPerSecond: null, tokensPerSecond: null, gpuBytes: 0, peakGpuBytes: 0, checkpointStep: 0 };
+    const progress = { runId: 'r', name: 'n', phase: 'training' as const, step: 1, totalSteps: 3, startStep: 0, newLogs: [], newEvaluations: [], stepsPerSecond: null, tokensPerSecond: null, gpuBytes: 0, peakGpuBytes: 0, checkpointStep: 0 };
     worker.reply({ type: 'trainProgress', id: 1, progress });
     worker.reply({ type: 'stopTraining', id: 2, stopping: true });
     worker.reply({ type: 'trainProgress', id: 1, progress: { ...progress, step: 2 } });

@@ -9,7 +9,7 @@
  */
 import type { ColumnChoice, ColumnGuess, LabelBalance, TablePreview } from '../engine/io/datasets';
 import type { LoraTarget } from '../engine/model/peft';
-import type { StepLog, TrainSettings } from '../engine/train/trainer';
+import type { EvalLog, StepLog, TrainSettings } from '../engine/train/trainer';
 import type { ClassificationMetrics } from '../engine/train/metrics';
 
 /** What the worker found when it acquired the GPU. */
@@ -177,6 +177,8 @@ export interface TrainOptions {
   dropout: boolean;
   /** A checkpoint goes to IndexedDB every this many steps (and on stop and at the end). */
   checkpointEvery: number;
+  /** The validation set is evaluated every this many steps; 0: only at the end (which it always is). */
+  evalEvery: number;
 }
 
 /** Where a run's model came from, as far as a reload can find it again. */
@@ -217,6 +219,11 @@ export interface RunCurves {
   loss: StepLog[];
   /** Validation metrics once the run has finished. */
   metrics: ClassificationMetrics | null;
+  /**
+   * Validation evaluations every `evalEvery` steps, then the final one (step = total steps) once
+   * the run has finished. Runs saved before evaluations existed have none.
+   */
+  evaluations: EvalLog[];
   /** Why the run failed, when it did. */
   error: { name: string; message: string } | null;
 }
@@ -233,6 +240,8 @@ export interface TrainProgress {
   startStep: number;
   /** Loss points new since the last message (a resumed run's first message: all of its earlier points). */
   newLogs: StepLog[];
+  /** Validation evaluations new since the last message (a resumed run's first message: all of its earlier ones; the last message: the final one). */
+  newEvaluations: EvalLog[];
   /** Since this call started (null before the first loss read-back). */
   stepsPerSecond: number | null;
   /** Real (non-padding) tokens a second, since this call started. */
@@ -252,6 +261,8 @@ export interface TrainResult {
   /** Validation metrics (null when the run was stopped before the end). */
   metrics: ClassificationMetrics | null;
   loss: StepLog[];
+  /** Validation evaluations during the run and, when it finished, the final one (step = totalSteps). */
+  evaluations: EvalLog[];
   /** The model as trained now (its PEFT method, labels, parameter counts, GPU memory). */
   model: ModelSummary;
 }

@@ -1,4 +1,4 @@
-import type { StepLog } from '../../engine/train/trainer';
+import type { EvalLog, StepLog } from '../../engine/train/trainer';
 
 const WIDTH = 640;
 const HEIGHT = 200;
@@ -20,12 +20,14 @@ function ticks(lo: number, hi: number, count: number): { values: number[]; digit
 const formatLoss = (v: number) => (v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(3) : v.toPrecision(3));
 
 /**
- * The training loss against the step, as an inline SVG line chart: the x axis spans the whole
- * run, and a dashed line marks where a resumed run continued from its checkpoint.
+ * The training loss against the step, as an inline SVG line chart, with the validation loss of
+ * each evaluation as a square (the same cross-entropy, on the validation set): the x axis spans
+ * the whole run, and a dashed line marks where a resumed run continued from its checkpoint.
  */
-export function LossChart({ curve, totalSteps, resumedFrom }: { curve: StepLog[]; totalSteps: number; resumedFrom: number | null }) {
+export function LossChart({ curve, evaluations = [], totalSteps, resumedFrom }: { curve: StepLog[]; evaluations?: EvalLog[]; totalSteps: number; resumedFrom: number | null }) {
   const finite = curve.filter((p) => Number.isFinite(p.loss));
-  const losses = finite.map((p) => p.loss);
+  const validation = evaluations.filter((e) => Number.isFinite(e.loss));
+  const losses = [...finite.map((p) => p.loss), ...validation.map((e) => e.loss)];
   let lo = losses.length ? Math.min(...losses) : 0;
   let hi = losses.length ? Math.max(...losses) : 1;
   if (hi - lo < 1e-6) {
@@ -43,19 +45,25 @@ export function LossChart({ curve, totalSteps, resumedFrom }: { curve: StepLog[]
   const first = finite[0];
   const last = finite.at(-1);
   const yTicks = ticks(lo, hi, 4);
-  const label = last
-    ? `Training loss: ${formatLoss(first!.loss)} at step ${first!.step}, ${formatLoss(last.loss)} at step ${last.step} of ${totalSteps}`
-    : 'Training loss: no points yet';
+  const lastValidation = validation.at(-1);
+  const label =
+    (last ? `Training loss: ${formatLoss(first!.loss)} at step ${first!.step}, ${formatLoss(last.loss)} at step ${last.step} of ${totalSteps}` : 'Training loss: no points yet') +
+    (lastValidation ? `. Validation loss: ${formatLoss(lastValidation.loss)} at step ${lastValidation.step} (${validation.length} evaluation${validation.length === 1 ? '' : 's'})` : '');
+  const square = 3.5;
 
   return (
     <figure className="loss-chart">
-      <figcaption>Training loss</figcaption>
+      <figcaption>
+        <span className="legend train">Training loss</span>
+        {validation.length > 0 && <span className="legend validation">Validation loss</span>}
+      </figcaption>
       <svg
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
         role="img"
         aria-label={label}
         data-testid="loss-chart"
         data-steps={finite.map((p) => p.step).join(',')}
+        data-eval-steps={validation.map((e) => e.step).join(',')}
         data-resumed-from={resumedFrom ?? ''}
       >
         {yTicks.values.map((v) => (
@@ -87,6 +95,11 @@ export function LossChart({ curve, totalSteps, resumedFrom }: { curve: StepLog[]
         )}
         {path && <path className="line" d={path} />}
         {finite.length <= 60 && finite.map((p) => <circle key={p.step} className="point" cx={x(p.step)} cy={y(p.loss)} r={2.5} />)}
+        {validation.map((e) => (
+          <rect key={`v${e.step}`} className="validation-point" x={x(e.step) - square} y={y(e.loss) - square} width={2 * square} height={2 * square}>
+            <title>{`validation loss ${formatLoss(e.loss)}, accuracy ${(e.accuracy * 100).toFixed(1)}% after step ${e.step}`}</title>
+          </rect>
+        ))}
         {!last && (
           <text className="tick" x={PAD.left + plotW / 2} y={PAD.top + plotH / 2} textAnchor="middle">
             The first loss is read back after a few steps…

@@ -4,6 +4,7 @@ import { formatBytes, formatCount, formatPercent } from '../format';
 import { useSetup } from '../setup/store';
 import { LORA_TARGETS, type LoraTarget } from '../../engine/model/peft';
 import type { ModelSummary, TrainResult } from '../../workers/protocol';
+import { EvalTable } from './EvalTable';
 import { LossChart } from './LossChart';
 import { isTraining, useTrain, type LiveRun, type TrainForm } from './store';
 
@@ -57,7 +58,7 @@ export function TrainPanel() {
       </div>
       {model?.sourceKind === 'files' && <LocalFilesNote model={model} />}
       {status === 'preparing' && <p className="muted">{preparing ?? 'Preparing the run…'}</p>}
-      {live && <LiveView live={live} stopping={status === 'stopping'} />}
+      {live && <LiveView live={live} stopping={status === 'stopping'} training={training} />}
       {status === 'done' && result && <Outcome result={result} />}
       {error && <Problem error={error} testId="train-problem" />}
     </section>
@@ -161,6 +162,9 @@ function SettingsForm({ disabled, maxTokens }: { disabled: boolean; maxTokens: n
           <Field label="Checkpoint every" hint="steps; also on Stop and at the end">
             {text('checkpointEvery', 'train-checkpoint-every')}
           </Field>
+          <Field label="Evaluate every" hint="steps, on the whole validation set; 0: only at the end">
+            {text('evalEvery', 'train-eval-every')}
+          </Field>
           <label className="field checkbox-field">
             <span className="field-label">Dropout</span>
             <span>
@@ -182,9 +186,13 @@ const PHASES: Record<LiveRun['phase'], string> = {
   done: 'saved',
 };
 
-function LiveView({ live, stopping }: { live: LiveRun; stopping: boolean }) {
+function LiveView({ live, stopping, training }: { live: LiveRun; stopping: boolean; training: boolean }) {
+  const form = useTrain((s) => s.form);
   const fraction = live.totalSteps ? live.step / live.totalSteps : 0;
   const lastLoss = live.curve.at(-1);
+  const lastEval = live.evaluations.at(-1);
+  // While a run trains, the (locked) form holds its settings.
+  const evalEvery = training && form.evalEvery.trim() !== '' && Number.isInteger(Number(form.evalEvery)) ? Number(form.evalEvery) : null;
   return (
     <div className="live" data-testid="train-live" data-run-id={live.runId} data-phase={live.phase}>
       <div className="progress">
@@ -204,6 +212,10 @@ function LiveView({ live, stopping }: { live: LiveRun; stopping: boolean }) {
       <dl className="facts train-facts">
         <dt>Loss</dt>
         <dd data-testid="train-loss">{lastLoss ? `${lastLoss.loss.toFixed(4)} at step ${lastLoss.step}` : '—'}</dd>
+        <dt>Validation</dt>
+        <dd data-testid="train-validation">
+          {lastEval ? `accuracy ${formatPercent(lastEval.accuracy)}, loss ${lastEval.loss.toFixed(4)} after step ${formatCount(lastEval.step)}` : 'no evaluation yet'}
+        </dd>
         <dt>Speed</dt>
         <dd data-testid="train-speed">
           {live.stepsPerSecond !== null ? `${live.stepsPerSecond.toFixed(2)} steps/s · ${formatCount(Math.round(live.tokensPerSecond ?? 0))} tokens/s` : 'measured at the first loss read-back'}
@@ -215,7 +227,8 @@ function LiveView({ live, stopping }: { live: LiveRun; stopping: boolean }) {
         <dt>Checkpoint</dt>
         <dd data-testid="train-checkpoint">{live.checkpointStep !== null ? `saved at step ${formatCount(live.checkpointStep)}` : 'none yet'}</dd>
       </dl>
-      <LossChart curve={live.curve} totalSteps={live.totalSteps} resumedFrom={live.startStep > 0 ? live.startStep : null} />
+      <LossChart curve={live.curve} evaluations={live.evaluations} totalSteps={live.totalSteps} resumedFrom={live.startStep > 0 ? live.startStep : null} />
+      <EvalTable evaluations={live.evaluations} totalSteps={live.totalSteps} evalEvery={evalEvery} />
     </div>
   );
 }

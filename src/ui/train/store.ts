@@ -1,6 +1,6 @@
 /**
  * Train section state (zustand): the form as typed, the run in progress as the worker reports it
- * (step, loss curve, rates, GPU memory, checkpoints), and the outcome. Resuming a saved run first
+ * (step, loss curve, validation evaluations, rates, GPU memory, checkpoints), and the outcome. Resuming a saved run first
  * loads what it can itself (the demo model and data, a Hub model from the cache, the run's
  * columns); a model or data file from this computer must be chosen again by the person.
  */
@@ -8,7 +8,7 @@ import { create } from 'zustand';
 import { useApp, toShown, type ShownError } from '../store';
 import { useSetup } from '../setup/store';
 import { demoDataUrl, demoModelUrl } from '../setup/demo-urls';
-import type { StepLog } from '../../engine/train/trainer';
+import type { EvalLog, StepLog } from '../../engine/train/trainer';
 import type { LoraTarget } from '../../engine/model/peft';
 import type { ColumnSettings, RunSummary, TrainOptions, TrainProgress, TrainResult } from '../../workers/protocol';
 import type { EngineClient, TrainProgressListener } from '../../workers/client';
@@ -27,6 +27,8 @@ export interface TrainForm {
   seed: string;
   dropout: boolean;
   checkpointEvery: string;
+  /** Steps between validation evaluations; "0": only at the end. */
+  evalEvery: string;
 }
 
 export const DEFAULT_FORM: TrainForm = {
@@ -42,11 +44,16 @@ export const DEFAULT_FORM: TrainForm = {
   seed: '42',
   dropout: true,
   checkpointEvery: '25',
+  // Six validation points over the default 300 steps (five, plus the final one). Each evaluation
+  // runs the whole validation set (589 demo examples: about a dozen training steps' worth of work).
+  evalEvery: '50',
 };
 
-/** The run being trained, as the worker last reported it, with its whole loss curve (`startStep` > 0: resumed there). */
-export interface LiveRun extends Omit<TrainProgress, 'newLogs'> {
+/** The run being trained, as the worker last reported it, with its whole loss curve and evaluations (`startStep` > 0: resumed there). */
+export interface LiveRun extends Omit<TrainProgress, 'newLogs' | 'newEvaluations'> {
   curve: StepLog[];
+  /** Validation evaluations so far; once the run has finished, the final one last (step = totalSteps). */
+  evaluations: EvalLog[];
 }
 
 export type TrainStatus = 'idle' | 'preparing' | 'running' | 'stopping' | 'done' | 'failed';
@@ -77,6 +84,7 @@ export function optionsFromForm(form: TrainForm): TrainOptions {
     seed: num(form.seed),
     dropout: form.dropout,
     checkpointEvery: num(form.checkpointEvery),
+    evalEvery: num(form.evalEvery),
   };
 }
 
@@ -94,6 +102,7 @@ export function formFromOptions(options: TrainOptions, form: TrainForm): TrainFo
     seed: String(options.seed),
     dropout: options.dropout,
     checkpointEvery: String(options.checkpointEvery),
+    evalEvery: String(options.evalEvery),
   };
 }
 
@@ -121,10 +130,12 @@ export const useTrain = create<TrainState>()((set, get) => {
     const setup = useSetup.getState();
     try {
       const result = await call(client(), (progress) => {
-        const { newLogs, ...rest } = progress;
+        const { newLogs, newEvaluations, ...rest } = progress;
         const live = get().live;
-        const curve = live?.runId === progress.runId ? [...live.curve, ...newLogs] : [...newLogs];
-        set({ live: { ...rest, curve } });
+        const same = live?.runId === progress.runId;
+        const curve = same ? [...live.curve, ...newLogs] : [...newLogs];
+        const evaluations = !same ? [...newEvaluations] : newEvaluations.length > 0 ? [...live.evaluations, ...newEvaluations] : live.evaluations;
+        set({ live: { ...rest, curve, evaluations } });
         if (progress.checkpointStep !== null && progress.checkpointStep !== live?.checkpointStep) void setup.refreshRuns(true);
       });
       set({ status: 'done', result });

@@ -1,11 +1,11 @@
 /** exportAdapter: the loaded model's PEFT weights and head in HF PEFT layout, zipped for a download. */
 import { exportPeftAdapter, zipFiles, type ExportedFile } from '../../engine/io/export';
 import type { RunRecord } from '../../engine/io/checkpoints';
-import type { RunCurves } from '../protocol';
 import { NotReadyError } from '../errors';
 import type { Session } from '../session';
 import { refuseWhileTraining } from './busy';
-import { lossCurveCsv } from '../../engine/train/curves-csv';
+import { runCurvesOf } from './train';
+import { evaluationsCsv, lossCurveCsv } from '../../engine/train/curves-csv';
 
 export async function exportAdapter(session: Session): Promise<{ fileName: string; bytes: Uint8Array }> {
   refuseWhileTraining(session, 'export the adapter');
@@ -18,14 +18,28 @@ export async function exportAdapter(session: Session): Promise<{ fileName: strin
   return { fileName: `${folder}.zip`, bytes: zipFiles(files, folder) };
 }
 
-/** The training report beside the adapter: report.json (the run's settings, curves and metrics) and curves.csv. */
+/**
+ * The training report beside the adapter, as the CLI writes it: report.json (the run's settings,
+ * loss curve, validation evaluations and final metrics), curves.csv (the loss) and evaluations.csv.
+ */
 function trainingReportFiles(run: RunRecord): ExportedFile[] {
-  const curves = run.curves as RunCurves;
+  const curves = runCurvesOf(run);
   const encode = (text: string) => new TextEncoder().encode(text);
-  const report = { name: run.name, status: run.status, step: run.step, createdAt: new Date(run.createdAt).toISOString(), updatedAt: new Date(run.updatedAt).toISOString(), settings: run.settings, loss: curves.loss, metrics: curves.metrics };
+  const report = {
+    name: run.name,
+    status: run.status,
+    step: run.step,
+    createdAt: new Date(run.createdAt).toISOString(),
+    updatedAt: new Date(run.updatedAt).toISOString(),
+    settings: run.settings,
+    loss: curves.loss,
+    evaluations: curves.evaluations,
+    metrics: curves.metrics,
+  };
   return [
     { name: 'report.json', bytes: encode(JSON.stringify(report, null, 2) + '\n') },
     { name: 'curves.csv', bytes: encode(lossCurveCsv(curves.loss)) },
+    { name: 'evaluations.csv', bytes: encode(evaluationsCsv(curves.evaluations)) },
   ];
 }
 

@@ -1,27 +1,30 @@
 /**
  * Training in the worker (Node, Dawn on SwiftShader, fake-indexeddb): a run saves checkpoints,
  * stops on request with a checkpoint, is listed, and resumes after a "reload" (a new session on
- * the same IndexedDB) to exactly the losses and metrics of an uninterrupted run.
+ * the same IndexedDB) to exactly the losses, validation evaluations and metrics of an uninterrupted run.
  */
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gpuContext } from '../../../test/helpers';
-import { CheckpointStore } from '../../engine/io/checkpoints';
+import { CheckpointStore, type RunRecord } from '../../engine/io/checkpoints';
 import { Session } from '../session';
 import type { PickedFile, TrainOptions, TrainProgress } from '../protocol';
+import type { EvalLog } from '../../engine/train/trainer';
 import { tinyModelFiles } from '../testing';
 import { loadModel } from './load-model';
 import { loadData } from './load-data';
 import { chooseColumns } from './choose-columns';
 import { listRuns } from './runs';
-import { logEveryFor, resumeRun, startTraining, stopTraining, throttledTrainProgress } from './train';
+import { logEveryFor, resumeRun, runCurvesOf, runSettingsOf, startTraining, stopTraining, throttledTrainProgress } from './train';
 import { unzipSync } from 'fflate';
 import { exportAdapter } from './export-adapter';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures');
 const noProgress = () => {};
+/** An evaluation without its timing (which differs from run to run). */
+const evalPoints = (logs: EvalLog[]) => logs.map(({ seconds, ...rest }) => rest);
 const CSV = 'text,label\n' + Array.from({ length: 40 }, (_, i) => `"message number ${i} about ${i % 2 ? 'cheap pills now' : 'the meeting today'}",${i % 2 ? 'spam' : 'ham'}`).join('\n') + '\n';
 const COLUMNS = { columns: { text: 'text', textPair: null, label: 'label' }, validationFraction: 0.2, seed: 3 };
 const OPTIONS: TrainOptions = {
@@ -33,6 +36,7 @@ const OPTIONS: TrainOptions = {
   seed: 5,
   dropout: true,
   checkpointEvery: 4,
+  evalEvery: 3,
 };
 
 function tinyFolder(name = 'tiny'): PickedFile[] {
@@ -60,7 +64,16 @@ describe('train, stop and resume', () => {
     expect([1, 2, 4, 10, 25, 7, 12].map(logEveryFor)).toEqual([1, 2, 4, 5, 5, 5, 4]);
   });
 
-  it('resumes a stopped run after a reload to the losses and metrics of an uninterrupted run', async () => {
+  it('reads runs saved before evaluations existed as having none, evaluated only at the end', () => {
+    const { evalEvery, ...oldOptions } = OPTIONS;
+    const settings = { version: 1, model: {}, data: {}, id2label: ['ham', 'spam'], options: oldOptions, engine: { steps: 12 } };
+    const old = { id: 'old', name: 'old', createdAt: 0, updatedAt: 0, step: 4, status: 'paused', settings, curves: { loss: [{ step: 4, loss: 0.7, lr: 0, seconds: 1 }], metrics: null, error: null } } as RunRecord;
+    expect(runCurvesOf(old)).toEqual({ loss: [{ step: 4, loss: 0.7, lr: 0, seconds: 1 }], metrics: null, evaluations: [], error: null });
+    expect(runSettingsOf(old)!.options.evalEvery).toBe(0);
+    expect(runSettingsOf({ ...old, settings: { ...settings, options: OPTIONS } })!.options.evalEvery).toBe(evalEvery);
+  });
+
+  it('resumes a stopped run after a reload to the losses, evaluations and metrics of an uninterrupted run', async () => {
     const straight = await readySession('train-straight');
     const seen: TrainProgress[] = [];
     const full = await startTraining(straight, OPTIONS, (p) => seen.push(structuredClone(p)));
@@ -72,6 +85,18 @@ describe('train, stop and resume', () => {
     expect(seen.map((p) => p.phase)).toContain('evaluating');
     expect(seen.filter((p) => p.checkpointStep !== null).map((p) => p.checkpointStep)).toEqual(expect.arrayContaining([0, 4, 8, 12]));
     expect(seen.flatMap((p) => p.newLogs.map((l) => l.step))).toEqual([4, 8, 12]);
+    // Every 3 steps but not after the last one, then the final evaluation at the end.
+    expect(full.evaluations.map((e) => e.step)).toEqual([3, 6, 9, 12]);
+    expect(seen.flatMap((p) => p.newEvaluations.map((e) => e.step))).toEqual([3, 6, 9, 12]);
+    expect(seen.filter((p) => p.phase === 'evaluating').map((p) => p.step)).toEqual([3, 6, 9, 12]);
+    for (const e of full.evaluations) {
+      expect(e.count).toBe(8);
+      expect(e.loss).toBeGreaterThan(0);
+      expect(e.accuracy).toBeGreaterThanOrEqual(0);
+      expect(e.seconds).toBeGreaterThanOrEqual(0);
+    }
+    const final = full.evaluations.at(-1)!;
+    expect({ accuracy: final.accuracy, macroF1: final.macroF1, mcc: final.mcc, count: final.count }).toEqual(full.metrics);
     const withRates = seen.find((p) => p.stepsPerSecond !== null)!;
     expect(withRates.tokensPerSecond).toBeGreaterThan(0);
     expect(withRates.gpuBytes).toBeGreaterThan(0);
@@ -82,7 +107,10 @@ describe('train, stop and resume', () => {
     const names = Object.keys(zip);
     expect(names.some((n) => n.endsWith('/report.json')) && names.some((n) => n.endsWith('/curves.csv'))).toBe(true);
     const report = JSON.parse(new TextDecoder().decode(zip[names.find((n) => n.endsWith('/report.json'))!]));
-    expect(report).toMatchObject({ status: 'finished', step: 12, metrics: full.metrics });
+    expect(report).toMatchObject({ status: 'finished', step: 12, metrics: full.metrics, evaluations: full.evaluations });
+    const evaluationsCsv = new TextDecoder().decode(zip[names.find((n) => n.endsWith('/evaluations.csv'))!]).trim().split('\n');
+    expect(evaluationsCsv[0]).toBe('step,loss,accuracy,macro_f1,mcc');
+    expect(evaluationsCsv.slice(1).map((line) => Number(line.split(',')[0]))).toEqual([3, 6, 9, 12]);
 
     // Stopped after step 5: the step finishes, a checkpoint is saved, the run is kept as paused.
     const first = await readySession('train-resume');
@@ -96,6 +124,7 @@ describe('train, stop and resume', () => {
     expect(paused).toMatchObject({ status: 'paused', step: 5, metrics: null });
     const stepLoss = (logs: { step: number; loss: number }[]) => logs.map((l) => [l.step, l.loss]);
     expect(stepLoss(paused.loss)).toEqual(stepLoss(full.loss.slice(0, 1)));
+    expect(evalPoints(paused.evaluations)).toEqual(evalPoints(full.evaluations.slice(0, 1)));
     const [listed] = await listRuns(first);
     expect(listed).toMatchObject({ status: 'paused', step: 5, totalSteps: 12, resumable: true, lastLoss: full.loss[0].loss });
     expect(listed.settings).toMatchObject({ model: { origin: { kind: 'files', folderName: 'tiny' } }, data: { origin: { kind: 'files', train: 'mail.csv' }, columns: COLUMNS }, id2label: ['ham', 'spam'] });
@@ -119,10 +148,45 @@ describe('train, stop and resume', () => {
     expect(resumed).toMatchObject({ status: 'finished', step: 12, runId: paused.runId });
     expect(resumedProgress[0]).toMatchObject({ startStep: 5, step: 5 });
     expect(resumedProgress[0].newLogs.map((l) => l.step)).toEqual([4]);
+    expect(resumedProgress[0].newEvaluations.map((e) => e.step)).toEqual([3]);
+    expect(resumedProgress.flatMap((p) => p.newEvaluations.map((e) => e.step))).toEqual([3, 6, 9, 12]);
     expect(stepLoss(resumed.loss)).toEqual(stepLoss(full.loss));
+    // An evaluation before the stop (3) and after it (6, 9, and the final one at 12), as uninterrupted.
+    expect(evalPoints(resumed.evaluations)).toEqual(evalPoints(full.evaluations));
     expect(resumed.loss[1].seconds).toBeGreaterThan(resumed.loss[0].seconds);
     expect(resumed.metrics).toEqual(full.metrics);
     await expect(resumeRun(reloaded, paused.runId, noProgress)).rejects.toMatchObject({ name: 'SettingError' });
+  });
+
+  it('evaluates on resume the step of a checkpoint saved before its evaluation could run (a crash there)', async () => {
+    const options = { ...OPTIONS, steps: 8, evalEvery: 4 };
+    const full = await startTraining(await readySession('train-eval-straight'), options, noProgress);
+    expect(full.evaluations.map((e) => e.step)).toEqual([4, 8]);
+    // The page dies right after the checkpoint of step 4, before the evaluation of step 4 ran.
+    const crashing = await readySession('train-eval-crash');
+    await expect(
+      startTraining(crashing, options, (p) => {
+        if (p.checkpointStep === 4) throw new Error('the page went away');
+      }),
+    ).rejects.toThrow('the page went away');
+    const [failed] = await listRuns(crashing);
+    expect(failed).toMatchObject({ status: 'failed', step: 4, resumable: true });
+    const progress: TrainProgress[] = [];
+    const resumed = await resumeRun(await readySession('train-eval-crash'), failed.id, (p) => progress.push(structuredClone(p)));
+    expect(progress.filter((p) => p.phase === 'evaluating').map((p) => p.step)).toEqual([4, 8]);
+    expect(evalPoints(resumed.evaluations)).toEqual(evalPoints(full.evaluations));
+    expect(resumed.metrics).toEqual(full.metrics);
+  });
+
+  it('refuses an “evaluate every” that is not a whole number of steps ≥ 0', async () => {
+    const session = await readySession('train-eval-every');
+    for (const evalEvery of [-1, 2.5, Number.NaN]) {
+      await expect(startTraining(session, { ...OPTIONS, evalEvery }, noProgress)).rejects.toMatchObject({
+        name: 'SettingError',
+        message: `“Evaluate every” must be a whole number of steps, 0 or more (0: only at the end), got ${evalEvery}.`,
+      });
+    }
+    expect(await listRuns(session)).toEqual([]);
   });
 
   it('lists a run saved as running but not running here as interrupted, and names the model to load again', async () => {
@@ -141,11 +205,11 @@ describe('train, stop and resume', () => {
 });
 
 describe('throttledTrainProgress', () => {
-  it('drops step messages within the interval but never loss points, checkpoints, phases or the last step', () => {
+  it('drops step messages within the interval but never loss points, evaluations, checkpoints, phases or the last step', () => {
     let clock = 0;
     const sent: string[] = [];
     const report = throttledTrainProgress((p) => sent.push(`${p.phase}:${p.step}`), 100, () => clock);
-    const base: TrainProgress = { runId: 'r', name: 'n', phase: 'training', step: 0, totalSteps: 9, startStep: 0, newLogs: [], stepsPerSecond: null, tokensPerSecond: null, gpuBytes: 0, peakGpuBytes: 0, checkpointStep: 0 };
+    const base: TrainProgress = { runId: 'r', name: 'n', phase: 'training', step: 0, totalSteps: 9, startStep: 0, newLogs: [], newEvaluations: [], stepsPerSecond: null, tokensPerSecond: null, gpuBytes: 0, peakGpuBytes: 0, checkpointStep: 0 };
     const at = (ms: number, patch: Partial<TrainProgress>) => {
       clock = ms;
       report({ ...base, ...patch });
@@ -157,7 +221,9 @@ describe('throttledTrainProgress', () => {
     at(40, { step: 5, checkpointStep: 4 });
     at(150, { step: 6, checkpointStep: 4 });
     at(160, { step: 6, checkpointStep: 4, phase: 'saving' });
+    at(165, { step: 6, checkpointStep: 4, phase: 'saving' });
+    at(168, { step: 6, checkpointStep: 4, phase: 'saving', newEvaluations: [{ step: 6, loss: 1, accuracy: 0.5, macroF1: 0.5, mcc: 0, count: 2, seconds: 0 }] });
     at(170, { step: 9, checkpointStep: 4 });
-    expect(sent).toEqual(['training:1', 'training:3', 'training:4', 'training:6', 'saving:6', 'training:9']);
+    expect(sent).toEqual(['training:1', 'training:3', 'training:4', 'training:6', 'saving:6', 'saving:6', 'training:9']);
   });
 });

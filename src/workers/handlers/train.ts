@@ -1,10 +1,11 @@
 /**
  * train / stopTraining / resumeRun: fine-tune the loaded model on the loaded data in the worker.
  * The run goes to IndexedDB when it starts, every `checkpointEvery` steps, on stop and at the end
- * (settings to rebuild it, the loss curve, the PEFT weights and optimizer state), so a reload or
- * a crash resumes where it was: the same model and data are loaded again, the checkpoint is
- * restored, the seeded batch stream is fast-forwarded to the saved step and the schedule goes on
- * from there, so the run continues exactly as if it had not been interrupted.
+ * (settings to rebuild it, the loss curve and validation evaluations, the PEFT weights and
+ * optimizer state), so a reload or a crash resumes where it was: the same model and data are
+ * loaded again, the checkpoint is restored, the seeded batch stream is fast-forwarded to the saved
+ * step and the schedule goes on from there, so the run continues exactly as if it had not been
+ * interrupted. The validation set is evaluated every `evalEvery` steps (by the trainer) and at the end.
  */
 import { BadInputError } from '../../engine/gpu/errors';
 import type { GpuContext } from '../../engine/gpu/context';
@@ -17,7 +18,7 @@ import type { RobertaModel } from '../../engine/model/roberta';
 import { shuffledBatches } from '../../engine/train/batches';
 import { AdamW } from '../../engine/train/optimizer';
 import { captureTrainingState, restoreTrainingState } from '../../engine/train/state';
-import { defaultOptimizer, evaluate, train, type StepLog, type TrainHooks, type TrainSettings } from '../../engine/train/trainer';
+import { defaultOptimizer, evaluate, train, EVAL_BATCH_SIZE, type EvalLog, type StepLog, type TrainHooks, type TrainSettings } from '../../engine/train/trainer';
 import { NotReadyError, SettingError } from '../errors';
 import type { ModelSummary, RunCurves, RunSettings, TrainMethod, TrainOptions, TrainProgress, TrainResult } from '../protocol';
 import type { LoadedData, LoadedModel, Session } from '../session';
@@ -29,14 +30,20 @@ export type TrainProgressReporter = (progress: TrainProgress) => void;
 
 /**
  * Passes on at most one step message per `intervalMs`, but always the first, a new phase, new
- * loss points and a new checkpoint (dropped messages carry nothing the next one does not).
+ * loss points or evaluations and a new checkpoint (dropped messages carry nothing the next one does not).
  */
 export function throttledTrainProgress(send: TrainProgressReporter, intervalMs: number, now = () => performance.now()): TrainProgressReporter {
   let last: TrainProgress | null = null;
   let lastTime = -Infinity;
   return (progress) => {
     const time = now();
-    const important = !last || progress.phase !== last.phase || progress.newLogs.length > 0 || progress.checkpointStep !== last.checkpointStep || progress.step === progress.totalSteps;
+    const important =
+      !last ||
+      progress.phase !== last.phase ||
+      progress.newLogs.length > 0 ||
+      progress.newEvaluations.length > 0 ||
+      progress.checkpointStep !== last.checkpointStep ||
+      progress.step === progress.totalSteps;
     if (!important && time - lastTime < intervalMs) return;
     last = progress;
     lastTime = time;
@@ -49,7 +56,6 @@ const WARMUP_RATIO = 0.06;
 const WEIGHT_DECAY = 0.01;
 /** Global gradient-norm clipping, as Hugging Face's Trainer does by default. */
 const MAX_GRAD_NORM = 1;
-const EVAL_BATCH = 32;
 const MAX_STEPS = 1_000_000;
 const MAX_BATCH = 1024;
 
@@ -93,6 +99,7 @@ export async function startTraining(session: Session, options: TrainOptions, rep
       dropout: options.dropout,
       logEvery: logEveryFor(options.checkpointEvery),
       maxGradNorm: MAX_GRAD_NORM,
+      evalEvery: options.evalEvery,
     },
   };
   const run: RunRecord = {
@@ -103,7 +110,7 @@ export async function startTraining(session: Session, options: TrainOptions, rep
     step: 0,
     status: 'running',
     settings,
-    curves: { loss: [], metrics: null, error: null } satisfies RunCurves,
+    curves: { loss: [], metrics: null, evaluations: [], error: null } satisfies RunCurves,
   };
   return execute(session, run, null, report);
 }
@@ -130,16 +137,26 @@ export function stopTraining(session: Session): boolean {
   return true;
 }
 
-/** A RunRecord's settings when they are this app's, else null. */
+/**
+ * A RunRecord's settings when they are this app's, else null. Runs saved before evaluations
+ * during training existed get `evalEvery: 0` (their engine settings, without one, never evaluate).
+ */
 export function runSettingsOf(run: RunRecord): RunSettings | null {
   const s = run.settings as Partial<RunSettings> | null;
-  return s && typeof s === 'object' && s.version === 1 && s.model && s.data && s.options && s.engine && Array.isArray(s.id2label) ? (s as RunSettings) : null;
+  if (!(s && typeof s === 'object' && s.version === 1 && s.model && s.data && s.options && s.engine && Array.isArray(s.id2label))) return null;
+  const settings = s as RunSettings;
+  return settings.options.evalEvery === undefined ? { ...settings, options: { ...settings.options, evalEvery: 0 } } : settings;
 }
 
-/** A RunRecord's curves, filled in where a record lacks them. */
+/** A RunRecord's curves, filled in where a record lacks them (older runs have no evaluations). */
 export function runCurvesOf(run: RunRecord): RunCurves {
   const c = (run.curves ?? {}) as Partial<RunCurves>;
-  return { loss: Array.isArray(c.loss) ? c.loss : [], metrics: c.metrics ?? null, error: c.error ?? null };
+  return {
+    loss: Array.isArray(c.loss) ? c.loss : [],
+    metrics: c.metrics ?? null,
+    evaluations: Array.isArray(c.evaluations) ? c.evaluations : [],
+    error: c.error ?? null,
+  };
 }
 
 /**
@@ -194,6 +211,14 @@ async function trainRun(
   let checkpointStep: number | null = null;
   let phase: TrainProgress['phase'] = 'preparing';
   const unposted: StepLog[] = [...curves.loss];
+  const unpostedEvaluations: EvalLog[] = [...curves.evaluations];
+  const every = engine.evalEvery ?? 0;
+  /** Whether the trainer evaluates after `s` (not after the last step: the final evaluation covers it). */
+  const evaluatesAfter = (s: number) => every > 0 && s > 0 && s % every === 0 && s < total;
+  const recordEvaluation = (log: EvalLog) => {
+    curves.evaluations.push(log);
+    unpostedEvaluations.push(log);
+  };
   let rates: { steps: number | null; tokens: number | null } = { steps: null, tokens: null };
 
   const post = () =>
@@ -205,6 +230,7 @@ async function trainRun(
       totalSteps: total,
       startStep,
       newLogs: unposted.splice(0),
+      newEvaluations: unpostedEvaluations.splice(0),
       stepsPerSecond: rates.steps,
       tokensPerSecond: rates.tokens,
       gpuBytes: ctx.liveBytes,
@@ -223,7 +249,7 @@ async function trainRun(
 
   const save = async (status: RunRecord['status']) => {
     phase = 'saving';
-    record = { ...record, step, status, updatedAt: Date.now(), curves: { ...curves, loss: [...curves.loss] } };
+    record = { ...record, step, status, updatedAt: Date.now(), curves: { ...curves, loss: [...curves.loss], evaluations: [...curves.evaluations] } };
     await store.save(record, await captureTrainingState(model, optimizer));
     checkpointStep = step;
     session.lastRun = record; // the export's training report
@@ -231,6 +257,13 @@ async function trainRun(
 
   try {
     if (startStep === 0) await save('running'); // listed (and resumable) from the start
+    if (evaluatesAfter(startStep) && !curves.evaluations.some((e) => e.step === startStep)) {
+      // The checkpoint of an evaluation step is saved before that evaluation runs: a run that was
+      // reloaded or crashed after it resumes here without it, so it runs now, on the same weights.
+      phase = 'evaluating';
+      post();
+      recordEvaluation(await evaluateNow());
+    }
     phase = 'training';
     post();
     if (step < total) {
@@ -240,6 +273,9 @@ async function trainRun(
       const secondsBefore = curves.loss.at(-1)?.seconds ?? 0;
       let tokens = 0;
       let logged = -1;
+      /** Seconds of this call spent on evaluations: training time and rates leave them out. */
+      let evalSeconds = 0;
+      const trainingSeconds = () => (performance.now() - started) / 1000 - evalSeconds;
       const hooks: TrainHooks = {
         shouldStop: stopRequested,
         onStep: async (info) => {
@@ -247,21 +283,31 @@ async function trainRun(
           tokens += info.tokens;
           if (logged === step) {
             // The loss read-back waited for the GPU: the rates here are the GPU's, not the queue's.
-            const seconds = (performance.now() - started) / 1000;
+            const seconds = trainingSeconds();
             rates = { steps: (step - startStep) / seconds, tokens: tokens / seconds };
           }
           if (step % settings.options.checkpointEvery === 0 && step < total) {
             await save('running');
             phase = 'training';
           }
+          if (evaluatesAfter(step)) phase = 'evaluating'; // the trainer evaluates once this returns
           post(); // every step; the worker throttles what it sends to the page
           await nextTask(); // lets a stopTraining request in
+        },
+        evaluation: {
+          examples: examples.validation,
+          onResult: (log) => {
+            evalSeconds += log.seconds;
+            recordEvaluation(log);
+            phase = 'training';
+            post();
+          },
         },
       };
       const onLog = (log: StepLog) => {
         logged = log.step;
         // Seconds count on from the run's earlier calls (from its last loss point: close enough).
-        const point = { ...log, seconds: secondsBefore + (performance.now() - started) / 1000 };
+        const point = { ...log, seconds: secondsBefore + trainingSeconds() };
         curves.loss.push(point);
         unposted.push(point);
       };
@@ -282,9 +328,11 @@ async function trainRun(
     }
     phase = 'evaluating';
     post();
-    const { accuracy, macroF1, mcc, count } = await evaluate(model, tokenizer, examples.validation, { batchSize: EVAL_BATCH, maxLength: engine.maxLength });
+    const final = await evaluateNow();
+    const { accuracy, macroF1, mcc, count } = final;
     const metrics = { accuracy, macroF1, mcc, count };
     curves.metrics = metrics;
+    recordEvaluation(final); // the last message carries it
     await save('finished');
     return finish(metrics);
   } catch (error) {
@@ -292,6 +340,13 @@ async function trainRun(
     ctx.pool.trim();
     await markFailed(session, run.id, error);
     throw error;
+  }
+
+  /** The validation set on the model as it is now, as an evaluation after the current step. */
+  async function evaluateNow(): Promise<EvalLog> {
+    const begun = performance.now();
+    const { predictions, ...metrics } = await evaluate(model, tokenizer, examples.validation, { batchSize: EVAL_BATCH_SIZE, maxLength: engine.maxLength });
+    return { step, ...metrics, seconds: (performance.now() - begun) / 1000 };
   }
 
   /** The optimizer state lives on in the checkpoint only; the trained model stays loaded. */
@@ -357,6 +412,7 @@ function resultOf(run: RunRecord, metrics: TrainResult['metrics'], curves: RunCu
     totalSteps: runSettingsOf(run)!.engine.steps,
     metrics,
     loss: curves.loss,
+    evaluations: curves.evaluations,
     model: { ...model, gpuBytes: ctx.liveBytes },
   };
 }
@@ -418,6 +474,9 @@ function checkOptions(options: TrainOptions, loaded: LoadedModel, pairs: boolean
   }
   if (!Number.isSafeInteger(options.seed)) throw new SettingError(`The seed must be a whole number, got ${options.seed}.`);
   if (!whole(options.checkpointEvery, 1, MAX_STEPS)) throw new SettingError(`“Checkpoint every” must be a whole number of steps, at least 1, got ${options.checkpointEvery}.`);
+  if (!whole(options.evalEvery, 0, MAX_STEPS)) {
+    throw new SettingError(`“Evaluate every” must be a whole number of steps, 0 or more (0: only at the end), got ${options.evalEvery}.`);
+  }
   const method = options.method;
   if (method.kind === 'lora') {
     if (!whole(method.rank, 1, loaded.summary.hidden)) throw new SettingError(`The LoRA rank r must be a whole number from 1 to ${loaded.summary.hidden} (the hidden size), got ${method.rank}.`);
