@@ -125,6 +125,31 @@ describe('light-peft train', () => {
     expect(half.counts.ffn.pruned).toBe(64);
   });
 
+  it('runs Light-PEFT on bottleneck adapters: prunes adapters and units, and the pruned model reloads to the same accuracy', async () => {
+    const model = modelFolder();
+    const work = mkdtempSync(join(tmpdir(), 'lightpeft-adapter-'));
+    const out = join(work, 'out');
+    const r = await cli([
+      'train', '--model', model, '--data', csv(work, 'train.csv', 120, 3), '--eval-data', csv(work, 'val.csv', 40, 4),
+      '--method', 'light-peft', '--peft', 'adapter', '--adapter-size', '6', '--steps', '24', '--estimate-steps', '12', '--batch-size', '16',
+      '--lr', '5e-3', '--max-length', '24', '--log-every', '6', '--out', out,
+    ]);
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    const { plan, parameters } = report.lightPeft;
+    // Two adapters per layer (after attention and after the FFN): 4 in all, 75% dropped → 1 kept; then half of
+    // its 6 units. Rank counts cover every module: 24 units, 18 gone with their modules + 3.
+    expect(plan.counts.modules).toEqual({ before: 4, pruned: 3 });
+    expect(plan.counts.ranks).toEqual({ before: 24, pruned: 21 });
+    expect(plan.keptModules).toHaveLength(1);
+    expect(plan.keptModules[0].keptRanks).toHaveLength(3);
+    expect(parameters.peft.after).toBeLessThan(parameters.peft.before);
+    const e = await cli(['eval', '--model', join(out, 'pruned-model'), '--adapter', join(out, 'adapter'), '--data', join(work, 'val.csv'), '--max-length', '24']);
+    expect(e.stderr).toBe('');
+    expect(JSON.parse(e.stdout).accuracy).toBe(report.evaluation.accuracy);
+  });
+
   it('names a missing label column and suggests the closest one', async () => {
     const model = modelFolder();
     const work = mkdtempSync(join(tmpdir(), 'train-bad-'));

@@ -3,22 +3,24 @@
 # (the baseline) against Light-PEFT at the default ratios, same steps, batch, lr and seed, on the
 # built-in demo model and e-mails. Prints one JSON summary; the full reports stay in $OUT.
 #
-#   sh tools/demo/compare-methods.sh [OUT=/tmp/lps-compare] [STEPS=300] [LR=1e-3]
+#   sh tools/demo/compare-methods.sh [OUT=/tmp/lps-compare] [STEPS=300] [LR=1e-3] [MAX_LENGTH=128]
 #
-# Both runs take 20–40 minutes each on a 2-core machine without a GPU (SwiftShader).
+# Without a GPU (SwiftShader on 2 cores, ~1–2 GFLOP/s) a step of 16 × 128 tokens takes ~20 s:
+# there, use fewer steps and shorter texts (e.g. 150 steps at 48 tokens: ~20 minutes a method).
 set -eu
 OUT=${1:-/tmp/lps-compare}
 STEPS=${2:-300}
 LR=${3:-1e-3}
+MAX_LENGTH=${4:-128}
 COMMON="--model public/demo/model --data public/demo/data/train.csv --eval-data public/demo/data/validation.csv
-  --steps $STEPS --batch-size 16 --lr $LR --max-length 128 --seed 0 --eval-every 100 --log-every 25"
+  --steps $STEPS --batch-size 16 --lr $LR --max-length $MAX_LENGTH --seed 0 --log-every 25"
 npx light-peft train $COMMON --method lora --out "$OUT/lora"
 npx light-peft train $COMMON --method light-peft --out "$OUT/light-peft"
 node -e '
 const fs = require("fs");
 const [lora, lp] = ["lora", "light-peft"].map((m) => JSON.parse(fs.readFileSync(process.argv[1] + "/" + m + "/report.json", "utf8")));
 const summary = {
-  steps: lora.settings.steps, batch: lora.settings.batchSize, lr: lora.settings.lr,
+  steps: lora.settings.steps, batch: lora.settings.batchSize, lr: lora.settings.lr, maxLength: lora.settings.maxLength,
   lora: { accuracy: lora.evaluation.accuracy, macroF1: lora.evaluation.macroF1, trainable: lora.parameters.trainable, peft: lora.parameters.peft, trainStepsPerSecond: lora.training.stepsPerSecond },
   lightPeft: {
     accuracy: lp.evaluation.accuracy, macroF1: lp.evaluation.macroF1,
