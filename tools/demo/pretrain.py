@@ -8,7 +8,8 @@ Reads the corpus made by tools/demo/corpus.py (one document per CSV row, `text` 
 tokenizer that tools/demo/train_tokenizer.py wrote into --out, then trains:
 
 * model: RoBERTa, 4 layers, hidden 256, 4 heads, FFN 1024, exact GELU, LayerNorm eps 1e-5,
-  128 positions (+2 for RoBERTa's padding offset), one token type, dropout 0.1, HF init
+  128 positions (+2 for RoBERTa's padding offset), one token type, dropout 0.1 in config.json
+  (pre-training may run with another, --dropout: 0 learns faster on a short budget), HF init
   (N(0, 0.02) weights, zero biases, zero rows for padding_idx);
 * data: the documents tokenized and concatenated, each followed by `</s>` (RoBERTa's
   FULL-SENTENCES packing), cut into 126-token chunks, each wrapped as `<s> … </s>`, visited
@@ -381,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=5e-4)
     parser.add_argument("--warmup", type=float, default=0.06, help="warmup share of the steps")
     parser.add_argument("--weight-decay", type=float, default=0.01)
+    parser.add_argument("--dropout", type=float, default=0.1, help="dropout while pre-training (config.json keeps 0.1 for fine-tuning)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--log-every", type=int, default=50)
@@ -399,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"corpus: {len(documents)} documents, {len(stream)} tokens, {len(chunks)} chunks of {MAX_TOKENS}; "
           f"tokenized in {time.time() - started:.0f} s", file=sys.stderr)
 
-    model = MaskedLM(cfg)
+    model = MaskedLM({**cfg, "hidden_dropout_prob": args.dropout, "attention_probs_dropout_prob": args.dropout})
     n_params = sum(p.numel() for p in model.roberta.parameters())
     total_steps = args.probe or args.steps
     warmup = max(1, round(args.warmup * args.steps))
