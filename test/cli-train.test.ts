@@ -57,7 +57,8 @@ describe('light-peft train', () => {
     expect(report.training.loss.every((l: { gradNorm: number }) => l.gradNorm > 0)).toBe(true);
     // Evaluations every 40 steps, and the final one.
     expect(report.evaluations.map((e: { step: number }) => e.step)).toEqual([40, 80, 100]);
-    expect(report.evaluations.at(-1)).toMatchObject({ accuracy: report.evaluation.accuracy, loss: report.evaluation.loss });
+    expect(report.training.evaluations.map((e: { step: number }) => e.step)).toEqual([40, 80]); // the final one is not a phase's
+    expect(report.evaluations.every((e: { count: number; loss: number }) => e.count === 60 && e.loss > 0)).toBe(true);
     expect(r.stderr).toMatch(/evaluation at step 40: loss [\d.]+, accuracy [\d.]+%/);
     const evaluations = readFileSync(join(out, 'evaluations.csv'), 'utf8').trim().split('\n');
     expect(evaluations[0]).toBe('step,loss,accuracy,macro_f1,mcc');
@@ -132,7 +133,7 @@ describe('light-peft train', () => {
     const r = await cli([
       'train', '--model', model, '--data', csv(work, 'train.csv', 120, 3), '--eval-data', csv(work, 'val.csv', 40, 4),
       '--method', 'light-peft', '--peft', 'adapter', '--adapter-size', '6', '--steps', '24', '--estimate-steps', '12', '--batch-size', '16',
-      '--lr', '5e-3', '--max-length', '24', '--log-every', '6', '--out', out,
+      '--lr', '5e-3', '--max-length', '24', '--log-every', '6', '--max-grad-norm', '0', '--out', out,
     ]);
     expect(r.stderr).not.toContain('internal error');
     expect(r.code).toBe(0);
@@ -144,6 +145,10 @@ describe('light-peft train', () => {
     expect(plan.counts.ranks).toEqual({ before: 24, pruned: 21 });
     expect(plan.keptModules).toHaveLength(1);
     expect(plan.keptModules[0].keptRanks).toHaveLength(3);
+    // --max-grad-norm 0: no clipping, so no gradient norm is logged.
+    expect(report.settings.maxGradNorm).toBe(0);
+    const curves = readFileSync(join(out, 'curves.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(curves.map((row) => row.split(',')[3])).toEqual(['', '', '', '']);
     expect(parameters.peft.after).toBeLessThan(parameters.peft.before);
     const e = await cli(['eval', '--model', join(out, 'pruned-model'), '--adapter', join(out, 'adapter'), '--data', join(work, 'val.csv'), '--max-length', '24']);
     expect(e.stderr).toBe('');

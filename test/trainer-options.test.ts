@@ -74,27 +74,33 @@ describe('trainer options', () => {
     batch.dispose();
   });
 
-  it('evaluates the validation set every N steps, with a loss that matches a separate evaluation', async () => {
+  it('evaluates the validation set every N steps, on the weights after that step, outside the training time', async () => {
     const ctx = await gpuContext();
     const examples = makeFruitExamples(40, 8);
     const validation = makeFruitExamples(20, 9);
     const model = await tinyModel(ctx);
     const seen: EvalLog[] = [];
-    const { evals, logs } = await train(model, tokenizer, examples, { ...SETTINGS, steps: 7, evalEvery: 3, logEvery: 2 }, undefined, undefined, undefined, {
+    const settings = { ...SETTINGS, steps: 6, evalEvery: 3, logEvery: 2, dropout: true };
+    // Steps 1–6 of a 7-step schedule, so an evaluation runs after the last step of this call.
+    const window = { offset: 0, total: 7, batches: shuffledBatches(examples.length, settings.batchSize, settings.seed) };
+    const started = performance.now();
+    const { evals, logs } = await train(model, tokenizer, examples, settings, undefined, undefined, window, {
       evaluation: { examples: validation, onResult: (log) => seen.push(log) },
     });
-    expect(evals.map((e) => e.step)).toEqual([3, 6]); // the 7th (last) is the caller's final evaluation
+    const wall = (performance.now() - started) / 1000;
+    expect(evals.map((e) => e.step)).toEqual([3, 6]);
     expect(seen).toEqual(evals);
-    expect(logs.map((l) => l.step)).toEqual([2, 4, 6, 7]);
-    for (const e of evals) {
-      expect(e.count).toBe(20);
-      expect(e.loss).toBeGreaterThan(0);
-      expect(e.seconds).toBeGreaterThan(0);
-    }
-    const final = await evaluate(model, tokenizer, validation, { batchSize: 6, maxLength: SETTINGS.maxLength }); // another batch size: same loss
-    const again = await evaluate(model, tokenizer, validation, { batchSize: 64, maxLength: SETTINGS.maxLength });
-    expect(final.loss).toBeCloseTo(again.loss, 5);
-    expect(final.accuracy).toBe(again.accuracy);
+    expect(logs.map((l) => l.step)).toEqual([2, 4, 6]);
+    for (const e of evals) expect(e.count).toBe(20);
+    expect(evals[0].loss).not.toBe(evals[1].loss); // the weights moved in between
+    // Step 6's evaluation is an evaluation-mode pass over the final weights (no dropout).
+    const after = await evaluate(model, tokenizer, validation, { batchSize: settings.batchSize, maxLength: settings.maxLength });
+    expect({ loss: evals[1].loss, accuracy: evals[1].accuracy }).toEqual({ loss: after.loss, accuracy: after.accuracy });
+    // Another batch size gives the same loss up to rounding.
+    expect((await evaluate(model, tokenizer, validation, { batchSize: 64, maxLength: settings.maxLength })).loss).toBeCloseTo(after.loss, 5);
+    // Training seconds leave the evaluations out.
+    const evalSeconds = evals.reduce((sum, e) => sum + e.seconds, 0);
+    expect(logs.at(-1)!.seconds + evalSeconds).toBeLessThanOrEqual(wall + 1e-3);
     model.dispose();
   });
 });

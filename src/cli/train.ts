@@ -17,7 +17,7 @@ import { exportPeftAdapter, exportPrunedModel } from '../engine/io/export';
 import { buildModel } from '../engine/model/build';
 import { parseLoraTargets, type PeftConfig } from '../engine/model/peft';
 import { prepareTask } from '../engine/train/task';
-import { evaluate, train, EVAL_BATCH_SIZE, type EvalLog, type StepLog, type TrainHooks, type TrainSettings } from '../engine/train/trainer';
+import { evaluate, train, type EvalLog, type StepLog, type TrainHooks, type TrainSettings } from '../engine/train/trainer';
 import { evaluationsCsv, lossCurveCsv } from '../engine/train/curves-csv';
 import { phaseReport, runLightPeft } from '../engine/lightpeft/pipeline';
 import { scoresToSafetensors } from '../engine/lightpeft/scores';
@@ -160,12 +160,12 @@ export async function trainCommand(args: string[]): Promise<void> {
     ctx.pool.resetPeak();
     const run = await train(model, tokenizer, task.train, settings, progress, undefined, undefined, { evaluation });
     logs = run.logs;
-    evaluations = run.evals;
+    evaluations = [...run.evals]; // the final evaluation is appended below, not to the phase's list
     training = { training: phaseReport(run, steps, ctx.pool.peakAllocatedBytes) };
   }
   progress.done();
   const start = performance.now();
-  const metrics = await evaluate(model, tokenizer, task.validation, { batchSize: EVAL_BATCH_SIZE, maxLength: settings.maxLength });
+  const metrics = await evaluate(model, tokenizer, task.validation, { batchSize: 64, maxLength: settings.maxLength });
   const evalSeconds = (performance.now() - start) / 1000;
   const { predictions, ...evaluationMetrics } = metrics;
   evaluations.push({ step: steps, ...evaluationMetrics, seconds: evalSeconds });

@@ -63,10 +63,7 @@ export class AdamW {
   private clipGradients(params: TrainableParam[]): Tensor | undefined {
     const maxNorm = this.config.maxGradNorm;
     if (!maxNorm) return undefined;
-    if (this.clip && this.clip.partials.size < params.length) {
-      this.clip.partials.dispose();
-      this.clip.partials = this.ctx.empty([params.length]);
-    }
+    if (this.clip && this.clip.partials.size !== params.length) throw new Error(`AdamW: ${params.length} parameters after ${this.clip.partials.size}; use a new optimizer for a new parameter set`);
     const clip = (this.clip ??= { partials: this.ctx.empty([params.length]), out: this.ctx.empty([2]) });
     params.forEach((p, index) => squaredSum(this.ctx, { x: p.grad, n: p.tensor.size, partials: clip.partials, index }));
     clipCoefficient(this.ctx, { partials: clip.partials, count: params.length, maxNorm, out: clip.out });

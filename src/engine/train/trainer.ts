@@ -75,9 +75,6 @@ export interface EvalLog extends ClassificationMetrics {
   seconds: number;
 }
 
-/** Validation batch size: evaluation needs no activations kept for a backward pass. */
-export const EVAL_BATCH_SIZE = 64;
-
 export class NonFiniteLossError extends EngineError {}
 
 export function defaultOptimizer(settings: Pick<TrainSettings, 'lr' | 'weightDecay' | 'maskLrMultiplier' | 'maxGradNorm'>): OptimizerConfig {
@@ -136,7 +133,13 @@ export async function train(
         throw new NonFiniteLossError(`The loss became ${loss} at step ${global + 1}. Lower the learning rate (now ${settings.lr}) or the max length, then start again.`);
       }
       const log: StepLog = { step: global + 1, loss, lr, seconds: (performance.now() - start) / 1000 - evalSeconds };
-      if (clipValues) log.gradNorm = clipValues[1];
+      if (clipValues) {
+        log.gradNorm = clipValues[1];
+        // Clipping by a NaN/inf norm would write NaN weights that the next checkpoint keeps.
+        if (!Number.isFinite(log.gradNorm)) {
+          throw new NonFiniteLossError(`The gradient norm became ${log.gradNorm} at step ${global + 1}. Lower the learning rate (now ${settings.lr}), then start again.`);
+        }
+      }
       logs.push(log);
       onLog(log);
     }
@@ -146,10 +149,11 @@ export async function train(
     tokens += stepTokens;
     if (hooks.onStep) await hooks.onStep({ step: global + 1, tokens: stepTokens });
     const every = settings.evalEvery ?? 0;
-    if (hooks.evaluation && every > 0 && (global + 1) % every === 0 && global + 1 < window.total) {
+    if (hooks.evaluation && every > 0 && (global + 1) % every === 0 && global + 1 < window.total && !hooks.shouldStop?.()) {
       await ctx.sync(); // the queued training steps count as training time, not evaluation
       const evalStart = performance.now();
-      const { predictions, ...metrics } = await evaluate(model, tokenizer, hooks.evaluation.examples, { batchSize: EVAL_BATCH_SIZE, maxLength: settings.maxLength });
+      // At the training batch size: an evaluation never needs more memory than the steps around it.
+      const { predictions, ...metrics } = await evaluate(model, tokenizer, hooks.evaluation.examples, { batchSize: settings.batchSize, maxLength: settings.maxLength });
       const log = { step: global + 1, ...metrics, seconds: (performance.now() - evalStart) / 1000 };
       evalSeconds += log.seconds;
       evals.push(log);

@@ -49,8 +49,8 @@ export function EvalTable({ evaluations, totalSteps, evalEvery }: { evaluations:
             </tr>
           </thead>
           <tbody>
-            {evaluations.map((e) => (
-              <tr key={e.step} data-testid="eval-row" data-step={e.step} data-loss={e.loss} data-accuracy={e.accuracy}>
+            {evaluations.map((e, i) => (
+              <tr key={`${e.step}-${i}`} data-testid="eval-row" data-step={e.step} data-loss={e.loss} data-accuracy={e.accuracy}>
                 <td className="num">
                   {formatCount(e.step)}
                   {e.step === totalSteps && <span className="muted"> (final)</span>}

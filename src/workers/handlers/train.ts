@@ -18,7 +18,7 @@ import type { RobertaModel } from '../../engine/model/roberta';
 import { shuffledBatches } from '../../engine/train/batches';
 import { AdamW } from '../../engine/train/optimizer';
 import { captureTrainingState, restoreTrainingState } from '../../engine/train/state';
-import { defaultOptimizer, evaluate, train, EVAL_BATCH_SIZE, type EvalLog, type StepLog, type TrainHooks, type TrainSettings } from '../../engine/train/trainer';
+import { defaultOptimizer, evaluate, train, type EvalLog, type StepLog, type TrainHooks, type TrainSettings } from '../../engine/train/trainer';
 import { NotReadyError, SettingError } from '../errors';
 import type { ModelSummary, RunCurves, RunSettings, TrainMethod, TrainOptions, TrainProgress, TrainResult } from '../protocol';
 import type { LoadedData, LoadedModel, Session } from '../session';
@@ -345,7 +345,7 @@ async function trainRun(
   /** The validation set on the model as it is now, as an evaluation after the current step. */
   async function evaluateNow(): Promise<EvalLog> {
     const begun = performance.now();
-    const { predictions, ...metrics } = await evaluate(model, tokenizer, examples.validation, { batchSize: EVAL_BATCH_SIZE, maxLength: engine.maxLength });
+    const { predictions, ...metrics } = await evaluate(model, tokenizer, examples.validation, { batchSize: engine.batchSize, maxLength: engine.maxLength });
     return { step, ...metrics, seconds: (performance.now() - begun) / 1000 };
   }
 
