@@ -4,14 +4,11 @@
  * loss that match a separate evaluation).
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expectClose, gpuContext } from './helpers';
-import { loadTokenizer } from '../src/engine/io/tokenizer';
 import { parseModelConfig } from '../src/engine/model/config';
 import { buildModel } from '../src/engine/model/build';
 import { uploadBatch } from '../src/engine/model/batch';
-import { makeFruitExamples, randomWeights } from './synthetic';
+import { makeFruitExamples, randomWeights, tinyTokenizer } from './synthetic';
 import { defaultOptimizer, evaluate, train, type EvalLog, type TrainSettings } from '../src/engine/train/trainer';
 import { gradientStep } from '../src/engine/train/step';
 import { shuffledBatches, tokenizeBatch } from '../src/engine/train/batches';
@@ -19,11 +16,7 @@ import { clipCoefficientRef } from '../src/kernels/reference/grad-norm';
 import { adamwStepRef } from '../src/kernels/reference/adamw';
 import type { GpuContext } from '../src/engine/gpu/context';
 
-const TOKENIZER = join(__dirname, 'fixtures', 'tokenizer-tiny');
-const tokenizer = loadTokenizer({
-  tokenizerJson: JSON.parse(readFileSync(join(TOKENIZER, 'tokenizer.json'), 'utf8')),
-  tokenizerConfig: JSON.parse(readFileSync(join(TOKENIZER, 'tokenizer_config.json'), 'utf8')),
-});
+const tokenizer = tinyTokenizer();
 const config = parseModelConfig({
   model_type: 'roberta', vocab_size: tokenizer.vocabSize, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2,
   intermediate_size: 32, max_position_embeddings: 40, id2label: { 0: 'no fruit', 1: 'fruit' },

@@ -3,23 +3,16 @@
  * task (does the sentence mention a fruit?) from 200 examples well above the majority rate.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { gpuContext } from './helpers';
-import { loadTokenizer } from '../src/engine/io/tokenizer';
 import { parseModelConfig } from '../src/engine/model/config';
 import { buildModel } from '../src/engine/model/build';
-import { makeFruitExamples, randomWeights } from './synthetic';
+import { makeFruitExamples, randomWeights, tinyTokenizer } from './synthetic';
 import { evaluate, train, type TrainSettings } from '../src/engine/train/trainer';
 
-const TOKENIZER = join(__dirname, 'fixtures', 'tokenizer-tiny');
 describe('trainer', () => {
   it('learns a synthetic task well above the majority rate, with metrics', async () => {
     const ctx = await gpuContext();
-    const tokenizer = loadTokenizer({
-      tokenizerJson: JSON.parse(readFileSync(join(TOKENIZER, 'tokenizer.json'), 'utf8')),
-      tokenizerConfig: JSON.parse(readFileSync(join(TOKENIZER, 'tokenizer_config.json'), 'utf8')),
-    });
+    const tokenizer = tinyTokenizer();
     const config = parseModelConfig({
       model_type: 'roberta', vocab_size: tokenizer.vocabSize, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4,
       intermediate_size: 64, max_position_embeddings: 40, id2label: { 0: 'no fruit', 1: 'fruit' },
