@@ -1,5 +1,5 @@
-import { describe, it } from 'vitest';
-import { matmul, type MatmulStrategy } from './matmul';
+import { describe, expect, it } from 'vitest';
+import { matmul, vec4Applies, type MatmulStrategy } from './matmul';
 import { matmulRef } from './reference/matmul';
 import { expectClose, gpuContext, randomArray } from '../../test/helpers';
 import type { Activation } from './wgsl-math';
@@ -11,6 +11,10 @@ interface Case {
   transA?: boolean;
   transB?: boolean;
   batch?: number;
+  /** Batch strides in elements (default: packed); broadcastB sets strideB to 0. */
+  strideA?: number;
+  strideB?: number;
+  strideC?: number;
   bias?: boolean;
   alpha?: number;
   beta?: number;
@@ -31,18 +35,58 @@ const cases: Case[] = [
   { M: 5, N: 66, K: 31, bias: true, activation: 'tanh', beta: 1, alpha: 2 },
   { M: 17, N: 20, K: 5, bias: true, activation: 'relu' },
   { M: 130, N: 129, K: 3, transA: true, transB: true, bias: true, beta: 1 },
+  // NT with K a multiple of 4: the registers strategy's vec4 path (M, N off multiples of 8 and 64).
+  { M: 1, N: 1, K: 4, transB: true },
+  { M: 65, N: 67, K: 16, transB: true },
+  { M: 130, N: 9, K: 36, transB: true, bias: true, activation: 'gelu', alpha: 0.5, beta: 1 },
+  { M: 13, N: 21, K: 12, batch: 3, transB: true, strideA: 13 * 12 + 4, strideB: 21 * 12 + 8, strideC: 13 * 21 + 5, bias: true, activation: 'tanh' },
+  { M: 7, N: 70, K: 8, batch: 2, transB: true, broadcastB: true, activation: 'relu', beta: 1 },
+  // NT the vec4 path must refuse: K or a batch stride not a multiple of 4.
+  { M: 9, N: 10, K: 10, transB: true, bias: true },
+  { M: 5, N: 6, K: 8, batch: 2, transB: true, strideA: 42 },
+  // Other layouts with K a multiple of 4 keep the scalar loop.
+  { M: 9, N: 70, K: 12, bias: true },
+  { M: 66, N: 10, K: 8, transA: true, beta: 1 },
 ];
 
-describe.each<MatmulStrategy>(['shared', 'registers'])('matmul kernel (%s) vs CPU reference', (strategy) => {
+const vec4Cases = new Set([12, 13, 14, 15, 16]);
+
+interface Config {
+  strategy: MatmulStrategy;
+  vec4?: boolean;
+}
+
+const configs: [string, Config][] = [
+  ['shared', { strategy: 'shared' }],
+  ['registers', { strategy: 'registers' }],
+  ['registers, vec4 path off', { strategy: 'registers', vec4: false }],
+];
+
+function stridesOf(c: Case) {
+  return { strideA: c.strideA, strideB: c.broadcastB ? 0 : c.strideB, strideC: c.strideC };
+}
+
+describe('matmul vec4 path selection', () => {
+  it('applies exactly to NT products whose K and batch strides are multiples of 4', () => {
+    for (const [n, c] of cases.entries()) {
+      expect(vec4Applies({ ...c, ...stridesOf(c) }), JSON.stringify(c)).toBe(vec4Cases.has(n));
+    }
+    expect(vec4Applies({ M: 0, N: 4, K: 4, transB: true })).toBe(false);
+    expect(vec4Applies({ M: 4, N: 4, K: 0, transB: true })).toBe(false);
+  });
+});
+
+describe.each(configs)('matmul kernel (%s) vs CPU reference', (_, config) => {
   for (const [n, c] of cases.entries()) {
     const name = JSON.stringify(c);
     it(name, async () => {
       const ctx = await gpuContext();
       const batch = c.batch ?? 1;
-      const a = randomArray(batch * c.M * c.K, 10 + n);
-      const b = randomArray((c.broadcastB ? 1 : batch) * c.K * c.N, 20 + n);
+      const { strideA, strideB, strideC } = stridesOf(c);
+      const a = randomArray(batch * (strideA ?? c.M * c.K), 10 + n);
+      const b = randomArray(c.broadcastB ? c.K * c.N : batch * (strideB ?? c.K * c.N), 20 + n);
       const bias = c.bias ? randomArray(c.N, 30 + n) : undefined;
-      const initial = randomArray(batch * c.M * c.N, 40 + n);
+      const initial = randomArray(batch * (strideC ?? c.M * c.N), 40 + n);
       const common = {
         M: c.M,
         N: c.N,
@@ -50,7 +94,9 @@ describe.each<MatmulStrategy>(['shared', 'registers'])('matmul kernel (%s) vs CP
         transA: c.transA,
         transB: c.transB,
         batch,
-        strideB: c.broadcastB ? 0 : undefined,
+        strideA,
+        strideB,
+        strideC,
         alpha: c.alpha,
         beta: c.beta,
         activation: c.activation,
@@ -62,7 +108,7 @@ describe.each<MatmulStrategy>(['shared', 'registers'])('matmul kernel (%s) vs CP
       const tB = ctx.fromArray(b, [b.length]);
       const tOut = ctx.fromArray(initial, [initial.length]);
       const tBias = bias ? ctx.fromArray(bias, [bias.length]) : undefined;
-      matmul(ctx, { ...common, a: tA, b: tB, out: tOut, bias: tBias, strategy });
+      matmul(ctx, { ...common, a: tA, b: tB, out: tOut, bias: tBias, ...config });
       expectClose(await ctx.read(tOut), expected, 1e-5, name);
       for (const t of [tA, tB, tOut, tBias]) t?.dispose();
     });
