@@ -34,7 +34,10 @@ export interface ForwardOptions {
   dropoutSeed?: number;
   /** Importance Ratios of PEFT modules: 0 writes this batch's value, 1 adds it to the running sum. */
   importanceBeta?: 0 | 1;
-  /** Keep activations for a backward pass. */
+  /**
+   * Keep activations for a backward pass. Without it (evaluation, inference) each layer's
+   * activations go back to the pool as soon as the next layer's input exists.
+   */
   forBackward: boolean;
 }
 
@@ -90,8 +93,9 @@ interface LayerSeeds {
 export interface ForwardResult {
   batch: DeviceBatch;
   logits: Tensor; // [B, C]
-  /** hidden_states[0] = embeddings, [i+1] = layer i output, each [B*T, H]. */
+  /** hidden_states[0] = embeddings, [i+1] = layer i output, each [B*T, H] (forBackward only). */
   hiddenStates: Tensor[];
+  /** What each layer saved for the backward pass (forBackward only). */
   layers: LayerSaved[];
   classifier: ClassifierSaved;
   dropoutP: { hidden: number; attention: number };
@@ -219,13 +223,17 @@ export class RobertaModel {
     layerNormForward(ctx, { x: embedded, ...this.embeddings.norm, out: embNorm, mean: scratchMean, rstd: scratchRstd, rows: N, cols: H, eps: config.layerNormEps });
     let x = this.dropout(embNorm, N * H, dropoutP.hidden, seed(), alloc);
 
-    const hiddenStates = [x];
+    const hiddenStates = options.forBackward ? [x] : [];
     const saved: LayerSaved[] = [];
     for (const layer of this.layers) {
-      const s = this.layerForward(layer, x, batch, options, dropoutP, seed, alloc);
-      saved.push(s);
-      x = s.ffn.output;
-      hiddenStates.push(x);
+      if (options.forBackward) {
+        const s = this.layerForward(layer, x, batch, options, dropoutP, seed, alloc);
+        saved.push(s);
+        x = s.ffn.output;
+        hiddenStates.push(x);
+      } else {
+        x = this.layerForwardFreeing(layer, x, batch, options, dropoutP, seed, owned);
+      }
     }
 
     const logits = alloc([B, config.numLabels]);
@@ -278,6 +286,7 @@ export class RobertaModel {
   backward(result: ForwardResult, dLogits: Tensor): void {
     const { ctx, config } = this;
     const { batch } = result;
+    if (result.layers.length !== this.layers.length) throw new Error('backward() needs a forward with forBackward: true');
     const N = batch.batch * batch.seqLen;
     const H = config.hidden;
     const dX = ctx.zeros([N, H]);
@@ -375,6 +384,34 @@ export class RobertaModel {
       importanceRatio(this.ctx, { delta: saved.delta, base: y, tokenMask: batch.tokenMask, tokens: rows, features: H, out: module.importance, beta: options.importanceBeta });
     }
     return { out, saved };
+  }
+
+  /**
+   * An evaluation-mode layer that keeps only its output: its activations and its input (when this
+   * forward allocated it) are disposed at once. Later dispatches may reuse their buffers: the
+   * queue runs dispatches in order, so the reads here come first.
+   */
+  private layerForwardFreeing(
+    layer: Layer,
+    input: Tensor,
+    batch: DeviceBatch,
+    options: ForwardOptions,
+    dropoutP: { hidden: number; attention: number },
+    seed: () => number,
+    owned: Tensor[],
+  ): Tensor {
+    const temporaries: Tensor[] = [];
+    const s = this.layerForward(layer, input, batch, options, dropoutP, seed, (shape) => {
+      const t = this.ctx.empty(shape);
+      temporaries.push(t);
+      return t;
+    });
+    const output = s.ffn.output;
+    for (const t of temporaries) if (t !== output) t.dispose();
+    const inputIndex = owned.indexOf(input);
+    if (inputIndex >= 0) owned.splice(inputIndex, 1)[0].dispose();
+    owned.push(output);
+    return output;
   }
 
   private layerForward(
