@@ -4,7 +4,7 @@
     nice -n 10 /usr/bin/python3 tools/demo/evaluate_demo.py
 
 For each initialisation (the pre-trained public/demo/model, and a random model of the same
-shape with HF's initialisation) and each learning rate (--lrs, default 5e-4 and 1e-3), in plain
+shape with HF's initialisation) and each learning rate (--lrs, default 5e-4, 1e-3 and 3e-3), in plain
 torch: freeze the encoder, add LoRA r=8, alpha=16 on query and value (PEFT's init: A
 kaiming-uniform, B = 0) and a fresh classification head (RobertaClassificationHead, trained),
 fine-tune on public/demo/data/train.csv for 300 steps of 16 examples (shuffled epochs,
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=os.path.join(REPO, "public", "demo", "model"))
     parser.add_argument("--work", default="/tmp/lps-demo")
-    parser.add_argument("--lrs", default="5e-4,1e-3", help="comma-separated learning rates")
+    parser.add_argument("--lrs", default="5e-4,1e-3,3e-3", help="comma-separated learning rates")
     parser.add_argument("--inits", default="pretrained,random")
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--batch", type=int, default=16)

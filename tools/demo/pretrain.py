@@ -9,7 +9,7 @@ tokenizer that tools/demo/train_tokenizer.py wrote into --out, then trains:
 
 * model: RoBERTa, 4 layers, hidden 256, 4 heads, FFN 1024, exact GELU, LayerNorm eps 1e-5,
   128 positions (+2 for RoBERTa's padding offset), one token type, dropout 0.1 in config.json
-  (pre-training may run with another, --dropout: 0 learns faster on a short budget), HF init
+  for fine-tuning but none while pre-training (--dropout 0: learns faster on a short budget), HF init
   (N(0, 0.02) weights, zero biases, zero rows for padding_idx);
 * data: the documents tokenized and concatenated, each followed by `</s>` (RoBERTa's
   FULL-SENTENCES packing), cut into 126-token chunks, each wrapped as `<s> … </s>`, visited
@@ -19,8 +19,8 @@ tokenizer that tools/demo/train_tokenizer.py wrote into --out, then trains:
   RoBERTa's LM head (dense -> gelu -> LayerNorm -> decoder tied to the word embeddings + bias),
   evaluated only at the chosen positions (the same loss, without the wasted vocabulary matmul);
 * optimizer: AdamW (betas 0.9/0.98, eps 1e-6, weight decay 0.01 except biases and LayerNorm),
-  lr 5e-4 with linear warmup (6% of the steps) and linear decay to 0, gradient clipping 1.0,
-  batch 32 x 128 tokens, a fixed number of steps (--steps), torch.set_num_threads(2), seed 0.
+  lr 8e-4 with linear warmup (6% of the steps) and linear decay to 0, gradient clipping 1.0,
+  batch 16 x 128 tokens, a fixed number of steps (--steps, 4000), torch.set_num_threads(2), seed 0.
 
 Writes into --out: model.safetensors (F32, HF names `roberta.embeddings.*` and
 `roberta.encoder.layer.N.*`; no LM head and no classifier) and config.json (HF RobertaConfig,
@@ -55,7 +55,7 @@ from safetensors_io import write_safetensors, read_safetensors  # noqa: E402
 
 BOS_ID, PAD_ID, EOS_ID, UNK_ID = 0, 1, 2, 3
 MAX_TOKENS = 128  # sequence length incl. <s> and </s>
-DEFAULT_STEPS = 1000  # fixed after a speed probe on this 2-core machine: see tools/demo/README.md
+DEFAULT_STEPS = 4000  # ≈80 minutes on this 2-core machine: see public/demo/model/README.md
 
 
 def demo_config(vocab_size: int) -> dict:
@@ -378,11 +378,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="model directory: reads tokenizer.json, writes config.json and model.safetensors")
     parser.add_argument("--work", default="/tmp/lps-demo", help="where the loss log and summary go")
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=8e-4)
     parser.add_argument("--warmup", type=float, default=0.06, help="warmup share of the steps")
     parser.add_argument("--weight-decay", type=float, default=0.01)
-    parser.add_argument("--dropout", type=float, default=0.1, help="dropout while pre-training (config.json keeps 0.1 for fine-tuning)")
+    parser.add_argument("--dropout", type=float, default=0.0, help="dropout while pre-training (config.json keeps 0.1 for fine-tuning)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--log-every", type=int, default=50)
