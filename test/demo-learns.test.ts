@@ -2,7 +2,8 @@
  * The built-in demo genuinely learns: the pre-trained demo RoBERTa (public/demo/model) with LoRA on
  * query,value and a fresh head, fine-tuned briefly on the demo e-mails (public/demo/data), beats the
  * majority rate clearly on held-out validation e-mails. A short run sized for CI's CPU-only
- * WebGPU; the full numbers (300 steps × 16) are in the README, measured with the CLI.
+ * WebGPU; the README has the full numbers (300 steps × 16, plain torch) and a 150-step run of
+ * our CLI (LoRA 93.0%, Light-PEFT 92.7% on 48-token e-mails).
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
