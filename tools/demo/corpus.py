@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import csv
 import glob
-import gzip
 import hashlib
 import html
 import html.parser
@@ -39,6 +38,8 @@ import random
 import re
 import sys
 from collections import Counter
+
+from train_tokenizer import read_file_text  # same folder: run as tools/demo/corpus.py
 
 REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 TRAIN_CSV = os.path.join(REPO, "public", "demo", "data", "train.csv")
@@ -515,19 +516,6 @@ def is_prose(text: str, min_words: float) -> bool:
     return words >= min_words and ascii_share >= 0.98
 
 
-def read_maybe_gz(path: str) -> str | None:
-    with open(path, "rb") as f:
-        data = f.read()
-    if path.endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError):
-            return None
-    if b"\x00" in data:
-        return None
-    return data.decode("utf-8", errors="replace")
-
-
 # ---------------------------------------------------------------------------------------------
 # Sources
 
@@ -541,7 +529,7 @@ def man_documents(man_root: str, min_words: float, verbose: bool):
                 paths.append(full)
     kept = 0
     for path in paths:
-        source = read_maybe_gz(path)
+        source = read_file_text(path)
         if source is None:
             continue
         text = render_man(source)
@@ -577,7 +565,7 @@ def doc_documents(doc_root: str, min_words: float, verbose: bool):
     paths.sort()
     kept = 0
     for path in paths:
-        source = read_maybe_gz(path)
+        source = read_file_text(path)
         if source is None:
             continue
         if re.search(r"\.html?(\.gz)?$", path, re.I):

@@ -140,8 +140,8 @@ def expand_inputs(inputs: list[str]) -> list[str]:
     return sorted(files)
 
 
-def read_text(path: str, csv_column: str) -> str | None:
-    """The file's text, or None for a binary file (a NUL byte in it)."""
+def read_file_text(path: str) -> str | None:
+    """A file's text (.gz decompressed), or None for a binary or broken file (a NUL byte, bad gzip)."""
     with open(path, "rb") as f:
         data = f.read()
     if path.endswith(".gz"):
@@ -151,7 +151,14 @@ def read_text(path: str, csv_column: str) -> str | None:
             return None
     if b"\x00" in data:
         return None
-    text = data.decode("utf-8", errors="replace")
+    return data.decode("utf-8", errors="replace")
+
+
+def read_text(path: str, csv_column: str) -> str | None:
+    """The file's text (a .csv file's `csv_column` only), or None for a binary file."""
+    text = read_file_text(path)
+    if text is None:
+        return None
     if path.endswith(".csv") or path.endswith(".csv.gz"):
         reader = csv.DictReader(io.StringIO(text, newline=""))
         if reader.fieldnames is None or csv_column not in reader.fieldnames:
