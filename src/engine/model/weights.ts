@@ -44,18 +44,32 @@ export class WeightSource {
     return this.files.map((f) => f.file).join(', ') || '(no weight files)';
   }
 
-  /** Reads a tensor and checks its shape; the error names the file, the tensor and both shapes. */
+  /**
+   * Reads a tensor after checking its shape in the header; the error names the file, the tensor
+   * and both shapes. A base-model name (`roberta.…`) also finds the tensor under the names a
+   * checkpoint saved from a bare RobertaModel (no `roberta.` prefix) or an old TF conversion
+   * (LayerNorm `gamma`/`beta`) uses.
+   */
   async read(name: string, shape: readonly number[]): Promise<HostTensor> {
-    const file = this.files.find((f) => f.tensors.has(name));
-    if (!file) throw new BadInputError(this.fileNames, `tensor ${name}`, 'is missing; the checkpoint does not match the model config');
-    const t = await readTensor(file, name);
-    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new BadInputError(file.file, `tensor ${name}`, `has shape [${t.shape.join(',')}] but config.json implies [${shape.join(',')}]`);
+    const stored = storedNames(name).find((n) => this.has(n));
+    if (stored === undefined) throw new BadInputError(this.fileNames, `tensor ${name}`, 'is missing; the checkpoint does not match config.json (is it a RoBERTa checkpoint, and the config.json that came with it?)');
+    const file = this.files.find((f) => f.tensors.has(stored))!;
+    const storedShape = file.tensors.get(stored)!.shape;
+    if (storedShape.length !== shape.length || storedShape.some((d, i) => d !== shape[i])) {
+      throw new BadInputError(file.file, `tensor ${stored}`, `has shape [${storedShape.join(',')}] but config.json implies [${shape.join(',')}]; use the config.json that came with these weights`);
     }
-    return t;
+    return readTensor(file, stored);
   }
 
   async upload(ctx: GpuContext, name: string, shape: readonly number[]): Promise<Tensor> {
     return ctx.fromArray((await this.read(name, shape)).data, shape, name);
   }
+}
+
+/** The names a checkpoint may store a tensor under, preferred first. */
+function storedNames(name: string): string[] {
+  if (!name.startsWith('roberta.')) return [name];
+  const names = [name, name.slice('roberta.'.length)];
+  const legacy = (n: string) => n.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta');
+  return [...names, ...names.map(legacy).filter((n) => !names.includes(n))];
 }

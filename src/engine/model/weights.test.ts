@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { BadInputError } from '../gpu/errors';
+import type { ByteSource } from '../io/byte-source';
+import { writeSafetensors } from '../io/safetensors';
+import { WeightSource } from './weights';
+
+const t = (...values: number[]) => ({ data: Float32Array.from(values), shape: [values.length] });
+
+/** An in-memory file that counts the reads past its header. */
+function countingSource(bytes: Uint8Array, file: string): ByteSource & { dataReads: number } {
+  const headerEnd = 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const source = {
+    name: file,
+    size: bytes.byteLength,
+    dataReads: 0,
+    async read(offset: number, length: number) {
+      if (offset >= headerEnd) source.dataReads++;
+      return bytes.slice(offset, offset + length);
+    },
+  };
+  return source;
+}
+
+describe('WeightSource.read', () => {
+  it('finds base-model tensors saved without the roberta. prefix or with LayerNorm gamma/beta', async () => {
+    const weights = WeightSource.fromBytes([
+      {
+        file: 'model.safetensors',
+        bytes: writeSafetensors([
+          ['embeddings.word_embeddings.weight', t(1, 2)],
+          ['encoder.layer.0.output.LayerNorm.gamma', t(3)],
+          ['roberta.encoder.layer.0.output.LayerNorm.beta', t(4)],
+        ]),
+      },
+    ]);
+    expect([...(await weights.read('roberta.embeddings.word_embeddings.weight', [2])).data]).toEqual([1, 2]);
+    expect([...(await weights.read('roberta.encoder.layer.0.output.LayerNorm.weight', [1])).data]).toEqual([3]);
+    expect([...(await weights.read('roberta.encoder.layer.0.output.LayerNorm.bias', [1])).data]).toEqual([4]);
+    // Only base-model names fall back: the classifier is never taken from another name.
+    await expect(weights.read('classifier.dense.weight', [1])).rejects.toThrow(/classifier\.dense\.weight.*is missing/);
+  });
+
+  it('prefers the exact name when both are stored', async () => {
+    const weights = WeightSource.fromBytes([
+      { file: 'm.safetensors', bytes: writeSafetensors([['embeddings.x', t(1)], ['roberta.embeddings.x', t(2)]]) },
+    ]);
+    expect([...(await weights.read('roberta.embeddings.x', [1])).data]).toEqual([2]);
+  });
+
+  it('rejects a shape that disagrees with config.json before reading the tensor', async () => {
+    const source = countingSource(writeSafetensors([['roberta.embeddings.x', t(1, 2, 3)]]), 'model.safetensors');
+    const weights = await WeightSource.open([source]);
+    const error = await weights.read('roberta.embeddings.x', [2]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadInputError);
+    expect((error as Error).message).toBe(
+      'model.safetensors (tensor roberta.embeddings.x): has shape [3] but config.json implies [2]; use the config.json that came with these weights',
+    );
+    expect(source.dataReads).toBe(0);
+    await weights.read('roberta.embeddings.x', [3]);
+    expect(source.dataReads).toBe(1);
+  });
+});
