@@ -100,6 +100,18 @@ describe.each(['lora-all', 'adapter'])('physical pruning (%s)', (name) => {
     for (const f of await exportPeftAdapter(pruned.model)) writeFileSync(join(out, 'adapter', f.name), f.bytes);
     const pruning = JSON.parse(readFileSync(join(out, 'pruning.json'), 'utf8'));
     expect(pruning.counts).toEqual(plan.counts);
+    // It lists exactly what was removed: per layer the heads and FFN dims, per module its ranks.
+    const complement = (keptSet: number[], n: number) => [...Array(n).keys()].filter((i) => !keptSet.includes(i));
+    expect(pruning.heads.map((h: { removed: number[] }) => h.removed)).toEqual(plan.keptHeads.map((k) => complement(k, reference.model.config.heads)));
+    expect(pruning.ffn.map((f: { removed: number[] }) => f.removed)).toEqual(plan.keptFfn.map((k) => complement(k, reference.model.config.intermediate)));
+    const rankOf = new Map(reference.model.peftModules().map((m) => [m.module, m.kind === 'lora' ? m.rank : m.w.size]));
+    for (const m of pruning.modules.kept as Array<{ module: string; keptRanks: number[]; removedRanks: number[] }>) {
+      expect(m.removedRanks).toEqual(complement(m.keptRanks, rankOf.get(m.module)!));
+    }
+    const removedRankCount =
+      pruning.modules.kept.reduce((n: number, m: { removedRanks: number[] }) => n + m.removedRanks.length, 0) +
+      pruning.modules.removed.reduce((n: number, module: string) => n + rankOf.get(module)!, 0);
+    expect(removedRankCount).toBe(plan.counts.ranks.pruned);
     const { config, weights } = await readModelDir(nodeDirReader(out));
     const { peft, init } = await readPeftDir(nodeDirReader(join(out, 'adapter')));
     const reloaded = await buildModel(ctx, { config, weights, peft, peftInit: init, trainMasks: false });

@@ -50,8 +50,8 @@ describe('planPruning', () => {
     // Modules by importance: 0.1 (l0 value), 0.2 (l1 query) dropped.
     // Ranks left: l0 query [0.5, 0.1], l1 value [0.05, 0.7] → drop round(4·0.5) = 2: 0.05 and 0.1.
     expect(plan.keptModules).toEqual([
-      { module: 'roberta.encoder.layer.0.attention.self.query', kind: 'lora', keptRanks: [0] },
-      { module: 'roberta.encoder.layer.1.attention.self.value', kind: 'lora', keptRanks: [1] },
+      { module: 'roberta.encoder.layer.0.attention.self.query', kind: 'lora', keptRanks: [0], removedRanks: [1] },
+      { module: 'roberta.encoder.layer.1.attention.self.value', kind: 'lora', keptRanks: [1], removedRanks: [0] },
     ]);
     expect(plan.removedModules).toEqual(['roberta.encoder.layer.0.attention.self.value', 'roberta.encoder.layer.1.attention.self.query']);
     expect(plan.counts.modules).toEqual({ before: 4, pruned: 2 });

@@ -58,6 +58,8 @@ export interface KeptModule {
   module: string;
   kind: 'lora' | 'adapter';
   keptRanks: number[];
+  /** The module's other ranks (bottleneck units for adapters), removed by rank pruning. */
+  removedRanks: number[];
 }
 
 export interface PruningPlan {
@@ -108,7 +110,7 @@ export function planPruning(input: PlanInput, ratios: PlanRatios): PruningPlan {
   survivors.forEach((m, mi) => {
     // A module that loses every rank is removed.
     if (keptRanks[mi].length === 0) removedModules.push(m.module);
-    else keptModules.push({ module: m.module, kind: m.kind, keptRanks: keptRanks[mi] });
+    else keptModules.push({ module: m.module, kind: m.kind, keptRanks: keptRanks[mi], removedRanks: m.rankScores.map((_, r) => r).filter((r) => !keptRanks[mi].includes(r)) });
   });
 
   const count = (groups: number[][]) => groups.reduce((n, g) => n + g.length, 0);
