@@ -10,7 +10,6 @@ import { unzipSync } from 'fflate';
 import type { Locator, Page } from 'playwright-core';
 import type { PageWatch } from './browser';
 import { assert, assertClean, waitForStatus, type TestCase } from './harness';
-import { tinyModelFiles } from '../src/workers/testing';
 
 interface SetupContext {
   root: string;
@@ -155,7 +154,7 @@ export function setupTests({ root, page: getPage, watch: getWatch }: SetupContex
       },
     },
     {
-      name: 'the demo model loads and the tokenize check counts tokens (or the page says it is not built)',
+      name: 'the demo model loads and the tokenize check counts tokens',
       run: async () => {
         const page = getPage();
         await page.getByTestId('model-demo').click();
@@ -169,25 +168,10 @@ export function setupTests({ root, page: getPage, watch: getWatch }: SetupContex
           { timeout: 120_000 },
         );
         const problem = page.getByTestId('model-problem');
-        let maxLength = 128;
-        if (!demoModelBuilt) {
-          const text = await problem.innerText();
-          assert((await problem.getAttribute('data-error')) === 'DemoNotBuiltError', `expected DemoNotBuiltError, got: ${text}`);
-          assert(/not built yet/.test(text), `unclear message: ${text}`);
-          console.log('    NOTE: public/demo/model/ is not built (the page says so); the tokenize check runs on a generated tiny model with the tiny test tokenizer instead');
-          const tiny = tinyModelFiles();
-          await page.getByTestId('model-files-input').setInputFiles([
-            { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(tiny.configJson) },
-            { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(tiny.safetensors) },
-            fileOf(tinyTokenizer, 'tokenizer.json'),
-            fileOf(tinyTokenizer, 'tokenizer_config.json'),
-          ]);
-          await page.waitForFunction(() => document.querySelector('[data-testid="model-summary"]')?.getAttribute('data-vocab') === '400');
-          maxLength = 64;
-        } else {
-          assert(!(await problem.isVisible()), `the demo model did not load: ${await panel.innerText()}`);
-          maxLength = Math.min(maxLength, Number(await page.getByTestId('model-summary').getAttribute('data-max-tokens')));
-        }
+        // The demo model is committed in public/demo/model/ and copied into dist/ by the build.
+        assert(demoModelBuilt, 'dist/demo/model/config.json is missing: the build did not copy public/demo/model/');
+        assert(!(await problem.isVisible()), `the demo model did not load: ${await panel.innerText()}`);
+        const maxLength = Math.min(128, Number(await page.getByTestId('model-summary').getAttribute('data-max-tokens')));
         assert(!(await page.getByTestId('model-tokenizer-problem').isVisible()), 'the tokenizer does not fit the model');
         await page.getByTestId('max-length').fill(String(maxLength));
         await page.getByTestId('tokenize-run').click();
