@@ -54,8 +54,12 @@ export function DataPanel() {
           disabled={busy}
           onError={showError}
           onFiles={(picked) => {
-            const { train, validation } = splitDataFiles(picked.map((p) => p.file).slice(0, 2));
-            loadFiles(train, validation);
+            try {
+              const { train, validation } = splitDataFiles(picked.map((p) => p.file));
+              loadFiles(train, validation);
+            } catch (error) {
+              showError(error);
+            }
           }}
         >
           <h3>Your data</h3>

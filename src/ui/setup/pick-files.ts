@@ -4,6 +4,7 @@
  * Each file keeps its path inside the chosen folder; the File objects go to the worker as they
  * are (structured clone), and nothing is read here.
  */
+import { BadInputError } from '../../engine/gpu/errors';
 import type { PickedFile } from '../../workers/protocol';
 
 /** The parts of the File System Access API used here (not in TypeScript's DOM library). */
@@ -84,9 +85,16 @@ async function entryFiles(entry: FileSystemEntry, depth: number): Promise<Picked
   return lists.flat();
 }
 
-/** Which of two dropped data files is the validation file, by its name (valid, val, dev, eval, test). */
+/**
+ * Which of two dropped data files is the validation file, by its name (valid, val, dev, eval,
+ * test); the second one when neither name says. More than two files is a mistake worth saying.
+ */
 export function splitDataFiles(files: File[]): { train: File; validation: File | null } {
   const isValidation = (f: File) => /(^|[^a-z])(valid(ation)?|val|dev|eval|test)([^a-z]|$)/i.test(f.name);
+  if (files.length > 2) {
+    const names = files.map((f) => f.name).join(', ');
+    throw new BadInputError(names, null, `${files.length} files were dropped; drop one data file, or a training and a validation file`);
+  }
   if (files.length === 1) return { train: files[0], validation: null };
   const validation = files.find(isValidation) ?? files[1];
   const train = files.find((f) => f !== validation)!;
