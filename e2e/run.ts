@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_ARGS_WITHOUT_WEBGPU, launchChromium, serveStatic, watchedPage, type PageWatch } from './browser';
 import { assert, assertClean, TIMEOUT_MS, type TestCase } from './harness';
+import { hubTests } from './hub';
 import { setupTests } from './setup';
 import { trainTests } from './train';
 
@@ -64,6 +65,7 @@ async function main(): Promise<number> {
         },
       },
       ...setupTests({ root, page: () => page, watch: () => watch }),
+      ...hubTests({ root, page: () => page, watch: () => watch }),
       ...trainTests({ root, page: () => page, watch: () => watch }),
       {
         name: 'without WebGPU the page explains why and what to do',
