@@ -1,6 +1,7 @@
 /** DirReader over a local folder (Node); large files are read in ranges through a file handle. */
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BadInputError } from '../engine/gpu/errors';
 import type { DirReader } from '../engine/io/model-dir';
 import type { ByteSource } from '../engine/io/byte-source';
 
@@ -10,20 +11,28 @@ export function nodeDirReader(dir: string): DirReader {
       try {
         return new Uint8Array(await readFile(join(dir, name)));
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw e;
+        return missingOrUnreadable(e, dir, name);
       }
     },
     async open(name) {
       try {
         return await nodeFileSource(join(dir, name));
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw e;
+        return missingOrUnreadable(e, dir, name);
       }
     },
     describe: (name) => join(dir, name),
   };
+}
+
+/** null for a file that is not there; a BadInputError for one that cannot be read (or a folder that is a file). */
+function missingOrUnreadable(e: unknown, dir: string, name: string): null {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return null;
+  if (code === 'ENOTDIR') throw new BadInputError(dir, null, 'is not a folder; pass the folder that holds config.json and the weights');
+  if (code === 'EISDIR') throw new BadInputError(join(dir, name), null, 'is a folder, not a file; the model folder should hold the file itself');
+  if (code === 'EACCES' || code === 'EPERM') throw new BadInputError(join(dir, name), null, `cannot be read (${code}: permission denied); check the file's permissions`);
+  throw e;
 }
 
 /** Reads byte ranges of a file on demand; each read opens and closes the file, so nothing leaks. */
