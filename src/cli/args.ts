@@ -15,9 +15,30 @@ export function requireOption(value: string | undefined, name: string, command: 
   return value;
 }
 
-export function numberOption(value: string | undefined, name: string, fallback: number, check: (n: number) => boolean = Number.isFinite): number {
+/** What a numeric option accepts, and how a message says it. */
+export interface NumberRule {
+  test(n: number): boolean;
+  says: string;
+}
+
+const finite = Number.isFinite;
+export const ANY_NUMBER: NumberRule = { test: finite, says: 'a number' };
+export const INTEGER: NumberRule = { test: Number.isInteger, says: 'a whole number' };
+export const POSITIVE: NumberRule = { test: (n) => finite(n) && n > 0, says: 'a number above 0' };
+export const NON_NEGATIVE: NumberRule = { test: (n) => finite(n) && n >= 0, says: 'a number of at least 0' };
+export const POSITIVE_INTEGER: NumberRule = { test: (n) => Number.isInteger(n) && n > 0, says: 'a whole number above 0' };
+export const NON_NEGATIVE_INTEGER: NumberRule = { test: (n) => Number.isInteger(n) && n >= 0, says: 'a whole number of at least 0 (0: off)' };
+export const RATIO: NumberRule = { test: (n) => finite(n) && n >= 0 && n <= 1, says: 'a number from 0 to 1' };
+
+export const integerAtLeast = (min: number): NumberRule => ({ test: (n) => Number.isInteger(n) && n >= min, says: `a whole number of at least ${min}` });
+export const integerBetween = (min: number, max: number, why = ''): NumberRule => ({
+  test: (n) => Number.isInteger(n) && n >= min && n <= max,
+  says: `a whole number from ${min} to ${max}${why}`,
+});
+
+export function numberOption(value: string | undefined, name: string, fallback: number, rule: NumberRule = ANY_NUMBER): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === '' || !check(n)) throw new UsageError(`--${name} must be a valid number, got "${value}"`);
+  if (value.trim() === '' || !rule.test(n)) throw new UsageError(`--${name} must be ${rule.says}, got "${value}"`);
   return n;
 }

@@ -1,5 +1,5 @@
 /** light-peft eval: metrics of a model (+ an HF PEFT adapter) on a dataset, printed as JSON. */
-import { parseOptions, numberOption, requireOption } from './args';
+import { integerAtLeast, numberOption, parseOptions, POSITIVE_INTEGER, requireOption } from './args';
 import { nodeDirReader } from './node-dir';
 import { modelReader } from './model-source';
 import { readDatasetFile } from './data';
@@ -48,8 +48,8 @@ export async function evalCommand(args: string[]): Promise<void> {
   const { examples } = buildExamples(table, columns, { labelNames: labels });
   const ctx = new GpuContext(await acquireNodeGpu());
   const model = await buildModel(ctx, { config: { ...config, id2label: labels, numLabels: labels.length }, weights, peft, peftInit, trainMasks: false });
-  const maxLength = numberOption(o['max-length'], 'max-length', 128, (n) => Number.isInteger(n) && n >= 3);
-  const { predictions, ...metrics } = await evaluate(model, tokenizer, examples, { batchSize: numberOption(o['batch-size'], 'batch-size', 64, (n) => Number.isInteger(n) && n > 0), maxLength });
+  const maxLength = numberOption(o['max-length'], 'max-length', 128, integerAtLeast(3));
+  const { predictions, ...metrics } = await evaluate(model, tokenizer, examples, { batchSize: numberOption(o['batch-size'], 'batch-size', 64, POSITIVE_INTEGER), maxLength });
   process.stdout.write(JSON.stringify({ data: dataFile, columns, labels, ...metrics, predicted: countBy(predictions, labels) }, null, 2) + '\n');
 }
 

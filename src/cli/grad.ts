@@ -3,7 +3,7 @@
  * trainable gradient and this step's Light-PEFT scores to a safetensors file.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseOptions, numberOption, requireOption } from './args';
+import { INTEGER, NON_NEGATIVE, numberOption, parseOptions, POSITIVE, POSITIVE_INTEGER, requireOption } from './args';
 import { UsageError } from './errors';
 import { nodeDirReader } from './node-dir';
 import { modelReader } from './model-source';
@@ -39,9 +39,8 @@ export async function gradCommand(args: string[]): Promise<void> {
   const modelDir = requireOption(o.model, 'model', 'grad');
   const batchFile = requireOption(o.batch, 'batch', 'grad');
   const outFile = requireOption(o.out, 'out', 'grad');
-  const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
-  const lambdaHead = numberOption(o['lambda-head'], 'lambda-head', 0);
-  const lambdaFfn = numberOption(o['lambda-ffn'], 'lambda-ffn', 0);
+  const lambdaHead = numberOption(o['lambda-head'], 'lambda-head', 0, NON_NEGATIVE);
+  const lambdaFfn = numberOption(o['lambda-ffn'], 'lambda-ffn', 0, NON_NEGATIVE);
 
   const { config, weights } = await readModelDir(modelReader(modelDir, 'grad', { revision: o.revision, token: o['hf-token'] }).reader);
   let peft: PeftConfig;
@@ -60,8 +59,8 @@ export async function gradCommand(args: string[]): Promise<void> {
     }
     peft = {
       kind: 'lora',
-      rank: numberOption(o['lora-r'], 'lora-r', 8, positiveInt),
-      alpha: numberOption(o['lora-alpha'], 'lora-alpha', 16),
+      rank: numberOption(o['lora-r'], 'lora-r', 8, POSITIVE_INTEGER),
+      alpha: numberOption(o['lora-alpha'], 'lora-alpha', 16, POSITIVE),
       targets,
     };
   }
@@ -71,7 +70,7 @@ export async function gradCommand(args: string[]): Promise<void> {
   if (!host.labels) throw new BadInputError(batchFile, 'labels', 'is missing; grad needs labels for the loss');
 
   const ctx = new GpuContext(await acquireNodeGpu());
-  const model = await buildModel(ctx, { config, weights, peft, peftInit, masks, trainMasks: true, seed: numberOption(o.seed, 'seed', 0) });
+  const model = await buildModel(ctx, { config, weights, peft, peftInit, masks, trainMasks: true, seed: numberOption(o.seed, 'seed', 0, INTEGER) });
   const batch = uploadBatch(ctx, host);
   const step = gradientStep(model, batch, { lambdaHead, lambdaFfn, scoreBeta: 0 });
 

@@ -1,5 +1,5 @@
 /** The pruning-ratio options shared by `train --method light-peft` and `plan`. */
-import { numberOption } from './args';
+import { numberOption, RATIO } from './args';
 import { UsageError } from './errors';
 import { DEFAULT_RATIOS, type PlanRatios, type Scope } from '../engine/lightpeft/plan';
 
@@ -15,17 +15,16 @@ export const RATIO_OPTIONS = {
 type RatioValues = { [K in keyof typeof RATIO_OPTIONS]?: string };
 
 export function ratiosFromOptions(o: RatioValues, command: string): PlanRatios {
-  const unit = (n: number) => Number.isFinite(n) && n >= 0 && n <= 1;
   const scope = (value: string | undefined, name: string, fallback: Scope): Scope => {
     if (value === undefined) return fallback;
     if (value !== 'layer' && value !== 'global') throw new UsageError(`${command}: --${name} must be layer or global, got "${value}"`);
     return value;
   };
   return {
-    head: numberOption(o['head-ratio'], 'head-ratio', DEFAULT_RATIOS.head, unit),
-    ffn: numberOption(o['ffn-ratio'], 'ffn-ratio', DEFAULT_RATIOS.ffn, unit),
-    module: numberOption(o['module-ratio'], 'module-ratio', DEFAULT_RATIOS.module, unit),
-    rank: numberOption(o['rank-ratio'], 'rank-ratio', DEFAULT_RATIOS.rank, unit),
+    head: numberOption(o['head-ratio'], 'head-ratio', DEFAULT_RATIOS.head, RATIO),
+    ffn: numberOption(o['ffn-ratio'], 'ffn-ratio', DEFAULT_RATIOS.ffn, RATIO),
+    module: numberOption(o['module-ratio'], 'module-ratio', DEFAULT_RATIOS.module, RATIO),
+    rank: numberOption(o['rank-ratio'], 'rank-ratio', DEFAULT_RATIOS.rank, RATIO),
     headScope: scope(o['head-scope'], 'head-scope', DEFAULT_RATIOS.headScope),
     ffnScope: scope(o['ffn-scope'], 'ffn-scope', DEFAULT_RATIOS.ffnScope),
   };

@@ -4,7 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseOptions, numberOption, requireOption } from './args';
+import { INTEGER, integerAtLeast, integerBetween, NON_NEGATIVE, NON_NEGATIVE_INTEGER, numberOption, parseOptions, POSITIVE, POSITIVE_INTEGER, requireOption } from './args';
 import { UsageError } from './errors';
 import { RATIO_OPTIONS, ratiosFromOptions } from './ratios';
 import { modelReader } from './model-source';
@@ -69,10 +69,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   const outDir = requireOption(o.out, 'out', 'train');
   const method = o.method ?? 'lora';
   if (!METHODS.includes(method)) throw new UsageError(`train: unknown --method "${method}"; methods: ${METHODS.join(', ')}`);
-  const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
-  const positive = (n: number) => Number.isFinite(n) && n > 0;
-  const fraction = (n: number) => Number.isFinite(n) && n >= 0 && n < 1;
-  const seed = numberOption(o.seed, 'seed', 0, Number.isInteger);
+  const seed = numberOption(o.seed, 'seed', 0, INTEGER);
   const lightPeft = method === 'light-peft';
   const peft = peftFromOptions({ ...o, 'lora-targets': o['lora-targets'] ?? (lightPeft ? LIGHT_PEFT_TARGETS : undefined) });
 
@@ -86,31 +83,31 @@ export async function trainCommand(args: string[]): Promise<void> {
     train: await readDatasetFile(dataFile),
     validation: o['eval-data'] ? await readDatasetFile(o['eval-data']) : undefined,
     columns: { text: o['text-column'], textPair: o['text-pair-column'], label: o['label-column'] },
-    validationFraction: numberOption(o['validation-fraction'], 'validation-fraction', 0.1, (n) => n > 0 && n < 1),
+    validationFraction: numberOption(o['validation-fraction'], 'validation-fraction', 0.1, { test: (n) => n > 0 && n < 1, says: 'a number between 0 and 1 (e.g. 0.1)' }),
     seed,
   });
   for (const w of task.warnings) process.stderr.write(`warning: ${w}\n`);
 
-  const batchSize = numberOption(o['batch-size'], 'batch-size', 32, positiveInt);
+  const batchSize = numberOption(o['batch-size'], 'batch-size', 32, POSITIVE_INTEGER);
   if (o.steps && o.epochs) throw new UsageError('train: give --steps or --epochs, not both');
-  const epochs = numberOption(o.epochs, 'epochs', 1, positive);
-  const steps = o.steps ? numberOption(o.steps, 'steps', 0, positiveInt) : Math.ceil((epochs * task.train.length) / batchSize);
+  const epochs = numberOption(o.epochs, 'epochs', 1, POSITIVE);
+  const steps = o.steps ? numberOption(o.steps, 'steps', 0, POSITIVE_INTEGER) : Math.ceil((epochs * task.train.length) / batchSize);
   const settings: TrainSettings = {
     steps,
     batchSize,
-    maxLength: numberOption(o['max-length'], 'max-length', 128, (n) => positiveInt(n) && n >= 3),
+    maxLength: numberOption(o['max-length'], 'max-length', 128, integerAtLeast(3)),
     seed,
-    lr: numberOption(o.lr, 'lr', 3e-4, positive),
-    warmupRatio: numberOption(o['warmup-ratio'], 'warmup-ratio', 0.06, fraction),
-    weightDecay: numberOption(o['weight-decay'], 'weight-decay', 0.01, (n) => n >= 0),
-    maskLrMultiplier: numberOption(o['mask-lr-multiplier'], 'mask-lr-multiplier', 1, positive),
-    lambdaHead: lightPeft ? numberOption(o['lambda-head'], 'lambda-head', 1e-4, (n) => n >= 0) : 0,
-    lambdaFfn: lightPeft ? numberOption(o['lambda-ffn'], 'lambda-ffn', 1e-4, (n) => n >= 0) : 0,
+    lr: numberOption(o.lr, 'lr', 3e-4, POSITIVE),
+    warmupRatio: numberOption(o['warmup-ratio'], 'warmup-ratio', 0.06, { test: (n) => Number.isFinite(n) && n >= 0 && n < 1, says: 'a number from 0 to below 1' }),
+    weightDecay: numberOption(o['weight-decay'], 'weight-decay', 0.01, NON_NEGATIVE),
+    maskLrMultiplier: numberOption(o['mask-lr-multiplier'], 'mask-lr-multiplier', 1, POSITIVE),
+    lambdaHead: lightPeft ? numberOption(o['lambda-head'], 'lambda-head', 1e-4, NON_NEGATIVE) : 0,
+    lambdaFfn: lightPeft ? numberOption(o['lambda-ffn'], 'lambda-ffn', 1e-4, NON_NEGATIVE) : 0,
     dropout: !o['no-dropout'],
-    logEvery: numberOption(o['log-every'], 'log-every', 10, positiveInt),
+    logEvery: numberOption(o['log-every'], 'log-every', 10, POSITIVE_INTEGER),
     // Hugging Face's Trainer clips at 1.0 by default (the paper's code runs on it); 0 turns it off.
-    maxGradNorm: numberOption(o['max-grad-norm'], 'max-grad-norm', 1, (n) => Number.isFinite(n) && n >= 0),
-    evalEvery: numberOption(o['eval-every'], 'eval-every', 0, (n) => Number.isInteger(n) && n >= 0),
+    maxGradNorm: numberOption(o['max-grad-norm'], 'max-grad-norm', 1, { ...NON_NEGATIVE, says: 'a number of at least 0 (0: no clipping)' }),
+    evalEvery: numberOption(o['eval-every'], 'eval-every', 0, NON_NEGATIVE_INTEGER),
   };
   const maxPositions = task.config.maxPositions - task.config.padTokenId - 1;
   if (settings.maxLength > maxPositions) throw new UsageError(`train: --max-length ${settings.maxLength} exceeds the model's ${maxPositions} positions`);
@@ -129,7 +126,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   let lightPeftReport: Record<string, unknown> | null = null;
   if (lightPeft) {
     const ratios = ratiosFromOptions(o, 'train');
-    const estimateSteps = numberOption(o['estimate-steps'], 'estimate-steps', Math.min(800, Math.floor(steps / 2)), (n) => Number.isInteger(n) && n > 0 && n < steps);
+    const estimateSteps = numberOption(o['estimate-steps'], 'estimate-steps', Math.min(800, Math.floor(steps / 2)), integerBetween(1, steps - 1, ', below --steps'));
     const result = await runLightPeft(model, tokenizer, task.train, { ...settings, estimateSteps, ratios }, progress, { evaluation });
     logs = [...result.estimation.loss, ...result.training.loss];
     evaluations = [...result.estimation.evaluations, ...result.training.evaluations];
@@ -199,7 +196,7 @@ export async function trainCommand(args: string[]): Promise<void> {
 function peftFromOptions(o: { peft?: string; 'lora-r'?: string; 'lora-alpha'?: string; 'lora-targets'?: string; 'adapter-size'?: string }): PeftConfig {
   const kind = o.peft ?? 'lora';
   if (kind === 'adapter') {
-    return { kind: 'adapter', size: numberOption(o['adapter-size'], 'adapter-size', 64, (n) => Number.isInteger(n) && n > 0), activation: 'relu' };
+    return { kind: 'adapter', size: numberOption(o['adapter-size'], 'adapter-size', 64, POSITIVE_INTEGER), activation: 'relu' };
   }
   if (kind !== 'lora') throw new UsageError(`train: unknown --peft "${kind}"; choose lora or adapter`);
   let targets;
@@ -208,7 +205,7 @@ function peftFromOptions(o: { peft?: string; 'lora-r'?: string; 'lora-alpha'?: s
   } catch (e) {
     throw new UsageError(`train: --lora-targets: ${(e as Error).message}`);
   }
-  return { kind: 'lora', rank: numberOption(o['lora-r'], 'lora-r', 8, (n) => Number.isInteger(n) && n > 0), alpha: numberOption(o['lora-alpha'], 'lora-alpha', 16), targets };
+  return { kind: 'lora', rank: numberOption(o['lora-r'], 'lora-r', 8, POSITIVE_INTEGER), alpha: numberOption(o['lora-alpha'], 'lora-alpha', 16, POSITIVE), targets };
 }
 
 /** A one-line progress bar on a terminal (a line per log step otherwise), and a line per evaluation. */
