@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import { GpuContext } from '../src/engine/gpu/context';
 import { acquireNodeGpu } from '../src/engine/gpu/node-gpu';
 import { mulberry32 } from '../src/engine/random';
+import type { ByteSource } from '../src/engine/io/byte-source';
 
 let shared: Promise<GpuContext> | null = null;
 
@@ -42,4 +43,19 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   }
   const err = maxRelativeError(actual, expected);
   expect(err, `${what}: max relative error ${err.toExponential(2)} > ${tolerance}`).toBeLessThanOrEqual(tolerance);
+}
+
+/** An in-memory safetensors file that counts the reads past its header (tensor data). */
+export function countingSource(bytes: Uint8Array, file: string): ByteSource & { dataReads: number } {
+  const headerEnd = 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const source = {
+    name: file,
+    size: bytes.byteLength,
+    dataReads: 0,
+    async read(offset: number, length: number) {
+      if (offset >= headerEnd) source.dataReads++;
+      return bytes.slice(offset, offset + length);
+    },
+  };
+  return source;
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gpuContext } from './helpers';
+import { countingSource, gpuContext } from './helpers';
 import { nodeDirReader } from '../src/cli/node-dir';
 import { readModelDir } from '../src/engine/io/model-dir';
 import { buildModel } from '../src/engine/model/build';
@@ -26,6 +26,23 @@ describe('model loading', () => {
       /model\.safetensors \(tensor roberta\.encoder\.layer\.0\.intermediate\.dense\.weight\): has shape \[47,30\] but config\.json implies \[48,30\]/,
     );
     await expect(attempt).rejects.toBeInstanceOf(BadInputError);
+    expect(ctx.pool.inUseBytes).toBe(before);
+  });
+
+  it('checks every tensor against the headers before reading or uploading any', async () => {
+    const ctx = await gpuContext();
+    const original = parseSafetensors(readFileSync(join(DIR, 'model.safetensors')), 'model.safetensors');
+    const last = 'roberta.encoder.layer.2.output.LayerNorm.bias';
+    const tensors = [...original.tensors.keys()].map((name): [string, { data: Float32Array; shape: number[] }] => {
+      const t = readTensorF32(original, name);
+      return [name, name === last ? { data: t.data.subarray(1), shape: [t.shape[0] - 1] } : t];
+    });
+    const source = countingSource(writeSafetensors(tensors), 'model.safetensors');
+    const weights = await WeightSource.open([source]);
+    const before = ctx.pool.inUseBytes;
+    const attempt = buildModel(ctx, { config: parseModelConfig(configJson()), weights, peft: { kind: 'lora', rank: 2, alpha: 4, targets: ['query'] }, trainMasks: true });
+    await expect(attempt).rejects.toThrow(`model.safetensors (tensor ${last}): has shape [29] but config.json implies [30]`);
+    expect(source.dataReads).toBe(0);
     expect(ctx.pool.inUseBytes).toBe(before);
   });
 

@@ -7,6 +7,7 @@ import type { Tensor } from '../gpu/buffers';
 import { BadInputError } from '../gpu/errors';
 import type { ModelConfig } from './config';
 import { WeightSource } from './weights';
+import { baseTensorShapes, linearFeatures } from './base-tensors';
 import { RobertaModel } from './roberta';
 import { seededRandom, type SeededRandom } from '../random';
 import type { AdapterModule, Classifier, Embeddings, Layer, LayerNormParams, Linear, LoraModule } from './params';
@@ -46,23 +47,27 @@ async function build(ctx: GpuContext, options: BuildOptions): Promise<RobertaMod
   const peftRandom = seededRandom(2 * seed + 1);
   const headRandom = seededRandom(2 * seed);
   const H = config.hidden;
-  const upload = (name: string, shape: number[]) => weights.upload(ctx, name, shape);
-  const norm = async (prefix: string): Promise<LayerNormParams> => ({ gamma: await upload(`${prefix}.weight`, [H]), beta: await upload(`${prefix}.bias`, [H]) });
+  // Every base tensor is checked against the headers first: a wrong checkpoint fails before a byte is uploaded.
+  const shapes = baseTensorShapes(config);
+  weights.checkAll(shapes);
+  const upload = (name: string) => weights.upload(ctx, name, shapes.get(name)!);
+  const norm = async (prefix: string): Promise<LayerNormParams> => ({ gamma: await upload(`${prefix}.weight`), beta: await upload(`${prefix}.bias`) });
 
   const embeddings: Embeddings = {
-    word: await upload('roberta.embeddings.word_embeddings.weight', [config.vocabSize, H]),
-    position: await upload('roberta.embeddings.position_embeddings.weight', [config.maxPositions, H]),
-    tokenType: await upload('roberta.embeddings.token_type_embeddings.weight', [config.typeVocabSize, H]),
+    word: await upload('roberta.embeddings.word_embeddings.weight'),
+    position: await upload('roberta.embeddings.position_embeddings.weight'),
+    tokenType: await upload('roberta.embeddings.token_type_embeddings.weight'),
     norm: await norm('roberta.embeddings.LayerNorm'),
   };
 
   const layers: Layer[] = [];
   for (let i = 0; i < config.layers; i++) {
     const p = `roberta.encoder.layer.${i}.`;
-    const linear = async (target: LoraTarget, inFeatures: number, outFeatures: number): Promise<Linear> => {
+    const linear = async (target: LoraTarget): Promise<Linear> => {
       const module = linearModuleName(i, target);
-      const weight = await upload(`${module}.weight`, [outFeatures, inFeatures]);
-      const lin: Linear = { module, weight, bias: await upload(`${module}.bias`, [outFeatures]), inFeatures, outFeatures };
+      const [inFeatures, outFeatures] = linearFeatures(config, i, target);
+      const weight = await upload(`${module}.weight`);
+      const lin: Linear = { module, weight, bias: await upload(`${module}.bias`), inFeatures, outFeatures };
       const peft = options.peft;
       if (peft.kind === 'lora' && peft.targets.includes(target) && (!peft.modules || peft.modules.includes(module))) {
         const rank = patternValue(peft.rankPattern, module, peft.rank);
@@ -74,17 +79,16 @@ async function build(ctx: GpuContext, options: BuildOptions): Promise<RobertaMod
     // A pruned checkpoint has fewer heads or FFN dims in some layers (config.json says which).
     const heads = config.layerHeads?.[i] ?? config.heads;
     const intermediate = config.layerIntermediate?.[i] ?? config.intermediate;
-    const attn = heads * config.headDim;
     const layer: Layer = {
       index: i,
       heads,
       intermediate,
-      query: await linear('query', H, attn),
-      key: await linear('key', H, attn),
-      value: await linear('value', H, attn),
-      attentionOutput: await linear('attention.output.dense', attn, H),
-      intermediateDense: await linear('intermediate.dense', H, intermediate),
-      outputDense: await linear('output.dense', intermediate, H),
+      query: await linear('query'),
+      key: await linear('key'),
+      value: await linear('value'),
+      attentionOutput: await linear('attention.output.dense'),
+      intermediateDense: await linear('intermediate.dense'),
+      outputDense: await linear('output.dense'),
       attentionNorm: await norm(`${p}attention.output.LayerNorm`),
       outputNorm: await norm(`${p}output.LayerNorm`),
       headMask: await initMask(ctx, options.masks, headMaskName(i), heads),

@@ -1,25 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../gpu/errors';
-import type { ByteSource } from '../io/byte-source';
+import { countingSource } from '../../../test/helpers';
 import { writeSafetensors } from '../io/safetensors';
 import { WeightSource } from './weights';
 
 const t = (...values: number[]) => ({ data: Float32Array.from(values), shape: [values.length] });
-
-/** An in-memory file that counts the reads past its header. */
-function countingSource(bytes: Uint8Array, file: string): ByteSource & { dataReads: number } {
-  const headerEnd = 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  const source = {
-    name: file,
-    size: bytes.byteLength,
-    dataReads: 0,
-    async read(offset: number, length: number) {
-      if (offset >= headerEnd) source.dataReads++;
-      return bytes.slice(offset, offset + length);
-    },
-  };
-  return source;
-}
 
 describe('WeightSource.read', () => {
   it('finds base-model tensors saved without the roberta. prefix or with LayerNorm gamma/beta', async () => {

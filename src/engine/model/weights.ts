@@ -51,6 +51,16 @@ export class WeightSource {
    * (LayerNorm `gamma`/`beta`) uses.
    */
   async read(name: string, shape: readonly number[]): Promise<HostTensor> {
+    const { file, stored } = this.locate(name, shape);
+    return readTensor(file, stored);
+  }
+
+  /** Checks that every tensor is present with its shape, from the headers alone (nothing is read). */
+  checkAll(shapes: ReadonlyMap<string, readonly number[]>): void {
+    for (const [name, shape] of shapes) this.locate(name, shape);
+  }
+
+  private locate(name: string, shape: readonly number[]): { file: SafetensorsFile; stored: string } {
     const stored = storedNames(name).find((n) => this.has(n));
     if (stored === undefined) throw new BadInputError(this.fileNames, `tensor ${name}`, 'is missing; the checkpoint does not match config.json (is it a RoBERTa checkpoint, and the config.json that came with it?)');
     const file = this.files.find((f) => f.tensors.has(stored))!;
@@ -58,7 +68,7 @@ export class WeightSource {
     if (storedShape.length !== shape.length || storedShape.some((d, i) => d !== shape[i])) {
       throw new BadInputError(file.file, `tensor ${stored}`, `has shape [${storedShape.join(',')}] but config.json implies [${shape.join(',')}]; use the config.json that came with these weights`);
     }
-    return readTensor(file, stored);
+    return { file, stored };
   }
 
   async upload(ctx: GpuContext, name: string, shape: readonly number[]): Promise<Tensor> {
