@@ -97,6 +97,40 @@ describe('EngineClient', () => {
     expect(steps).toEqual([1, 2]);
   });
 
+  it('cancels a model load through the worker: a cancel names the load, which then rejects with the worker’s CancelledError', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const abort = new AbortController();
+    const load = client.loadModel({ kind: 'hub', modelId: 'FacebookAI/roberta-large', token: 'hf_secret' }, undefined, abort.signal);
+    abort.abort();
+    abort.abort(); // a second click sends nothing more
+    expect(worker.sent).toEqual([
+      { type: 'loadModel', id: 1, source: { kind: 'hub', modelId: 'FacebookAI/roberta-large', token: 'hf_secret' } },
+      { type: 'cancel', id: 2, target: 1 },
+    ]);
+    // The load waits for the worker's own answer (it frees what it built first).
+    let settled = false;
+    void load.catch(() => {}).finally(() => (settled = true));
+    worker.reply({ type: 'cancel', id: 2, cancelled: true });
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    worker.reply(errorReply(1, Object.assign(new Error('Cancelled; nothing was kept.'), { name: 'CancelledError' })));
+    await expect(load).rejects.toMatchObject({ name: 'CancelledError' });
+  });
+
+  it('sends no cancel for a load that has finished, nor a request for a signal already aborted', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const abort = new AbortController();
+    const load = client.loadModel({ kind: 'demo', url: 'http://x/demo/model/' }, undefined, abort.signal);
+    const model = { name: 'demo' } as never;
+    worker.reply({ type: 'loadModel', id: 1, model });
+    expect(await load).toBe(model);
+    abort.abort();
+    await expect(client.loadModel({ kind: 'demo', url: 'http://x/demo/model/' }, undefined, abort.signal)).rejects.toMatchObject({ name: 'CancelledError' });
+    expect(worker.sent.map((m) => m.type)).toEqual(['loadModel']);
+  });
+
   it('passes unsolicited events to listeners', () => {
     const worker = new FakeWorker();
     const client = new EngineClient(worker);

@@ -24,6 +24,14 @@ export type ProgressListener = (progress: Omit<ProgressMessage, 'type' | 'id'>) 
 /** Called with each training progress message of one train or resumeRun request. */
 export type TrainProgressListener = (progress: TrainProgress) => void;
 
+/** What a request may pass besides its body. */
+export interface RequestOptions {
+  onProgress?: ProgressListener;
+  onTrainProgress?: TrainProgressListener;
+  /** Aborting it sends the worker a `cancel` for this request, which then rejects with a CancelledError. */
+  signal?: AbortSignal;
+}
+
 /** A request the worker answered with an error; `name` is the engine's error class name. */
 export class EngineRequestError extends Error {
   constructor(reply: Pick<ErrorReply, 'name' | 'message'>) {
@@ -63,13 +71,22 @@ export class EngineClient {
   }
 
   /** Sends a request; resolves with its reply or rejects with an EngineRequestError. */
-  request<B extends RequestBody>(body: B, onProgress?: ProgressListener, onTrainProgress?: TrainProgressListener): Promise<ReplyFor<B['type']>> {
+  request<B extends RequestBody>(body: B, { onProgress, onTrainProgress, signal }: RequestOptions = {}): Promise<ReplyFor<B['type']>> {
     if (this.failure) return Promise.reject(this.failure);
+    if (signal?.aborted) return Promise.reject(new EngineRequestError({ name: 'CancelledError', message: 'Cancelled before it started; nothing was kept.' }));
     const id = this.nextId++;
-    return new Promise<ReplyFor<B['type']>>((resolve, reject) => {
+    const sent = new Promise<ReplyFor<B['type']>>((resolve, reject) => {
       this.pending.set(id, { type: body.type, resolve: resolve as (reply: never) => void, reject, onProgress, onTrainProgress });
       this.worker.postMessage({ ...body, id } as Request);
     });
+    if (!signal) return sent;
+    // The request keeps waiting for the worker's own answer (a CancelledError once it has freed
+    // what it built), so nothing new starts while the worker still cleans up.
+    const cancel = () => {
+      if (this.pending.has(id)) this.request({ type: 'cancel', target: id }).catch(() => {});
+    };
+    signal.addEventListener('abort', cancel, { once: true });
+    return sent.finally(() => signal.removeEventListener('abort', cancel));
   }
 
   /** Acquires the GPU (once) and describes it. */
@@ -85,14 +102,18 @@ export class EngineClient {
     return (await this.request({ type: 'bench', quick, runs })).report;
   }
 
-  /** Loads a model (demo, picked files or a Hub id) and builds it on the GPU with a fresh, untrained PEFT set-up. */
-  async loadModel(source: ModelSource, onProgress?: ProgressListener) {
-    return (await this.request({ type: 'loadModel', source }, onProgress)).model;
+  /**
+   * Loads a model (demo, picked files or a Hub id) and builds it on the GPU with a fresh, untrained
+   * PEFT set-up. Aborting `signal` cancels it: it rejects with a CancelledError and the model loaded
+   * before stays.
+   */
+  async loadModel(source: ModelSource, onProgress?: ProgressListener, signal?: AbortSignal) {
+    return (await this.request({ type: 'loadModel', source }, { onProgress, signal })).model;
   }
 
   /** Parses a dataset (streamed) and guesses its columns. */
   async loadData(source: DataSource, onProgress?: ProgressListener) {
-    return (await this.request({ type: 'loadData', source }, onProgress)).tables;
+    return (await this.request({ type: 'loadData', source }, { onProgress })).tables;
   }
 
   /** Builds examples from the chosen columns and splits off validation when there is no validation file. */
@@ -122,7 +143,7 @@ export class EngineClient {
 
   /** Trains the loaded model on the loaded data, saving checkpoints; resolves when it finishes or is stopped. */
   async train(options: TrainOptions, onProgress?: TrainProgressListener) {
-    return (await this.request({ type: 'train', options }, undefined, onProgress)).result;
+    return (await this.request({ type: 'train', options }, { onTrainProgress: onProgress })).result;
   }
 
   /** Asks the running training to stop after its current step; resolves false when none was running. */
@@ -132,7 +153,7 @@ export class EngineClient {
 
   /** Continues a saved run from its checkpoint (the same model and data must be loaded). */
   async resumeRun(runId: string, onProgress?: TrainProgressListener) {
-    return (await this.request({ type: 'resumeRun', runId }, undefined, onProgress)).result;
+    return (await this.request({ type: 'resumeRun', runId }, { onTrainProgress: onProgress })).result;
   }
 
   /** Messages the worker posts on its own (device lost). Returns an unsubscribe. */

@@ -2,6 +2,8 @@
  * The engine's home in the browser: a dedicated worker that owns the GPU device. It answers
  * each request of protocol.ts with one reply (or an error reply), posts progress while a request
  * reads files, and never lets GPU objects leave this thread. The work itself is in handlers/.
+ * Messages are handled as they arrive, not one after another (model jobs queue in
+ * session.withModel), so stopTraining and cancel reach the request they target while it runs.
  */
 import { acquireGpu } from '../engine/gpu/device';
 import { GpuContext } from '../engine/gpu/context';
@@ -70,7 +72,11 @@ async function handle(request: Request): Promise<Reply> {
     }
     case 'loadModel':
       refuseWhileTraining(session, 'load another model'); // refused now, not queued behind the run
-      return { type: 'loadModel', id, model: await session.withModel(() => loadModel(session, request.source, progressFor(id))) };
+      return {
+        type: 'loadModel',
+        id,
+        model: await session.cancellable(id, (signal) => session.withModel(() => loadModel(session, request.source, progressFor(id), signal))),
+      };
     case 'loadData':
       return { type: 'loadData', id, tables: await loadData(session, request.source, progressFor(id)) };
     case 'chooseColumns':
@@ -90,6 +96,8 @@ async function handle(request: Request): Promise<Reply> {
       return { type: 'stopTraining', id, stopping: stopTraining(session) };
     case 'resumeRun':
       return { type: 'resumeRun', id, result: await resumeRun(session, request.runId, trainProgressFor(id)) };
+    case 'cancel':
+      return { type: 'cancel', id, cancelled: session.cancel(request.target) };
   }
 }
 

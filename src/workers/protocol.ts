@@ -54,7 +54,13 @@ export interface PickedFile {
 export type ModelSource =
   | { kind: 'demo'; url: string }
   | { kind: 'files'; files: PickedFile[] }
-  | { kind: 'hub'; modelId: string };
+  | {
+      kind: 'hub';
+      /** `owner/name`, or `owner/name@revision` (a branch, tag or commit; main when absent). */
+      modelId: string;
+      /** An access token for private or gated models: sent to huggingface.co only, never stored. */
+      token?: string;
+    };
 
 export interface TokenizerSummary {
   /** Highest token id + 1. */
@@ -181,7 +187,7 @@ export interface TrainOptions {
   evalEvery: number;
 }
 
-/** Where a run's model came from, as far as a reload can find it again. */
+/** Where a run's model came from, as far as a reload can find it again (a Hub id keeps its `@revision`, never a token). */
 export type ModelOrigin = { kind: 'demo' } | { kind: 'hub'; modelId: string } | { kind: 'files'; folderName: string | null };
 export type DataOrigin = { kind: 'demo' } | { kind: 'files'; train: string; validation: string | null };
 
@@ -291,6 +297,7 @@ export type Request =
   | { type: 'init'; id: number }
   | { type: 'selfCheck'; id: number }
   | { type: 'bench'; id: number; quick: boolean; runs?: number }
+  /** Cancellable: a `cancel` naming its id aborts it, and it replies with a CancelledError. */
   | { type: 'loadModel'; id: number; source: ModelSource }
   | { type: 'loadData'; id: number; source: DataSource }
   | { type: 'chooseColumns'; id: number; settings: ColumnSettings }
@@ -303,7 +310,12 @@ export type Request =
   /** Asks the running training to stop after its current step (it saves a checkpoint and replies paused). */
   | { type: 'stopTraining'; id: number }
   /** Continues a saved run from its checkpoint, with the same model and data loaded; like train. */
-  | { type: 'resumeRun'; id: number; runId: string };
+  | { type: 'resumeRun'; id: number; runId: string }
+  /**
+   * Aborts request `target` if it is still running and cancellable (loadModel). Handled as soon as
+   * it arrives, beside the request it cancels; that request then answers with a CancelledError.
+   */
+  | { type: 'cancel'; id: number; target: number };
 
 export type RequestType = Request['type'];
 
@@ -323,6 +335,8 @@ export type Reply =
   /** `stopping`: false when no training was running. */
   | { type: 'stopTraining'; id: number; stopping: boolean }
   | { type: 'resumeRun'; id: number; result: TrainResult }
+  /** `cancelled`: false when the target had already finished (its own reply stands). */
+  | { type: 'cancel'; id: number; cancelled: boolean }
   | ErrorReply;
 
 export interface ErrorReply {

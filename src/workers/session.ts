@@ -12,6 +12,7 @@ import type { ModelConfig } from '../engine/model/config';
 import type { WeightSource } from '../engine/model/weights';
 import type { ColumnSettings, DataFileSummary, DataOrigin, ModelOrigin, ModelSummary } from './protocol';
 import type { RunRecord } from '../engine/io/checkpoints';
+import { cancellable } from './cancel';
 
 export interface LoadedModel {
   model: RobertaModel;
@@ -55,6 +56,8 @@ export class Session {
   lastRun: RunRecord | null = null;
   private store: Promise<CheckpointStore> | null = null;
   private modelQueue: Promise<unknown> = Promise.resolve();
+  /** Requests in flight that a `cancel` message may abort, by request id. */
+  private cancels = new Map<number, AbortController>();
 
   constructor(
     /** The worker's GPU context (acquired on first use). */
@@ -70,6 +73,28 @@ export class Session {
     const run = this.modelQueue.then(work, work);
     this.modelQueue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Runs `work` as request `id`, which cancel(id) aborts: `work` gets the signal, and once it is
+   * aborted whatever `work` throws becomes a CancelledError.
+   */
+  async cancellable<T>(id: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    this.cancels.set(id, controller);
+    try {
+      return await cancellable(controller.signal, () => work(controller.signal));
+    } finally {
+      this.cancels.delete(id);
+    }
+  }
+
+  /** Aborts request `id`; false when it is not running (finished, or never cancellable). */
+  cancel(id: number): boolean {
+    const controller = this.cancels.get(id);
+    if (!controller || controller.signal.aborted) return false;
+    controller.abort();
+    return true;
   }
 
   /** The IndexedDB checkpoint store, opened on first use; a failed open is retried next time. */

@@ -18,9 +18,13 @@ export function ModelPanel() {
   const model = useSetup((s) => s.model);
   const loading = useSetup((s) => s.modelLoading);
   const error = useSetup((s) => s.modelError);
+  const note = useSetup((s) => s.modelNote);
   const loadModel = useSetup((s) => s.loadModel);
+  const cancelLoad = useSetup((s) => s.cancelModelLoad);
   const showError = useSetup((s) => s.showModelError);
   const [hubId, setHubId] = useState('');
+  // Component state only: never in the store, storage, run records or exports.
+  const [token, setToken] = useState('');
   const folderInput = useRef<HTMLInputElement>(null);
   const training = useTrain((s) => isTraining(s.status));
   const noGpu = gpuStatus === 'failed';
@@ -101,14 +105,17 @@ export function ModelPanel() {
           className="source"
           onSubmit={(event) => {
             event.preventDefault();
-            if (hubId.trim()) void loadModel({ kind: 'hub', modelId: hubId.trim() }, 'Downloading from the Hugging Face Hub');
+            const modelId = hubId.trim();
+            if (!modelId) return;
+            void loadModel({ kind: 'hub', modelId, ...(token.trim() ? { token: token.trim() } : {}) }, 'Downloading from the Hugging Face Hub');
           }}
         >
           <h3>
             <label htmlFor="hub-id">Hugging Face Hub</label>
           </h3>
           <p className="muted small" id="hub-help">
-            Downloaded from huggingface.co only when you click Load, then kept in this browser’s cache.
+            Downloaded from huggingface.co only when you click Load, then kept in this browser’s cache. Add{' '}
+            <code>@revision</code> for a branch, tag or commit (e.g. <code>{HUB_EXAMPLES[0]}@main</code>).
           </p>
           <div className="row">
             <input
@@ -132,11 +139,35 @@ export function ModelPanel() {
               Load
             </button>
           </div>
+          <details className="hub-token">
+            <summary>Private or gated model?</summary>
+            <label htmlFor="hub-token">Access token</label>
+            <input
+              id="hub-token"
+              type="password"
+              placeholder="hf_…"
+              value={token}
+              onChange={(event) => setToken(event.target.value)}
+              aria-describedby="hub-token-help"
+              spellCheck={false}
+              autoComplete="off"
+              data-testid="hub-token"
+            />
+            <p className="muted small" id="hub-token-help">
+              Sent only to huggingface.co, with this download; never stored (closing the tab forgets it). Accept a gated
+              model’s terms on its Hub page first; make a read token at huggingface.co/settings/tokens.
+            </p>
+          </details>
         </form>
       </div>
 
-      {loading && <ProgressBar loading={loading} testId="model-progress" />}
+      {loading && <ProgressBar loading={loading} testId="model-progress" onCancel={cancelLoad} />}
       {error && <Problem error={error} testId="model-problem" />}
+      {note && (
+        <p className="note" role="status" data-testid="model-note">
+          {note}
+        </p>
+      )}
       {model && <ModelFacts model={model} replacedBy={loading !== null || error !== null} />}
     </section>
   );

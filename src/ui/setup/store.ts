@@ -29,6 +29,8 @@ export interface Progress {
 export interface Loading {
   what: string;
   progress: Progress | null;
+  /** Cancel was clicked; the worker is stopping it and freeing what it built. */
+  cancelling?: boolean;
 }
 
 export const DEFAULT_SPLIT = { validationFraction: 0.1, seed: 42 };
@@ -38,6 +40,8 @@ export interface SetupState {
   model: ModelSummary | null;
   modelLoading: Loading | null;
   modelError: ShownError | null;
+  /** A neutral word about the last load (it was cancelled), shown instead of an error. */
+  modelNote: string | null;
 
   tables: DataTables | null;
   /** The training file the user picked, kept so a validation file can be added to it later. */
@@ -52,7 +56,10 @@ export interface SetupState {
   exported: Task<{ fileName: string; bytes: number }>;
   runs: Task<RunSummary[]>;
 
+  /** A Hub source may carry an access token: it goes to the worker with this request only and is never kept here. */
   loadModel(source: ModelSource, what: string): Promise<void>;
+  /** Cancels the model load in flight; the model loaded before stays. */
+  cancelModelLoad(): void;
   /** Shows a problem found before anything reached the worker (an unreadable drop). */
   showModelError(error: unknown): void;
   showDataError(error: unknown): void;
@@ -71,7 +78,16 @@ function client() {
   return c;
 }
 
+/** What the note says after a cancelled load (hub.ts caches each file only once it has arrived whole). */
+export function cancelledNote(source: ModelSource): string {
+  return source.kind === 'hub'
+    ? 'Download cancelled; nothing was kept. Files that had finished downloading stay in this browser’s cache.'
+    : 'Loading cancelled; nothing was kept.';
+}
+
 export const useSetup = create<SetupState>()((set, get) => {
+  // Outside the state: an AbortController is not something to render.
+  let modelAbort: AbortController | null = null;
   const progressInto =
     (key: 'modelLoading' | 'dataLoading'): ProgressListener =>
     (progress) => {
@@ -83,6 +99,7 @@ export const useSetup = create<SetupState>()((set, get) => {
     model: null,
     modelLoading: null,
     modelError: null,
+    modelNote: null,
     tables: null,
     trainFile: null,
     examples: null,
@@ -96,15 +113,25 @@ export const useSetup = create<SetupState>()((set, get) => {
 
     async loadModel(source, what) {
       if (get().modelLoading) return;
-      set({ modelLoading: { what, progress: null }, modelError: null });
+      const abort = (modelAbort = new AbortController());
+      set({ modelLoading: { what, progress: null }, modelError: null, modelNote: null });
       try {
-        const model = await client().loadModel(source, progressInto('modelLoading'));
+        const model = await client().loadModel(source, progressInto('modelLoading'), abort.signal);
         set({ model, tokenize: { status: 'idle' }, exported: { status: 'idle' } });
       } catch (error) {
-        set({ modelError: toShown(error) });
+        if (toShown(error).name === 'CancelledError') set({ modelNote: cancelledNote(source) });
+        else set({ modelError: toShown(error) });
       } finally {
+        modelAbort = null;
         set({ modelLoading: null });
       }
+    },
+
+    cancelModelLoad() {
+      const loading = get().modelLoading;
+      if (!modelAbort || !loading || loading.cancelling) return;
+      set({ modelLoading: { ...loading, cancelling: true } });
+      modelAbort.abort();
     },
 
     showModelError: (error) => set({ modelError: toShown(error) }),

@@ -18,6 +18,8 @@ import { chooseColumns } from './choose-columns';
 import { tokenizeCheck } from './tokenize-check';
 import { exportAdapter } from './export-adapter';
 import { deleteRun, listRuns } from './runs';
+import { TOKEN_HINT } from './model-reader';
+import { parseHubRef } from './hub-ref';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures');
 const fixtureFile = (dir: string, name: string): PickedFile => ({ path: `${dir}/${name}`, file: new File([readFileSync(join(FIXTURES, dir, name))], name) });
@@ -138,6 +140,143 @@ describe('loadModel', () => {
     }
   });
 });
+
+describe('cancelling a model load', () => {
+  it('stops a load mid-upload: the model loaded before stays, and no GPU memory is left behind', async () => {
+    const session = newSession();
+    await loadModel(session, { kind: 'files', files: awkwardFolder() }, noProgress);
+    const first = session.model;
+    const ctx = await gpuContext();
+    const bytesWithOne = ctx.liveBytes;
+    let reads = 0;
+    let builtBefore = 0;
+    // The tensors are read as they are uploaded: cancel a few reads in, with GPU memory taken.
+    const cancelMidUpload = (file: string) => {
+      if (file.endsWith('model.safetensors') && ++reads === 4) {
+        builtBefore = ctx.liveBytes;
+        expect(session.cancel(7)).toBe(true);
+      }
+    };
+    const load = session.cancellable(7, (signal) => loadModel(session, { kind: 'files', files: tinyFolder() }, cancelMidUpload, signal));
+    await expect(load).rejects.toMatchObject({ name: 'CancelledError', message: 'Cancelled; nothing was kept.' });
+    expect(builtBefore).toBeGreaterThan(bytesWithOne);
+    expect(session.model).toBe(first);
+    expect(ctx.liveBytes).toBe(bytesWithOne);
+    expect(session.cancel(7)).toBe(false); // finished: nothing to cancel
+  });
+
+  it('is cancelled before it starts when the cancel comes while it waits behind another model job', async () => {
+    const session = newSession();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const blocker = session.withModel(() => gate);
+    const load = session.cancellable(3, (signal) => session.withModel(() => loadModel(session, { kind: 'files', files: awkwardFolder() }, noProgress, signal)));
+    expect(session.cancel(3)).toBe(true);
+    release();
+    await blocker;
+    await expect(load).rejects.toMatchObject({ name: 'CancelledError' });
+    expect(session.model).toBeNull();
+  });
+});
+
+describe('models from the Hub (a stand-in huggingface.co)', () => {
+  const tiny = tinyModelFiles();
+  const repo: Record<string, Uint8Array> = {
+    'config.json': tiny.configJson,
+    'model.safetensors': tiny.safetensors,
+    'tokenizer.json': readFileSync(join(FIXTURES, 'tokenizer-tiny', 'tokenizer.json')),
+  };
+
+  it('splits owner/name@revision', () => {
+    expect(parseHubRef(' FacebookAI/roberta-base ')).toEqual({ modelId: 'FacebookAI/roberta-base', revision: undefined });
+    expect(parseHubRef('FacebookAI/roberta-base@refs/pr/1')).toEqual({ modelId: 'FacebookAI/roberta-base', revision: 'refs/pr/1' });
+    expect(parseHubRef('roberta-base@')).toEqual({ modelId: 'roberta-base', revision: '' });
+  });
+
+  it('downloads at the revision asked for, with the token as the Authorization header only, and keeps no token', async () => {
+    const hub = fakeHub('owner/tiny', 'v1.0', repo);
+    const session = newSession();
+    const summary = await hub.serve(() => loadModel(session, { kind: 'hub', modelId: 'owner/tiny@v1.0', token: ' hf_test123 ' }, noProgress));
+    expect(summary).toMatchObject({ name: 'owner/tiny@v1.0', sourceKind: 'hub', vocabSize: 400 });
+    expect(hub.calls.map((c) => c.file)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json']));
+    expect(hub.calls.every((c) => c.auth === 'Bearer hf_test123')).toBe(true);
+    expect(session.model).toMatchObject({ origin: { kind: 'hub', modelId: 'owner/tiny@v1.0' }, baseModelName: 'owner/tiny' });
+    const { model: _gpu, weights: _weights, tokenizer: _tokenizer, ...kept } = session.model!;
+    expect(JSON.stringify({ kept, summary })).not.toContain('hf_test123');
+  });
+
+  it('says where the token goes when the Hub refuses a download without one', async () => {
+    const session = newSession();
+    const refused = fakeHub('owner/gated', 'main', repo, { status: 401 });
+    const error = await refused.serve(() => loadModel(session, { kind: 'hub', modelId: 'owner/gated' }, noProgress)).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: 'BadInputError', message: expect.stringContaining('gated or private (HTTP 401 for config.json)') });
+    expect((error as Error).message.endsWith(TOKEN_HINT)).toBe(true);
+    const withToken = await refused.serve(() => loadModel(session, { kind: 'hub', modelId: 'owner/gated', token: 'hf_bad' }, noProgress)).catch((e: Error) => e);
+    expect((withToken as Error).message).toContain('your access token was refused');
+    expect((withToken as Error).message).not.toContain(TOKEN_HINT);
+    expect(session.model).toBeNull();
+  });
+
+  it('cancels mid-download: the fetch is aborted and the model loaded before stays', async () => {
+    const session = newSession();
+    await loadModel(session, { kind: 'files', files: awkwardFolder() }, noProgress);
+    const first = session.model;
+    const hub = fakeHub('owner/big', 'main', repo, { hold: 'model.safetensors' });
+    const cancelMidFile = (file: string, loaded: number) => {
+      if (file === 'model.safetensors' && loaded > 0) session.cancel(9);
+    };
+    const load = hub.serve(() => session.cancellable(9, (signal) => loadModel(session, { kind: 'hub', modelId: 'owner/big' }, cancelMidFile, signal)));
+    await expect(load).rejects.toMatchObject({ name: 'CancelledError' });
+    expect(hub.calls.find((c) => c.file === 'model.safetensors')?.signal?.aborted).toBe(true);
+    expect(session.model).toBe(first);
+  });
+});
+
+/**
+ * A stand-in for huggingface.co serving `files` of `modelId` at `revision` through a replaced
+ * global fetch. `status`: answer every request with it; `hold`: send half of that file, then wait
+ * until the request is aborted.
+ */
+function fakeHub(modelId: string, revision: string, files: Record<string, Uint8Array>, options: { status?: number; hold?: string } = {}) {
+  const base = `https://huggingface.co/${modelId}/resolve/${encodeURIComponent(revision)}/`;
+  const calls: { file: string; auth: string | null; signal: AbortSignal | undefined }[] = [];
+  const fetchHub = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const url = String(input);
+    const signal = init?.signal ?? undefined;
+    const file = url.startsWith(base) ? decodeURIComponent(url.slice(base.length)) : url;
+    calls.push({ file, auth: new Headers(init?.headers).get('authorization'), signal });
+    if (options.status) return new Response('refused', { status: options.status });
+    const body = files[file];
+    if (!body) return new Response('Entry not found', { status: 404, headers: { 'x-error-code': 'EntryNotFound' } });
+    const headers = { 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength) };
+    if (file !== options.hold) return new Response(body as BlobPart, { headers });
+    let sent = false;
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (!sent) {
+          sent = true;
+          controller.enqueue(body.slice(0, body.byteLength >> 1));
+          return;
+        }
+        await new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
+        controller.error(signal?.reason);
+      },
+    });
+    return new Response(stream, { headers });
+  };
+  return {
+    calls,
+    async serve<T>(work: () => Promise<T>): Promise<T> {
+      const original = globalThis.fetch;
+      globalThis.fetch = fetchHub as typeof fetch;
+      try {
+        return await work();
+      } finally {
+        globalThis.fetch = original;
+      }
+    },
+  };
+}
 
 /** Runs `work` with fetch answering files under `base` (404 for the rest, like the app's static server). */
 async function withServer<T>(base: string, files: Record<string, Uint8Array | string>, work: () => Promise<T>): Promise<T> {

@@ -1,6 +1,8 @@
 /**
  * loadModel: read config.json, weights and tokenizer from the chosen source, build the model on
  * the GPU with a fresh (untrained) PEFT set-up, and only then replace the model loaded before.
+ * A cancel (`signal`) stops it at the next read or step; what it had built is freed and the model
+ * loaded before stays.
  */
 import { readModelDir } from '../../engine/io/model-dir';
 import { checkTokenizerFitsModel, loadTokenizer, type TextTokenizer } from '../../engine/io/tokenizer';
@@ -13,15 +15,18 @@ import { FILES_WITHOUT_FOLDER, modelReader } from './model-reader';
 import { describePeft, maxTokensOf } from './model-summary';
 import { readTokenizerFiles } from './tokenizer-files';
 import { refuseWhileTraining } from './busy';
+import { throwIfCancelled } from '../cancel';
 
 /** The PEFT set-up a freshly loaded model gets: the "vanilla" LoRA baseline (DESIGN §3). */
 export const DEFAULT_PEFT: PeftConfig = { kind: 'lora', rank: 8, alpha: 16, targets: ['query', 'value'] };
 
-export async function loadModel(session: Session, source: ModelSource, progress: ProgressReporter): Promise<ModelSummary> {
+export async function loadModel(session: Session, source: ModelSource, progress: ProgressReporter, signal?: AbortSignal): Promise<ModelSummary> {
+  throwIfCancelled(signal); // cancelled while it waited behind another model job
   refuseWhileTraining(session, 'load another model');
   // The weights are read again when training rebuilds the model: that is not this request's progress.
+  // (Nor can the signal fire then: a request's cancel is dropped when it finishes.)
   let reporting = true;
-  const { reader, name, baseModelName, files } = await modelReader(source, (...args) => reporting && progress(...args));
+  const { reader, name, baseModelName, files } = await modelReader(source, (...args) => reporting && progress(...args), signal);
   // Everything that can be checked on the CPU is checked before any GPU memory is taken.
   const { config, weights } = await readModelDir(reader);
   const configFile = reader.describe('config.json');
@@ -42,6 +47,7 @@ export async function loadModel(session: Session, source: ModelSource, progress:
   }
 
   const ctx = await session.gpu();
+  throwIfCancelled(signal); // before any GPU memory is taken
   let model: RobertaModel;
   try {
     // buildModel frees what it allocated when a tensor fails to load; trimming returns it to the driver.
@@ -52,6 +58,7 @@ export async function loadModel(session: Session, source: ModelSource, progress:
   }
   try {
     await ctx.sync(); // surfaces GPU errors (out of memory) before the model counts as loaded
+    throwIfCancelled(signal); // the last chance: from here on nothing awaits until the swap
   } catch (e) {
     model.dispose();
     ctx.pool.trim();
@@ -94,6 +101,6 @@ export async function loadModel(session: Session, source: ModelSource, progress:
 /** Where the model came from, as a saved run records it (no File objects: they do not survive a reload). */
 function originOf(source: ModelSource, name: string): ModelOrigin {
   if (source.kind === 'demo') return { kind: 'demo' };
-  if (source.kind === 'hub') return { kind: 'hub', modelId: name };
+  if (source.kind === 'hub') return { kind: 'hub', modelId: name }; // with its @revision; the token is never kept
   return { kind: 'files', folderName: name === FILES_WITHOUT_FOLDER ? null : name };
 }
