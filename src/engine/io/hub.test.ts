@@ -245,10 +245,12 @@ describe('hubDirReader', () => {
     for (const file of ['pytorch_model.bin', 'onnx/model.onnx', 'tf_model.h5', '../other/model.safetensors', '/etc/passwd.json', 'a/./b.json']) {
       await expect(reader.open(file), file).rejects.toThrow(/is not a file this app downloads: .*never \.bin, \.onnx/);
     }
-    // A shard list naming a .bin file (from an untrusted index) gets the same answer.
+    // A shard list naming a .bin file (from an untrusted index) is refused before anything is fetched.
     const index = { weight_map: { 'roberta.embeddings.word_embeddings.weight': 'pytorch_model-00001-of-00002.bin' } };
     const hub = fakeHub({ 'config.json': fixture('lora-awkward', 'config.json'), 'model.safetensors.index.json': new TextEncoder().encode(JSON.stringify(index)) });
-    await expect(readModelDir(hubDirReader(MODEL_ID, { fetch: hub.fetch, cache: memoryHubCache() }))).rejects.toThrow(/pytorch_model-00001-of-00002.bin: is not a file this app downloads/);
+    await expect(readModelDir(hubDirReader(MODEL_ID, { fetch: hub.fetch, cache: memoryHubCache() }))).rejects.toThrow(
+      /model\.safetensors\.index\.json: maps tensor "roberta\.embeddings\.word_embeddings\.weight" to "pytorch_model-00001-of-00002\.bin", not a \.safetensors file name/,
+    );
     expect(hub.requests.some((r) => r.url.endsWith('.bin'))).toBe(false);
   });
 

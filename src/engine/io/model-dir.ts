@@ -37,9 +37,7 @@ export async function readModelDir(reader: DirReader): Promise<{ config: ModelCo
   if (!(await reader.open(indexName))) {
     throw new BadInputError(reader.describe('model.safetensors'), null, 'is missing (and there is no model.safetensors.index.json); the folder needs config.json and model.safetensors');
   }
-  const index = (await readJson(reader, indexName)) as { weight_map?: Record<string, string> };
-  if (!index.weight_map || typeof index.weight_map !== 'object') throw new BadInputError(reader.describe(indexName), null, 'has no "weight_map" object');
-  const shards = [...new Set(Object.values(index.weight_map))];
+  const shards = shardNames(await readJson(reader, indexName), reader.describe(indexName));
   const sources: ByteSource[] = [];
   for (const shard of shards) {
     const source = await reader.open(shard);
@@ -47,6 +45,25 @@ export async function readModelDir(reader: DirReader): Promise<{ config: ModelCo
     sources.push(source);
   }
   return { config, weights: await WeightSource.open(sources) };
+}
+
+/** The shard files a model.safetensors.index.json names: {"weight_map": {tensor: file, …}}. */
+function shardNames(index: unknown, file: string): string[] {
+  const fail = (why: string) => new BadInputError(file, null, `${why}; it should map each tensor to its shard file, as transformers writes it`);
+  const map = isJsonObject(index) ? index.weight_map : undefined;
+  if (!isJsonObject(map)) throw fail('has no "weight_map" object');
+  const files = Object.values(map);
+  const bad = Object.keys(map).find((tensor) => typeof map[tensor] !== 'string' || !SHARD_FILE.test(map[tensor] as string));
+  if (bad !== undefined) throw fail(`maps tensor ${JSON.stringify(bad)} to ${JSON.stringify(map[bad])}, not a .safetensors file name in the folder`);
+  if (files.length === 0) throw fail('has an empty "weight_map"');
+  return [...new Set(files as string[])];
+}
+
+/** A plain file name in the model folder (no path separators), ending in .safetensors. */
+const SHARD_FILE = /^[^/\\]+\.safetensors$/;
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The model folder's tokenizer: tokenizer.json (+ tokenizer_config.json), or vocab.json + merges.txt. */
@@ -83,16 +100,18 @@ export async function readPeftDir(reader: DirReader): Promise<{ peft: PeftConfig
   } catch {
     labels = null;
   }
-  if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) {
-    throw new BadInputError(reader.describe('adapter_model.safetensors'), 'metadata id2label', 'must be a JSON list of label names');
+  // At least 2, as config.json's labels: the classifier is built with this many outputs.
+  if (!Array.isArray(labels) || labels.length < 2 || !labels.every((l) => typeof l === 'string')) {
+    throw new BadInputError(reader.describe('adapter_model.safetensors'), 'metadata id2label', `must be a JSON list of at least 2 label names, got ${raw.slice(0, 80)}; export the adapter again`);
   }
   return { ...result, labels };
 }
 
 async function readPeftConfigAndWeights(reader: DirReader): Promise<{ peft: PeftConfig; init: WeightSource }> {
   const configName = 'adapter_config.json';
-  const json = (await readJson(reader, configName)) as Record<string, unknown>;
+  const json = await readJson(reader, configName);
   const fail = (why: string) => new BadInputError(reader.describe(configName), null, why);
+  if (!isJsonObject(json)) throw fail('is not a JSON object; use the adapter_config.json that PEFT or light-peft wrote');
   const weightsName = 'adapter_model.safetensors';
   const source = await reader.open(weightsName);
   if (!source) throw new BadInputError(reader.describe(weightsName), null, 'is missing');
@@ -114,8 +133,8 @@ async function readPeftConfigAndWeights(reader: DirReader): Promise<{ peft: Peft
       throw new BadInputError(reader.describe(weightsName), `tensor base_model.model.${unsupported}.lora_A.weight`, `LoRA on ${unsupported} is not supported; supported layers: ${LORA_TARGETS.join(', ')}`);
     }
     const targets = LORA_TARGETS.filter((t) => modules.some((m) => targetOfModule(m) === t));
-    const rankPattern = numberMap(json.rank_pattern, 'rank_pattern', fail);
-    const alphaPattern = numberMap(json.alpha_pattern, 'alpha_pattern', fail);
+    const rankPattern = numberMap(json.rank_pattern, 'rank_pattern', 'positive integers', Number.isInteger, fail);
+    const alphaPattern = numberMap(json.alpha_pattern, 'alpha_pattern', 'positive numbers', Number.isFinite, fail);
     return { peft: { kind: 'lora', rank: rank as number, alpha, targets, rankPattern, alphaPattern, modules }, init };
   }
   if (json.peft_type === 'BOTTLENECK_ADAPTER') {
@@ -127,7 +146,13 @@ async function readPeftConfigAndWeights(reader: DirReader): Promise<{ peft: Peft
     const modules: Record<string, number> = {};
     for (const name of init.names()) {
       const module = /^(roberta\.encoder\.layer\.\d+\.(?:attention\.output|output)\.adapter)\.down\.weight$/.exec(name)?.[1];
-      if (module) modules[module] = init.shapeOf(name)![0];
+      if (!module) continue;
+      const shape = init.shapeOf(name)!;
+      // [size, hidden]; a 0-row or 1-D tensor would build an adapter of size 0 or undefined.
+      if (shape.length !== 2 || shape[0] < 1) {
+        throw new BadInputError(reader.describe(weightsName), `tensor ${name}`, `has shape [${shape.join(',')}]; a bottleneck down-projection is [adapter size ≥ 1, hidden size]; export the adapter again`);
+      }
+      modules[module] = shape[0];
     }
     if (Object.keys(modules).length === 0) throw new BadInputError(reader.describe(weightsName), null, 'holds no adapter weights (<module>.down.weight); is it an adapter of another kind?');
     return { peft: { kind: 'adapter', size: size as number, activation, modules }, init };
@@ -141,10 +166,11 @@ function loraModulesIn(init: WeightSource): string[] {
   return init.names().flatMap((name) => LORA_A.exec(name)?.[1] ?? []);
 }
 
-function numberMap(value: unknown, key: string, fail: (why: string) => BadInputError): Record<string, number> | undefined {
+/** PEFT's rank_pattern / alpha_pattern: module name (or regex) → positive value of the kind `ok` accepts. */
+function numberMap(value: unknown, key: string, kind: string, ok: (v: number) => boolean, fail: (why: string) => BadInputError): Record<string, number> | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'number' && v > 0)) {
-    throw fail(`"${key}" must map module names to positive numbers, got ${JSON.stringify(value)}`);
+  if (!isJsonObject(value) || !Object.values(value).every((v) => typeof v === 'number' && v > 0 && ok(v))) {
+    throw fail(`"${key}" must map module names to ${kind}, got ${JSON.stringify(value).slice(0, 80)}`);
   }
   return Object.keys(value).length > 0 ? (value as Record<string, number>) : undefined;
 }

@@ -10,6 +10,7 @@ export type SafetensorsDType = 'F32' | 'F16' | 'BF16' | 'I64' | 'I32';
 
 const DTYPE_BYTES: Record<SafetensorsDType, number> = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4 };
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+const CORRUPT = 'the file is corrupt or was cut short: download or export it again';
 
 export interface TensorInfo {
   dtype: SafetensorsDType;
@@ -75,19 +76,28 @@ function parseHeader(
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (e) {
-    throw fail(`its header is not valid JSON (${(e as Error).message}); the file is corrupt`);
+    throw fail(`its header is not valid JSON (${(e as Error).message}); ${CORRUPT}`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw fail('its header is not a JSON object; the file is corrupt');
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw fail(`its header is not a JSON object; ${CORRUPT}`);
   const tensors = new Map<string, TensorInfo>();
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      metadata = (entry ?? {}) as Record<string, string>;
+      metadata = parseMetadata(entry, fail);
       continue;
     }
     tensors.set(name, parseEntry(entry, name, dataStart, fileBytes, fail));
   }
   return { tensors, metadata };
+}
+
+/** safetensors metadata is a map of strings to strings (null or absent: none). */
+function parseMetadata(entry: unknown, fail: (why: string, where: string) => BadInputError): Record<string, string> {
+  if (entry === null || entry === undefined) return {};
+  if (typeof entry !== 'object' || Array.isArray(entry) || !Object.values(entry).every((v) => typeof v === 'string')) {
+    throw fail(`must map names to strings, got ${JSON.stringify(entry).slice(0, 80)}; ${CORRUPT}`, '__metadata__');
+  }
+  return Object.assign(Object.create(null) as Record<string, string>, entry);
 }
 
 function parseEntry(
@@ -99,22 +109,22 @@ function parseEntry(
 ): TensorInfo {
   const where = `tensor ${name}`;
   const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-  if (typeof e !== 'object' || e === null) throw fail('header entry is not an object', where);
+  if (typeof e !== 'object' || e === null) throw fail(`header entry is not an object; ${CORRUPT}`, where);
   const dtype = e.dtype as SafetensorsDType;
-  if (!(typeof dtype === 'string' && dtype in DTYPE_BYTES)) {
-    throw fail(`unsupported dtype ${JSON.stringify(e.dtype)}; supported: ${Object.keys(DTYPE_BYTES).join(', ')}`, where);
+  if (!(typeof dtype === 'string' && Object.hasOwn(DTYPE_BYTES, dtype))) {
+    throw fail(`unsupported dtype ${JSON.stringify(e.dtype)}; supported: ${Object.keys(DTYPE_BYTES).join(', ')}; save the checkpoint in F32, F16 or BF16`, where);
   }
   const shape = e.shape;
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw fail(`invalid shape ${JSON.stringify(shape)}`, where);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw fail(`invalid shape ${JSON.stringify(shape)}; ${CORRUPT}`, where);
   const offsets = e.data_offsets;
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
-    throw fail(`invalid data_offsets ${JSON.stringify(offsets)}`, where);
+    throw fail(`invalid data_offsets ${JSON.stringify(offsets)}; ${CORRUPT}`, where);
   }
   const begin = dataStart + offsets[0];
   const end = dataStart + offsets[1];
-  if (end > fileBytes) throw fail(`data ends at byte ${end} but the file has ${fileBytes} bytes; the file is truncated`, where);
+  if (end > fileBytes) throw fail(`data ends at byte ${end} but the file has ${fileBytes} bytes; the file is truncated: download or export it again`, where);
   const expected = shape.reduce((a: number, b: number) => a * b, 1) * DTYPE_BYTES[dtype];
-  if (end - begin !== expected) throw fail(`holds ${end - begin} bytes but shape [${shape.join(',')}] of ${dtype} needs ${expected}`, where);
+  if (end - begin !== expected) throw fail(`holds ${end - begin} bytes but shape [${shape.join(',')}] of ${dtype} needs ${expected}; ${CORRUPT}`, where);
   return { dtype, shape: shape as number[], begin, end };
 }
 

@@ -204,6 +204,37 @@ describe('errors', () => {
     expect(e.where).toBe('line 3');
     expect(badInput(() => loadTokenizer({ ...tokenizerFiles(), tokenizerConfig: 'x' }, named)).file).toBe('my-model/tokenizer_config.json');
   });
+
+  // Found by model-files.property.test.ts.
+  it('rejects token ids of 2^22 and above at once (an id of 1e9 stalled loading for a minute)', () => {
+    const vocab = { ...(readJson('vocab.json') as Record<string, number>), huge: 1e9 };
+    expect(badInput(() => loadTokenizer({ ...slowFiles(), vocabJson: vocab }, named)).message).toBe(
+      'my-model/vocab.json: maps "huge" to 1000000000, not an integer id from 0 to 4194303; use the tokenizer files that came with the model',
+    );
+    const good = readJson('tokenizer.json') as Record<string, unknown>;
+    const model = good.model as Record<string, unknown>;
+    expect(badInput(() => loadTokenizer({ tokenizerJson: { ...good, model: { ...model, vocab: { ...(model.vocab as object), huge: 2 ** 31 } } } }, named)).message).toMatch(
+      /"model.vocab" maps "huge" to 2147483648, not an integer id/,
+    );
+    expect(badInput(() => loadTokenizer({ tokenizerJson: { ...good, added_tokens: [{ id: 1e9, content: 'x' }] } }, named)).message).toMatch(/"added_tokens" entry 0 is not \{"id": <integer from 0 to 4194303>/);
+  });
+
+  it('finds special tokens among vocab.json own keys only (a "__proto__" sep_token read Object.prototype as its id)', () => {
+    const e = badInput(() => loadTokenizer({ ...slowFiles(), tokenizerConfig: { sep_token: '__proto__' } }, named));
+    expect(e.message).toBe('my-model/vocab.json: has no "__proto__" token; RoBERTa-family models need it');
+  });
+
+  it('rejects a model whose unknown token is not in its vocabulary (encoding gave undefined or out-of-range ids)', () => {
+    const vocab = { '<s>': 0, '<pad>': 1, '</s>': 2, '<unk>': 3, '<mask>': 4 };
+    const noUnk = /^my-model\/tokenizer\.json: has no token id for part of "Hello, world! 123 é 😀": its unknown token \("model.unk_token" or "model.unk_id"\) is not in its vocabulary/;
+    expect(badInput(() => loadTokenizer({ tokenizerJson: { model: { type: 'BPE', vocab, merges: [], unk_token: 'missing' } } }, named)).message).toMatch(noUnk);
+    expect(badInput(() => loadTokenizer({ tokenizerJson: { model: { type: 'WordPiece', vocab } } }, named)).message).toMatch(noUnk);
+    expect(badInput(() => loadTokenizer({ tokenizerJson: { model: { type: 'Unigram', vocab: Object.keys(vocab).map((t) => [t, 0]) } } }, named)).message).toMatch(noUnk);
+    const unigram = (unk_id: number) => ({ model: { type: 'Unigram', vocab: Object.keys(vocab).map((t) => [t, 0]), unk_id } });
+    expect(badInput(() => loadTokenizer({ tokenizerJson: unigram(-1) }, named)).message).toMatch(/has "model.unk_id" -1, not an index into its 5-piece "model.vocab"/);
+    expect(badInput(() => loadTokenizer({ tokenizerJson: unigram(5) }, named)).message).toMatch(/has "model.unk_id" 5, not an index/);
+    expect(loadTokenizer({ tokenizerJson: unigram(3) }).encodeText('zz').every((id) => id === 3)).toBe(true);
+  });
 });
 
 describe('offline', () => {

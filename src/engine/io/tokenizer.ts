@@ -90,11 +90,13 @@ export function loadTokenizer(files: TokenizerFiles, describe: (file: TokenizerF
   let tokenizer: Tokenizer;
   try {
     tokenizer = new Tokenizer(json, config);
-    tokenizer.encode('Hello, world! 123', { add_special_tokens: false }); // surface lazy failures now
+    tokenizer.encode(PROBE, { add_special_tokens: false }); // surface lazy failures now
   } catch (e) {
     throw new BadInputError(source, null, `is not a tokenizer this app can read (${(e as Error).message}); use the tokenizer files that came with the model`);
   }
-  return new HfTextTokenizer(tokenizer, config, json, source);
+  const text = new HfTextTokenizer(tokenizer, config, json, source);
+  text.encodeText(PROBE); // a missing unknown token shows on text outside the vocabulary
+  return text;
 }
 
 /** Throws when the tokenizer can produce ids the model's embedding table does not have. */
@@ -109,6 +111,9 @@ export function checkTokenizerFitsModel(tokenizer: TextTokenizer, config: { voca
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** Encoded once at load: punctuation, digits and characters outside ASCII reach lazy failures and the unknown token. */
+const PROBE = 'Hello, world! 123 é 😀';
 
 type Json = Record<string, unknown>;
 
@@ -146,7 +151,16 @@ class HfTextTokenizer implements TextTokenizer {
   }
 
   encodeText(text: string): number[] {
-    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+    const ids = this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+    // The library returns undefined (or the file's out-of-range unk_id) for pieces outside the vocabulary when the unknown token is not in it.
+    if (!ids.every((id) => Number.isInteger(id) && id >= 0 && id < this.vocabSize)) {
+      throw new BadInputError(
+        this.source,
+        null,
+        `has no token id for part of ${JSON.stringify(text.slice(0, 40))}: its unknown token ("model.unk_token" or "model.unk_id") is not in its vocabulary; use the tokenizer files that came with the model`,
+      );
+    }
+    return ids;
   }
 
   encodeBatch(texts: string[], pairs: string[] | null, maxLength: number): EncodedBatch {
@@ -215,33 +229,56 @@ function checkTokenizerJson(value: unknown, file: string): Json {
   if (typeof model !== 'object' || model === null || Array.isArray(model)) throw fail('has no "model" object');
   const type = model.type ?? (model.merges !== undefined ? 'BPE' : undefined);
   if (type === 'BPE') {
-    if (!isVocabObject(model.vocab)) throw fail('has no "model.vocab" object of token → id');
+    const problem = vocabProblem(model.vocab);
+    if (problem) throw fail(`"model.vocab" ${problem}`);
     if (!Array.isArray(model.merges) || !model.merges.every((m) => typeof m === 'string' || (Array.isArray(m) && m.length === 2 && m.every((s) => typeof s === 'string')))) {
       throw fail('has no "model.merges" list of token pairs');
     }
   } else if (type === 'Unigram') {
     if (!Array.isArray(model.vocab)) throw fail('has no "model.vocab" list of [piece, score]');
+    const unk = model.unk_id;
+    if (unk != null && !(Number.isInteger(unk) && (unk as number) >= 0 && (unk as number) < model.vocab.length)) {
+      throw fail(`has "model.unk_id" ${JSON.stringify(unk).slice(0, 40)}, not an index into its ${model.vocab.length}-piece "model.vocab"`);
+    }
   } else if (type === 'WordPiece') {
-    if (!isVocabObject(model.vocab)) throw fail('has no "model.vocab" object of token → id');
+    const problem = vocabProblem(model.vocab);
+    if (problem) throw fail(`"model.vocab" ${problem}`);
   } else {
     throw fail(`has model type ${JSON.stringify(type)}; supported: BPE, Unigram, WordPiece`);
   }
   if (json.added_tokens !== undefined && !Array.isArray(json.added_tokens)) throw fail('"added_tokens" is not a list');
+  const badAdded = Array.isArray(json.added_tokens) ? json.added_tokens.findIndex((t: Json | null) => !(typeof t?.content === 'string' && isTokenId(t.id))) : -1;
+  if (badAdded >= 0) throw fail(`"added_tokens" entry ${badAdded} is not {"id": <integer from 0 to ${MAX_TOKEN_ID - 1}>, "content": <string>, …}`);
   // Tokenizers.js insists on these keys being present (null is fine).
   const filled: Json = { normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, added_tokens: [], ...json };
   return filled;
 }
 
-function isVocabObject(v: unknown): v is Record<string, number> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const id of Object.values(v)) if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) return false;
-  return true;
+/**
+ * Token ids must be below this: the tokenizer library walks every id up to the largest, so one
+ * corrupt id of 1e9 would stall loading for a minute. XLM-V, the largest RoBERTa-family
+ * vocabulary, has 901,629 tokens.
+ */
+const MAX_TOKEN_ID = 2 ** 22;
+
+function isTokenId(id: unknown): id is number {
+  return typeof id === 'number' && Number.isInteger(id) && id >= 0 && id < MAX_TOKEN_ID;
+}
+
+/** Why `v` is not an object of token → id, or null when it is one. */
+function vocabProblem(v: unknown): string | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'is not an object of token → id';
+  for (const [token, id] of Object.entries(v)) {
+    if (!isTokenId(id)) return `maps ${JSON.stringify(token)} to ${String(JSON.stringify(id)).slice(0, 40)}, not an integer id from 0 to ${MAX_TOKEN_ID - 1}`;
+  }
+  return null;
 }
 
 /** RoBERTa's slow-tokenizer files → the tokenizer.json its fast tokenizer would have. */
 function tokenizerJsonFromVocabMerges(vocabJson: unknown, mergesTxt: string, config: Json, describe: (file: TokenizerFileName) => string): Json {
-  if (!isVocabObject(vocabJson)) throw new BadInputError(describe('vocab.json'), null, 'is not a JSON object of token → non-negative integer id');
-  const vocab = vocabJson;
+  const problem = vocabProblem(vocabJson);
+  if (problem) throw new BadInputError(describe('vocab.json'), null, `${problem}; use the tokenizer files that came with the model`);
+  const vocab = vocabJson as Record<string, number>;
   const merges: string[] = [];
   const lines = mergesTxt.split(/\r?\n/);
   lines.forEach((line, i) => {
@@ -256,9 +293,11 @@ function tokenizerJsonFromVocabMerges(vocabJson: unknown, mergesTxt: string, con
   const cls = token('cls_token', '<s>');
   const sep = token('sep_token', '</s>');
   const mask = token('mask_token', '<mask>');
-  const specials = [...new Set([cls, token('pad_token', '<pad>'), sep, token('unk_token', '<unk>'), mask])].filter((t) => t in vocab);
+  // Own keys only: `in` would find "__proto__" or "constructor" on Object.prototype.
+  const inVocab = (t: string) => Object.hasOwn(vocab, t);
+  const specials = [...new Set([cls, token('pad_token', '<pad>'), sep, token('unk_token', '<unk>'), mask])].filter(inVocab);
   for (const required of [cls, sep]) {
-    if (!(required in vocab)) throw new BadInputError(describe('vocab.json'), null, `has no "${required}" token; RoBERTa-family models need it`);
+    if (!inVocab(required)) throw new BadInputError(describe('vocab.json'), null, `has no "${required}" token; RoBERTa-family models need it`);
   }
   const addPrefixSpace = config.add_prefix_space === true;
   return {
