@@ -80,21 +80,98 @@ describe('safetensors', () => {
     );
   });
 
-  it('never crashes on a valid prefix with random headers', () => {
-    const header = fc.dictionary(
-      fc.string({ maxLength: 5 }),
-      fc.record({ dtype: fc.constantFrom('F32', 'F16', 'BF16', 'I64', 'I32', 'U8', 7), shape: fc.array(fc.integer({ min: -2, max: 5 }), { maxLength: 3 }), data_offsets: fc.array(fc.integer({ min: -4, max: 64 }), { maxLength: 3 }) }),
+  it('never crashes on random header bytes behind a valid length prefix', () => {
+    // Random JSON text with one byte changed or cut short, or plain random bytes.
+    const headerBytes = fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      fc.tuple(anyJson, fc.nat(), fc.nat(255), fc.boolean()).map(([json, at, byte, cut]) => {
+        const bytes = new TextEncoder().encode(JSON.stringify(json));
+        if (bytes.length === 0) return bytes;
+        if (cut) return bytes.subarray(0, at % bytes.length);
+        bytes[at % bytes.length] = byte;
+        return bytes;
+      }),
     );
     fc.assert(
-      fc.property(header, fc.uint8Array({ maxLength: 64 }), (h, data) => {
-        try {
-          const st = parseSafetensors(rawFile(h, data), 'random.safetensors');
-          for (const name of st.tensors.keys()) readTensorF32(st, name);
-        } catch (e) {
-          if (!(e instanceof BadInputError)) throw e;
-        }
+      fc.property(headerBytes, fc.uint8Array({ maxLength: 16 }), (header, data) => {
+        // The prefix is right, so the length check never answers: the header parser does.
+        expect(parseOrError(withHeader(header, data))).not.toMatch(/declares a \d+-byte header/);
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
+
+  it('never crashes on random JSON headers: odd dtypes, shapes, data_offsets and __metadata__', () => {
+    const outcomes = new Set<string>();
+    fc.assert(
+      fc.property(randomHeader, fc.uint8Array({ maxLength: 64 }), (header, data) => {
+        const outcome = parseOrError(withHeader(new TextEncoder().encode(JSON.stringify(header)), data));
+        outcomes.add(outcome === 'ok' ? 'ok' : (/__metadata__|unsupported dtype|invalid shape|invalid data_offsets|holds \d+ bytes but/.exec(outcome)?.[0].replace(/\d+/, 'N') ?? 'other'));
+      }),
+      { numRuns: 1000 },
+    );
+    // The generator reaches every check, and valid files too.
+    expect([...outcomes]).toEqual(expect.arrayContaining(['ok', '__metadata__', 'unsupported dtype', 'invalid shape', 'invalid data_offsets', 'holds N bytes but']));
+  });
 });
+
+/** A file whose length prefix matches the header bytes given, then data. */
+function withHeader(header: Uint8Array, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(8 + header.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(header.length), true);
+  out.set(header, 8);
+  out.set(data, 8 + header.length);
+  return out;
+}
+
+/** 'ok' after reading every tensor back, or the message of the BadInputError (naming the file first); anything else thrown fails. */
+function parseOrError(bytes: Uint8Array): string {
+  try {
+    const st = parseSafetensors(bytes, 'random.safetensors');
+    for (const [name, info] of st.tensors) expect(readTensorF32(st, name).data.length).toBe(info.shape.reduce((a, b) => a * b, 1));
+    for (const value of Object.values(st.metadata)) expect(typeof value).toBe('string');
+    return 'ok';
+  } catch (e) {
+    if (!(e instanceof BadInputError)) throw e;
+    expect(e.message.startsWith('random.safetensors')).toBe(true);
+    return e.message;
+  }
+}
+
+const anyJson = fc.jsonValue({ maxDepth: 2 });
+const prototypeKey = fc.constantFrom('constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf');
+const DTYPE_BYTES = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4 } as const;
+const dtype = fc.constantFrom(...(Object.keys(DTYPE_BYTES) as (keyof typeof DTYPE_BYTES)[]));
+/** A tensor entry that fits the data when the data is long enough. */
+const validEntry = fc.tuple(dtype, fc.array(fc.nat(3), { maxLength: 2 }), fc.nat(8)).map(([d, shape, at]) => ({
+  dtype: d,
+  shape,
+  data_offsets: [at, at + shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[d]],
+}));
+const oddNumber = fc.oneof(fc.integer({ min: -2, max: 64 }), fc.constantFrom(1.5, 2 ** 31, 2 ** 32, 2 ** 53, 1e300, -0), anyJson);
+const odd = {
+  dtype: fc.oneof(prototypeKey, fc.constantFrom('U8', 'F8_E4M3', 'f32', '', undefined), anyJson),
+  shape: fc.oneof(fc.array(fc.nat(4), { maxLength: 3 }), fc.array(oddNumber, { maxLength: 4 }), fc.constantFrom([2 ** 53, 2 ** 53, 0], [1e300, 0], undefined), anyJson),
+  data_offsets: fc.oneof(fc.tuple(oddNumber, oddNumber), fc.array(oddNumber, { maxLength: 3 }), fc.constant(undefined), anyJson),
+};
+/** A valid entry with one field odd (or missing). */
+const oddEntry = fc
+  .tuple(validEntry, fc.constantFrom('dtype', 'shape', 'data_offsets' as const), fc.record(odd))
+  .map(([entry, key, values]) => ({ ...entry, [key]: values[key] }));
+const metadataKey = fc.oneof(fc.string({ maxLength: 5 }), prototypeKey);
+const metadata = fc.oneof(
+  { weight: 3, arbitrary: fc.dictionary(metadataKey, fc.string({ maxLength: 5 }), { maxKeys: 3 }) },
+  { weight: 1, arbitrary: fc.dictionary(metadataKey, anyJson, { maxKeys: 3 }) },
+  { weight: 1, arbitrary: anyJson },
+);
+const tensorName = fc.oneof(fc.string({ maxLength: 5 }), prototypeKey);
+/** Mostly {__metadata__?, tensor: entry, …} (metadata first, so it is checked before any tensor fails); sometimes any JSON. */
+const randomHeader = fc.oneof(
+  { weight: 1, arbitrary: anyJson },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(fc.option(metadata, { nil: undefined }), fc.dictionary(tensorName, fc.oneof(validEntry, oddEntry, anyJson), { maxKeys: 3 }))
+      .map(([meta, tensors]) => ({ __metadata__: meta, ...tensors })),
+  },
+);
