@@ -145,7 +145,7 @@ const CASES: Case[] = [
       }),
     }),
     file: () => join(work, 'bad-header-length', 'model.safetensors'),
-    why: /declares a 1099511627776-byte header but the file has \d+ bytes; the file is truncated or not safetensors/,
+    why: /declares a 1099511627776-byte header \(1099511627784 bytes with its length\) but the file has \d+ bytes; the file is truncated or not safetensors/,
   },
   {
     name: 'safetensors whose header is not JSON',
@@ -178,7 +178,7 @@ const CASES: Case[] = [
     name: 'config.json with model_type "bert"',
     input: () => ({ model: modelCopy('bert', (dir) => editJson(join(dir, 'config.json'), (c) => (c.model_type = 'bert'))) }),
     file: () => join(work, 'bert', 'config.json'),
-    why: /unsupported model type "bert"; supported: roberta, xlm-roberta, camembert/,
+    why: /unsupported model type "bert"; supported: roberta, xlm-roberta, camembert; use a RoBERTa-family checkpoint/,
   },
   {
     name: 'a tokenizer with more tokens than config vocab_size',

@@ -48,7 +48,7 @@ describe('model loading', () => {
 
   it('rejects another architecture with the supported list', () => {
     expect(() => parseModelConfig({ ...configJson(), model_type: 'bert' }, 'config.json')).toThrow(
-      'config.json: unsupported model type "bert"; supported: roberta, xlm-roberta, camembert',
+      'config.json: unsupported model type "bert"; supported: roberta, xlm-roberta, camembert; use a RoBERTa-family checkpoint such as FacebookAI/roberta-base',
     );
   });
 

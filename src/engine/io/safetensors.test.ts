@@ -53,7 +53,7 @@ describe('safetensors', () => {
 
   const corrupt: Array<[string, Uint8Array, RegExp]> = [
     ['too short', new Uint8Array(5), /bad\.safetensors: is 5 bytes long, too short/],
-    ['header length past the end', (() => { const b = new Uint8Array(16); new DataView(b.buffer).setBigUint64(0, 1000n, true); return b; })(), /declares a 1000-byte header but the file has 16 bytes/],
+    ['header length past the end', (() => { const b = new Uint8Array(16); new DataView(b.buffer).setBigUint64(0, 1000n, true); return b; })(), /declares a 1000-byte header \(1008 bytes with its length\) but the file has 16 bytes/],
     ['header not JSON', (() => { const b = rawFile({}, new Uint8Array()); b[8] = 0x7b; b[9] = 0x7b; return b; })(), /header is not valid JSON/],
     ['offsets outside the file', rawFile({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, new Uint8Array(8)), /\(tensor w\): data ends at byte \d+ but the file has \d+ bytes; the file is truncated/],
     ['unknown dtype', rawFile({ w: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)), /\(tensor w\): unsupported dtype "F8_E4M3"; supported: F32, F16, BF16, I64, I32/],

@@ -60,7 +60,7 @@ function checkedHeaderLength(first8: Uint8Array | null, fileBytes: number, file:
   if (!first8) throw new BadInputError(file, null, `is ${fileBytes} bytes long, too short for a safetensors header; the file is truncated or not safetensors`);
   const headerLength = Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
   if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > fileBytes) {
-    throw new BadInputError(file, null, `declares a ${headerLength}-byte header but the file has ${fileBytes} bytes; the file is truncated or not safetensors`);
+    throw new BadInputError(file, null, `declares a ${headerLength}-byte header (${8 + headerLength} bytes with its length) but the file has ${fileBytes} bytes; the file is truncated or not safetensors: download or export it again`);
   }
   return headerLength;
 }

@@ -17,12 +17,20 @@ function badConfig(overrides: Record<string, unknown>): BadInputError {
 }
 
 describe('parseModelConfig', () => {
+  it('reads XLM-RoBERTa and CamemBERT configs, whose weights have RoBERTa\'s names and shapes', () => {
+    // Abridged from FacebookAI/xlm-roberta-base and almanach/camembert-base.
+    const xlmr = { ...base, model_type: 'xlm-roberta', vocab_size: 250002, hidden_size: 768, num_attention_heads: 12, num_hidden_layers: 12, intermediate_size: 3072, max_position_embeddings: 514 };
+    expect(parseModelConfig(xlmr)).toMatchObject({ modelType: 'xlm-roberta', vocabSize: 250002, headDim: 64, padTokenId: 1, typeVocabSize: 1 });
+    const camembert = { ...xlmr, model_type: 'camembert', vocab_size: 32005, type_vocab_size: 1 };
+    expect(parseModelConfig(camembert)).toMatchObject({ modelType: 'camembert', vocabSize: 32005 });
+  });
+
   it('reads a minimal config with default labels', () => {
     expect(parseModelConfig(base)).toMatchObject({ modelType: 'roberta', hidden: 8, heads: 2, headDim: 4, layers: 1, numLabels: 2, id2label: ['LABEL_0', 'LABEL_1'] });
   });
 
   it('rejects objects where names belong, even ones with a "toString" key (was a TypeError)', () => {
-    expect(badConfig({ model_type: { toString: '' } }).message).toBe('m/config.json: unsupported model type {"toString":""}; supported: roberta, xlm-roberta, camembert');
+    expect(badConfig({ model_type: { toString: '' } }).message).toBe('m/config.json: unsupported model type {"toString":""}; supported: roberta, xlm-roberta, camembert; use a RoBERTa-family checkpoint such as FacebookAI/roberta-base');
     expect(badConfig({ model_type: ['roberta'] }).message).toMatch(/unsupported model type \["roberta"\]/);
     expect(badConfig({ hidden_act: { toString: [] } }).message).toBe('m/config.json: hidden_act {"toString":[]} is not supported; only "gelu" (exact erf) is');
     expect(badConfig({ id2label: { 0: 'neg', 1: { toString: 1 } } }).message).toBe(

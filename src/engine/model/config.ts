@@ -35,7 +35,7 @@ export function parseModelConfig(json: unknown, file = 'config.json'): ModelConf
   // Not String(): a JSON object with a "toString" key makes it throw a TypeError.
   const modelType = c.model_type ?? '';
   if (typeof modelType !== 'string' || !(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
-    throw fail(`unsupported model type ${show(modelType)}; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`);
+    throw fail(`unsupported model type ${show(modelType)}; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}; use a RoBERTa-family checkpoint such as FacebookAI/roberta-base`);
   }
   const int = (key: string, fallback?: number): number => {
     const v = c[key] ?? fallback;
