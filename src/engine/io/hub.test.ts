@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BadInputError } from '../gpu/errors';
-import { readModelDir, readTokenizerDir } from './model-dir';
+import { readModelDir } from './model-dir';
+import { readTokenizerDir } from './tokenizer-dir';
 import { parseSafetensors, readTensorF32, writeSafetensors } from './safetensors';
 import { HUB_MISSING, HubDownloadError, hubCacheKey, hubDirReader, isHubModelId, memoryHubCache, type HubCache, type HubProgress } from './hub';
 import { HUB_CACHE_NAME, browserHubCache } from './browser-cache';

@@ -7,7 +7,6 @@ import { BadInputError } from '../gpu/errors';
 import { parseModelConfig, type ModelConfig } from '../model/config';
 import { WeightSource } from '../model/weights';
 import type { ByteSource } from './byte-source';
-import { loadTokenizer, type TextTokenizer } from './tokenizer';
 import { LORA_TARGETS, targetOfModule, targetsFromPeftConfig, type PeftConfig } from '../model/peft';
 
 export interface DirReader {
@@ -19,7 +18,7 @@ export interface DirReader {
   describe(name: string): string;
 }
 
-export async function readJson(reader: DirReader, name: string): Promise<unknown> {
+async function readJson(reader: DirReader, name: string): Promise<unknown> {
   const bytes = await reader.read(name);
   if (!bytes) throw new BadInputError(reader.describe(name), null, 'is missing');
   try {
@@ -64,26 +63,6 @@ const SHARD_FILE = /^[^/\\]+\.safetensors$/;
 
 function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The model folder's tokenizer: tokenizer.json (+ tokenizer_config.json), or vocab.json + merges.txt. */
-export async function readTokenizerDir(reader: DirReader): Promise<TextTokenizer> {
-  const optionalJson = async (name: string) => ((await reader.read(name)) ? readJson(reader, name) : undefined);
-  const tokenizerJson = await optionalJson('tokenizer.json');
-  const vocabJson = tokenizerJson === undefined ? await optionalJson('vocab.json') : undefined;
-  const merges = tokenizerJson === undefined ? await reader.read('merges.txt') : null;
-  if (tokenizerJson === undefined && (vocabJson === undefined || !merges)) {
-    throw new BadInputError(reader.describe('tokenizer.json'), null, 'is missing (and so is vocab.json + merges.txt); add the tokenizer files that came with the model');
-  }
-  return loadTokenizer(
-    {
-      tokenizerJson,
-      tokenizerConfig: await optionalJson('tokenizer_config.json'),
-      vocabJson,
-      mergesTxt: merges ? new TextDecoder().decode(merges) : undefined,
-    },
-    (name) => reader.describe(name),
-  );
 }
 
 /**

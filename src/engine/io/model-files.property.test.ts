@@ -13,7 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../gpu/errors';
 import { parseModelConfig, SUPPORTED_MODEL_TYPES, type ModelConfig } from '../model/config';
 import { bytesSource } from './byte-source';
-import { readModelDir, readPeftDir, readTokenizerDir, type DirReader } from './model-dir';
+import { readModelDir, readPeftDir, type DirReader } from './model-dir';
+import { readTokenizerDir } from './tokenizer-dir';
 import { writeSafetensors } from './safetensors';
 
 const DIR = 'fuzz-model';

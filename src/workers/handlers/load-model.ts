@@ -13,7 +13,7 @@ import type { ModelOrigin, ModelSource, ModelSummary } from '../protocol';
 import type { ProgressReporter, Session } from '../session';
 import { FILES_WITHOUT_FOLDER, modelReader } from './model-reader';
 import { describePeft, maxTokensOf } from './model-summary';
-import { readTokenizerFiles } from './tokenizer-files';
+import { readTokenizerFiles } from '../../engine/io/tokenizer-dir';
 import { refuseWhileTraining } from './busy';
 import { throwIfCancelled } from '../cancel';
 

@@ -1,8 +1,10 @@
-/** The tokenizer files of a model folder, parsed; null when the folder has none. */
-import { BadInputError } from '../../engine/gpu/errors';
-import type { DirReader } from '../../engine/io/model-dir';
-import { decodeUtf8 } from '../../engine/io/datasets';
-import type { TokenizerFiles } from '../../engine/io/tokenizer';
+/** A model folder's tokenizer files (tokenizer.json + tokenizer_config.json, or vocab.json + merges.txt): strict UTF-8, file-specific errors. */
+import { BadInputError } from '../gpu/errors';
+import type { DirReader } from './model-dir';
+import { decodeUtf8 } from './datasets';
+import { loadTokenizer, type TextTokenizer, type TokenizerFiles } from './tokenizer';
+
+/** The files, parsed; null when the folder has none (the app loads such a model and says it cannot tokenize). */
 
 export async function readTokenizerFiles(reader: DirReader): Promise<TokenizerFiles | null> {
   const text = async (name: string): Promise<string | undefined> => {
@@ -26,4 +28,11 @@ export async function readTokenizerFiles(reader: DirReader): Promise<TokenizerFi
     if (files.vocabJson === undefined && files.mergesTxt === undefined) return null;
   }
   return files;
+}
+
+/** The folder's tokenizer, loaded; an error when it has none (the CLI needs one). */
+export async function readTokenizerDir(reader: DirReader): Promise<TextTokenizer> {
+  const files = await readTokenizerFiles(reader);
+  if (!files) throw new BadInputError(reader.describe('tokenizer.json'), null, 'is missing (and so is vocab.json + merges.txt); add the tokenizer files that came with the model');
+  return loadTokenizer(files, (name) => reader.describe(name));
 }
