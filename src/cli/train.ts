@@ -168,7 +168,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   const { predictions, ...evaluationMetrics } = metrics;
   evaluations.push({ step: steps, ...evaluationMetrics, seconds: evalSeconds });
 
-  for (const file of await exportPeftAdapter(model, { baseModel: hubId ?? modelDir })) await writeFile(join(outDir, 'adapter', file.name), file.bytes);
+  for (const file of await exportPeftAdapter(model, { baseModel: hubId ?? modelDir, revision: hubId ? o.revision : undefined })) await writeFile(join(outDir, 'adapter', file.name), file.bytes);
   const report = {
     command: 'train',
     model: modelDir,

@@ -27,6 +27,8 @@ export interface LoadedModel {
   summary: ModelSummary;
   /** base_model_name_or_path for exports: the Hub id or folder name; null for the demo. */
   baseModelName: string | null;
+  /** The Hub revision the model was loaded at (none: main). */
+  baseModelRevision?: string;
 }
 
 export interface LoadedData {

@@ -18,7 +18,8 @@ export interface ExportedFile {
 
 const CLASSIFIER = ['dense.weight', 'dense.bias', 'out_proj.weight', 'out_proj.bias'] as const;
 
-export async function exportPeftAdapter(model: RobertaModel, options: { baseModel?: string | null } = {}): Promise<ExportedFile[]> {
+/** `baseModel`/`revision`: the Hub id (or folder) and revision the adapter was trained on, for PEFT's base_model_name_or_path and revision. */
+export async function exportPeftAdapter(model: RobertaModel, options: { baseModel?: string | null; revision?: string } = {}): Promise<ExportedFile[]> {
   const { ctx } = model;
   const tensors: Array<[string, { data: Float32Array; shape: number[] }]> = [];
   const put = async (name: string, t: { shape: readonly number[] } & Parameters<typeof ctx.read>[0]) =>
@@ -31,7 +32,7 @@ export async function exportPeftAdapter(model: RobertaModel, options: { baseMode
       await put(loraTensorName(m.module, 'A'), m.A);
       await put(loraTensorName(m.module, 'B'), m.B);
     }
-    config = loraConfig(model, loras, options.baseModel ?? null);
+    config = loraConfig(model, loras, options.baseModel ?? null, options.revision ?? null);
   } else {
     for (const m of modules) {
       if (m.kind !== 'adapter') continue;
@@ -48,6 +49,7 @@ export async function exportPeftAdapter(model: RobertaModel, options: { baseMode
       adapter_act: first.kind === 'adapter' ? first.w.activation : 'relu',
       modules_to_save: ['classifier'],
       base_model_name_or_path: options.baseModel ?? null,
+      revision: options.revision ?? null,
     };
   }
   const { w } = model.classifier;
@@ -65,7 +67,7 @@ export async function exportPeftAdapter(model: RobertaModel, options: { baseMode
  * differs (Light-PEFT rank pruning) get `rank_pattern` and an `alpha_pattern` that keeps their
  * scale alpha/r unchanged. `target_modules` names exactly the modules that exist.
  */
-function loraConfig(model: RobertaModel, loras: LoraModule[], baseModel: string | null): Record<string, unknown> {
+function loraConfig(model: RobertaModel, loras: LoraModule[], baseModel: string | null, revision: string | null): Record<string, unknown> {
   const counts = new Map<number, number>();
   for (const m of loras) counts.set(m.rank, (counts.get(m.rank) ?? 0) + 1);
   const r = [...counts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0] ?? 8;
@@ -88,6 +90,7 @@ function loraConfig(model: RobertaModel, loras: LoraModule[], baseModel: string 
     bias: 'none',
     modules_to_save: ['classifier'],
     base_model_name_or_path: baseModel,
+    revision,
   };
 }
 

@@ -11,7 +11,7 @@ export async function exportAdapter(session: Session): Promise<{ fileName: strin
   refuseWhileTraining(session, 'export the adapter');
   const loaded = session.model;
   if (!loaded) throw new NotReadyError('Load a model first: the export holds its adapter.');
-  const files = await exportPeftAdapter(loaded.model, { baseModel: loaded.baseModelName });
+  const files = await exportPeftAdapter(loaded.model, { baseModel: loaded.baseModelName, revision: loaded.baseModelRevision });
   const run = session.lastRun;
   if (run) files.push(...trainingReportFiles(run));
   const folder = `${slug(loaded.summary.name)}-${loaded.summary.peft.startsWith('LoRA') ? 'lora' : 'adapter'}`;

@@ -203,6 +203,10 @@ describe('models from the Hub (a stand-in huggingface.co)', () => {
     expect(session.model).toMatchObject({ origin: { kind: 'hub', modelId: 'owner/tiny@v1.0' }, baseModelName: 'owner/tiny' });
     const { model: _gpu, weights: _weights, tokenizer: _tokenizer, ...kept } = session.model!;
     expect(JSON.stringify({ kept, summary })).not.toContain('hf_test123');
+    // The exported adapter names the base model and its revision, as PEFT's adapter_config.json does.
+    const files = unzipSync((await exportAdapter(session)).bytes);
+    const config = JSON.parse(new TextDecoder().decode(Object.entries(files).find(([name]) => name.endsWith('adapter_config.json'))![1]));
+    expect(config).toMatchObject({ base_model_name_or_path: 'owner/tiny', revision: 'v1.0' });
   });
 
   it('says where the token goes when the Hub refuses a download without one', async () => {
@@ -389,7 +393,7 @@ describe('exportAdapter and runs', () => {
     const files = unzipSync(bytes);
     expect(Object.keys(files).sort()).toEqual(['lora-awkward-lora/adapter_config.json', 'lora-awkward-lora/adapter_model.safetensors']);
     const config = JSON.parse(new TextDecoder().decode(files['lora-awkward-lora/adapter_config.json']));
-    expect(config).toMatchObject({ peft_type: 'LORA', r: 8, lora_alpha: 16, modules_to_save: ['classifier'], base_model_name_or_path: 'lora-awkward' });
+    expect(config).toMatchObject({ peft_type: 'LORA', r: 8, lora_alpha: 16, modules_to_save: ['classifier'], base_model_name_or_path: 'lora-awkward', revision: null });
   });
 
   it('lists and deletes runs from IndexedDB', async () => {

@@ -26,7 +26,7 @@ export async function loadModel(session: Session, source: ModelSource, progress:
   // The weights are read again when training rebuilds the model: that is not this request's progress.
   // (Nor can the signal fire then: a request's cancel is dropped when it finishes.)
   let reporting = true;
-  const { reader, name, baseModelName, files } = await modelReader(source, (...args) => reporting && progress(...args), signal);
+  const { reader, name, baseModelName, baseModelRevision, files } = await modelReader(source, (...args) => reporting && progress(...args), signal);
   // Everything that can be checked on the CPU is checked before any GPU memory is taken.
   const { config, weights } = await readModelDir(reader);
   const configFile = reader.describe('config.json');
@@ -88,7 +88,7 @@ export async function loadModel(session: Session, source: ModelSource, progress:
     files: files(),
   };
   reporting = false;
-  session.model = { model, config, weights, origin: originOf(source, name), tokenizer, configFile, summary, baseModelName };
+  session.model = { model, config, weights, origin: originOf(source, name), tokenizer, configFile, summary, baseModelName, baseModelRevision };
   session.lastRun = null; // a new model has no training report yet
   if (previous) {
     previous.model.dispose();

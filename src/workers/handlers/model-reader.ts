@@ -20,6 +20,8 @@ export interface ModelReader {
   name: string;
   /** base_model_name_or_path for exports. */
   baseModelName: string | null;
+  /** The Hub revision asked for (none: main), for exports. */
+  baseModelRevision?: string;
   /** The files read so far, with their sizes. */
   files(): { name: string; bytes: number }[];
 }
@@ -76,7 +78,7 @@ async function sourceReader(source: ModelSource, progress: ProgressReporter, sig
       });
       const name = revision === undefined ? modelId : `${modelId}@${revision}`;
       const hinted = token ? reader : withTokenHint(reader, () => refused);
-      return { reader: hinted, name, baseModelName: modelId, files: () => sizes(sizesSeen) };
+      return { reader: hinted, name, baseModelName: modelId, baseModelRevision: revision, files: () => sizes(sizesSeen) };
     }
   }
 }
