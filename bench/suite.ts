@@ -4,8 +4,8 @@
  * warm-up run (pipeline compile, first touch of the buffers) then the median of `runs` runs,
  * each ended by `ctx.sync()`, so the time is wall time of submitted GPU work.
  */
-import type { GpuContext } from '../src/engine/gpu/context';
-import type { Tensor } from '../src/engine/gpu/buffers';
+import type { GpuContext } from '../src/gpu/context';
+import type { Tensor } from '../src/gpu/buffers';
 import { matmul, type MatmulStrategy } from '../src/kernels/matmul';
 import { matmulNaive } from '../src/kernels/matmul-naive';
 import { attentionForward } from '../src/kernels/attention';

@@ -14,7 +14,7 @@ import { gradientStep } from '../src/engine/train/step';
 import { shuffledBatches, tokenizeBatch } from '../src/engine/train/batches';
 import { clipCoefficientRef } from '../src/kernels/reference/grad-norm';
 import { adamwStepRef } from '../src/kernels/reference/adamw';
-import type { GpuContext } from '../src/engine/gpu/context';
+import type { GpuContext } from '../src/gpu/context';
 
 const tokenizer = tinyTokenizer();
 const config = parseModelConfig({

@@ -4,7 +4,7 @@ import { nodeDirReader } from './node-dir';
 import { modelReader } from './model-source';
 import { readDatasetFile } from './data';
 import { acquireNodeGpu } from '../engine/gpu/node-gpu';
-import { GpuContext } from '../engine/gpu/context';
+import { GpuContext } from '../gpu/context';
 import { readModelDir, readPeftDir } from '../engine/io/model-dir';
 import { readTokenizerDir } from '../engine/io/tokenizer-dir';
 import { checkTokenizerFitsModel } from '../engine/io/tokenizer';

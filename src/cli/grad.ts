@@ -8,7 +8,7 @@ import { UsageError } from './errors';
 import { nodeDirReader } from './node-dir';
 import { modelReader } from './model-source';
 import { acquireNodeGpu } from '../engine/gpu/node-gpu';
-import { GpuContext } from '../engine/gpu/context';
+import { GpuContext } from '../gpu/context';
 import { BadInputError } from '../engine/gpu/errors';
 import { readModelDir, readPeftDir } from '../engine/io/model-dir';
 import { writeSafetensors } from '../engine/io/safetensors';

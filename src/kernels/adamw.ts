@@ -4,8 +4,8 @@
  *   p -= (lr / (1-β1^step)) · m / (sqrt(v) / sqrt(1-β2^step) + eps)
  * The bias corrections are computed on the CPU in float64 and passed as uniforms.
  */
-import type { GpuContext } from '../engine/gpu/context';
-import type { Tensor } from '../engine/gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import type { Tensor } from '../gpu/buffers';
 import { flatIndexMain, grid1d, packUniforms, uniformStruct } from './wgsl';
 
 const WORKGROUP = 256;

@@ -2,8 +2,8 @@
  * Bottleneck adapter: out = y + up(act(down(y))), down [m,H], up [H,m], both with biases.
  * `delta` (= up(act(down(y)))) is kept so the Importance Ratio ‖delta‖/‖y‖ can be taken.
  */
-import type { GpuContext } from '../engine/gpu/context';
-import type { Tensor } from '../engine/gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import type { Tensor } from '../gpu/buffers';
 import { matmul } from './matmul';
 import { activationBackward, activationForward, add } from './elementwise';
 import { denseBackward } from './dense';

@@ -12,8 +12,8 @@
  * (`attention-serial.ts`). Each file says how its passes split the work.
  * Q, K, V, O: [B*T, H*d] (head h in columns h*d..(h+1)*d), probs: [B,H,T,T].
  */
-import type { GpuContext } from '../engine/gpu/context';
-import type { Tensor } from '../engine/gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import type { Tensor } from '../gpu/buffers';
 import { packUniforms, reductionStrategy, type ReductionStrategy } from './wgsl';
 import { ATTENTION_PARAMS, type AttentionShape } from './attention-common';
 import {

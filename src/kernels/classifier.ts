@@ -2,8 +2,8 @@
  * RobertaClassificationHead: the <s> token's hidden state → dropout → dense → tanh → dropout → out_proj.
  * (No pooler.) Built from gatherRows, matmul (tanh epilogue) and dense backward.
  */
-import type { GpuContext } from '../engine/gpu/context';
-import type { Tensor } from '../engine/gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import type { Tensor } from '../gpu/buffers';
 import { matmul } from './matmul';
 import { activationBackward, dropoutBackward, dropoutForward, gatherRows, scatterRowsAdd } from './elementwise';
 import { denseBackward } from './dense';

@@ -11,8 +11,8 @@
  *   invocation loops over the rows and sums their losses.
  * Labels must lie in [0, classes); there is no ignore index.
  */
-import type { GpuContext } from '../engine/gpu/context';
-import type { Tensor } from '../engine/gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import type { Tensor } from '../gpu/buffers';
 import { packUniforms, uniformStruct, reductionStrategy, type ReductionStrategy } from './wgsl';
 
 const THREADS = 256;

@@ -3,8 +3,8 @@
  * dW += dyᵀ·x, db += Σ_rows dy (a [1,N]·[N,out] product with a ones vector), dx = dy·W.
  * The forward is a plain `matmul` with bias and optional activation epilogue.
  */
-import type { GpuContext } from '../engine/gpu/context';
-import type { Tensor } from '../engine/gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import type { Tensor } from '../gpu/buffers';
 import { matmul } from './matmul';
 
 export function denseBackward(

@@ -25,7 +25,7 @@ import {
   scatterRowsAddRef,
 } from './reference/elementwise';
 import { expectClose, gpuContext, randomArray } from '../../test/helpers';
-import type { GpuContext } from '../engine/gpu/context';
+import type { GpuContext } from '../gpu/context';
 
 const ACTS: ElementwiseActivation[] = ['gelu', 'relu', 'tanh'];
 const SIZES = [1, 257, 1000];

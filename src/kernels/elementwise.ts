@@ -9,8 +9,8 @@
  * probability dropout draws from the same RNG; `dropoutKeep` in reference/elementwise.ts is its
  * CPU twin.
  */
-import type { GpuContext } from '../engine/gpu/context';
-import type { Tensor } from '../engine/gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import type { Tensor } from '../gpu/buffers';
 import { MAX_WORKGROUPS_PER_DIM, flatIndexMain, grid1d, packUniforms, uniformStruct, type UniformSpec } from './wgsl';
 import { WGSL_GELU } from './wgsl-math';
 

@@ -12,8 +12,8 @@
  *   per token counts its prefix and writes its row, with no barriers.
  * Ids must lie in [0, vocab): out-of-range reads are clamped by WebGPU, not reported.
  */
-import type { GpuContext } from '../engine/gpu/context';
-import type { Tensor } from '../engine/gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import type { Tensor } from '../gpu/buffers';
 import { flatIndexMain, grid1d, packUniforms, uniformStruct, reductionStrategy, type ReductionStrategy } from './wgsl';
 
 const THREADS = 256;

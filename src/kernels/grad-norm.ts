@@ -9,8 +9,8 @@
  * `workgroup` (GPUs) strides 256 threads over the tensor and tree-reduces; `serial`
  * (CPU-emulated WebGPU, where barriers are slow) loops in one invocation.
  */
-import type { GpuContext } from '../engine/gpu/context';
-import type { Tensor } from '../engine/gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import type { Tensor } from '../gpu/buffers';
 import { packUniforms, reductionStrategy, uniformStruct, type ReductionStrategy } from './wgsl';
 
 const THREADS = 256;

@@ -8,8 +8,8 @@
  * - `serial` (CPU-emulated WebGPU such as SwiftShader): one invocation per row loops over its
  *   columns, and one invocation per column loops over the rows, with no barriers at all.
  */
-import type { GpuContext } from '../engine/gpu/context';
-import type { Tensor } from '../engine/gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import type { Tensor } from '../gpu/buffers';
 import { MAX_WORKGROUPS_PER_DIM, flatIndexMain, grid1d, packUniforms, reductionStrategy, uniformStruct, type ReductionStrategy } from './wgsl';
 
 /** Invocations per workgroup for serial kernels, where each invocation owns a whole row or column. */

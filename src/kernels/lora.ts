@@ -3,8 +3,8 @@
  * Built from matmul calls; the low-rank path is fused into y by the matmul epilogue (beta = 1),
  * or written to `delta` first when the caller needs it (Light-PEFT's Importance Ratio).
  */
-import type { GpuContext } from '../engine/gpu/context';
-import type { Tensor } from '../engine/gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import type { Tensor } from '../gpu/buffers';
 import { matmul } from './matmul';
 import { addInPlace } from './elementwise';
 import { importanceRatio } from './scores';

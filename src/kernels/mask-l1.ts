@@ -3,8 +3,8 @@
  *   loss[0] += λ·Σ|mask|;  grad[i] += λ·sign(mask[i])  (sign(0) = 0, like torch).
  * No float atomics in WGSL, so one workgroup loops over all n and tree-reduces the sum.
  */
-import type { GpuContext } from '../engine/gpu/context';
-import type { Tensor } from '../engine/gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import type { Tensor } from '../gpu/buffers';
 import { packUniforms, uniformStruct } from './wgsl';
 
 const WORKGROUP = 256;

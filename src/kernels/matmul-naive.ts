@@ -2,8 +2,8 @@
  * Naive matmul, one thread per output element: C = A·B with A [M,K], B [K,N], C [M,N].
  * The baseline the tiled `matmul` is benchmarked against; nothing in the engine uses it.
  */
-import type { GpuContext } from '../engine/gpu/context';
-import type { Tensor } from '../engine/gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import type { Tensor } from '../gpu/buffers';
 import { packUniforms, uniformStruct } from './wgsl';
 
 const WG = 16; // 16×16 threads a workgroup, each one output element

@@ -14,8 +14,8 @@
  * beta = 1 accumulates into C (gradients, convention 5); a batch stride of 0 broadcasts.
  * Backward of C = A·Bᵀ (the linear layer): dA = dC·B, dB = dCᵀ·A — both are calls of this kernel.
  */
-import type { GpuContext } from '../engine/gpu/context';
-import type { Tensor } from '../engine/gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import type { Tensor } from '../gpu/buffers';
 import { packUniforms, uniformStruct } from './wgsl';
 import { WGSL_GELU, applyActivation, type Activation } from './wgsl-math';
 

@@ -7,8 +7,8 @@
  * workgroup-memory tree; `serial` (CPU-emulated WebGPU such as SwiftShader, where barriers are
  * slow) gives each rank or token one invocation that loops, with no barriers.
  */
-import type { GpuContext } from '../engine/gpu/context';
-import type { Tensor } from '../engine/gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import type { Tensor } from '../gpu/buffers';
 import { flatIndexMain, grid1d, packUniforms, uniformStruct, reductionStrategy, type ReductionStrategy } from './wgsl';
 
 const RANK_WORKGROUP = 64;

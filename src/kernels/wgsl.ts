@@ -1,5 +1,5 @@
 /** Small helpers every kernel uses to declare its uniforms and index its threads. */
-import type { GpuContext } from '../engine/gpu/context';
+import type { GpuContext } from '../gpu/context';
 
 export type ScalarType = 'u32' | 'i32' | 'f32';
 /** Field name → WGSL scalar type, in struct order. */

@@ -5,8 +5,8 @@
  * Messages are handled as they arrive, not one after another (model jobs queue in
  * session.withModel), so stopTraining and cancel reach the request they target while it runs.
  */
-import { acquireGpu } from '../engine/gpu/device';
-import { GpuContext } from '../engine/gpu/context';
+import { acquireGpu } from '../gpu/device';
+import { GpuContext } from '../gpu/context';
 import { CheckpointStore } from '../engine/io/checkpoints';
 import { errorReply, type Reply, type Request, type WorkerMessage } from './protocol';
 import { globalScopeName, runSelfCheck } from './self-check';

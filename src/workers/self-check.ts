@@ -3,7 +3,7 @@
  * CPU reference. Also the small numeric helpers the benchmark shares (no test framework here:
  * this runs in the browser worker).
  */
-import type { GpuContext } from '../engine/gpu/context';
+import type { GpuContext } from '../gpu/context';
 import { matmul } from '../kernels/matmul';
 import { matmulRef } from '../kernels/reference/matmul';
 import type { SelfCheckResult } from './protocol';

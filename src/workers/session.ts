@@ -3,7 +3,7 @@
  * and the loaded data. A failed request leaves all of it as it was (handlers build the new state
  * first and swap it in only on success).
  */
-import type { GpuContext } from '../engine/gpu/context';
+import type { GpuContext } from '../gpu/context';
 import type { CheckpointStore } from '../engine/io/checkpoints';
 import type { Example, RawTable } from '../engine/io/datasets';
 import type { TextTokenizer } from '../engine/io/tokenizer';

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { create, globals } from 'webgpu';
-import { acquireGpu, type AcquiredGpu } from './device';
+import { acquireGpu, type AcquiredGpu } from '../../gpu/device';
 
 /** SwiftShader's Vulkan driver ships with Debian's chromium; Dawn in Node finds it through this. */
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';

@@ -6,8 +6,8 @@
  * scale alpha/r unchanged; adapters keep their surviving bottleneck units. Masks are reset to 1
  * and frozen. Slicing happens on the host, once.
  */
-import type { GpuContext } from '../gpu/context';
-import type { Tensor } from '../gpu/buffers';
+import type { GpuContext } from '../../gpu/context';
+import type { Tensor } from '../../gpu/buffers';
 import type { RobertaModel } from '../model/roberta';
 import type { AdapterModule, Layer, Linear, LoraModule } from '../model/params';
 import { linearsOf } from '../model/params';

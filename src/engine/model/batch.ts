@@ -1,7 +1,7 @@
 /** A tokenised batch: host validation, then its GPU tensors. */
 import { BadInputError } from '../gpu/errors';
-import type { GpuContext } from '../gpu/context';
-import type { Tensor } from '../gpu/buffers';
+import type { GpuContext } from '../../gpu/context';
+import type { Tensor } from '../../gpu/buffers';
 import type { ModelConfig } from './config';
 
 export interface HostBatch {

@@ -2,8 +2,8 @@
  * Builds a RobertaModel on the GPU from config.json + model weights, a PEFT configuration
  * (fresh PEFT-style init, or loaded from an HF PEFT directory's tensors) and optional masks.
  */
-import type { GpuContext } from '../gpu/context';
-import type { Tensor } from '../gpu/buffers';
+import type { GpuContext } from '../../gpu/context';
+import type { Tensor } from '../../gpu/buffers';
 import { BadInputError } from '../gpu/errors';
 import type { ModelConfig } from './config';
 import { WeightSource } from './weights';

@@ -1,5 +1,5 @@
 /** The model's parameter structures: frozen base, PEFT modules, Light-PEFT masks, classifier head. */
-import type { Tensor } from '../gpu/buffers';
+import type { Tensor } from '../../gpu/buffers';
 import type { AdapterWeights } from '../../kernels/adapter';
 import type { ClassifierWeights } from '../../kernels/classifier';
 

@@ -3,8 +3,8 @@
  * backward schedule over our kernels. Activations stay on the GPU; the backward consumes the
  * forward's saved tensors and disposes them as it goes.
  */
-import type { GpuContext } from '../gpu/context';
-import { Tensor } from '../gpu/buffers';
+import type { GpuContext } from '../../gpu/context';
+import { Tensor } from '../../gpu/buffers';
 import type { ModelConfig } from './config';
 import type { DeviceBatch } from './batch';
 import type { AdapterModule, Classifier, Embeddings, Layer, LayerNormParams, Linear, ParamGroupName, PeftModule, TrainableParam } from './params';

@@ -3,8 +3,8 @@
  * decay, and optional clipping of the global gradient norm (torch's clip_grad_norm_ over every
  * trainable tensor, computed and applied on the GPU: nothing is read back).
  */
-import type { GpuContext } from '../gpu/context';
-import type { Tensor } from '../gpu/buffers';
+import type { GpuContext } from '../../gpu/context';
+import type { Tensor } from '../../gpu/buffers';
 import type { ParamGroupName, TrainableParam } from '../model/params';
 import { adamwStep } from '../../kernels/adamw';
 import { clipCoefficient, squaredSum } from '../../kernels/grad-norm';

@@ -5,7 +5,7 @@
 import type { RobertaModel } from '../model/roberta';
 import type { AdamW } from './optimizer';
 import type { StoredTensor } from '../io/checkpoints';
-import type { Tensor } from '../gpu/buffers';
+import type { Tensor } from '../../gpu/buffers';
 
 type Named = Array<[string, Tensor]>;
 

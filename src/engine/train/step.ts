@@ -1,5 +1,5 @@
 /** One forward + loss + backward on a batch: the unit the trainer, the `grad` command and the tests share. */
-import type { Tensor } from '../gpu/buffers';
+import type { Tensor } from '../../gpu/buffers';
 import type { DeviceBatch } from '../model/batch';
 import type { ForwardResult, LossWeights, RobertaModel } from '../model/roberta';
 

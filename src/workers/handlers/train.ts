@@ -8,7 +8,7 @@
  * interrupted. The validation set is evaluated every `evalEvery` steps (by the trainer) and at the end.
  */
 import { BadInputError } from '../../engine/gpu/errors';
-import type { GpuContext } from '../../engine/gpu/context';
+import type { GpuContext } from '../../gpu/context';
 import type { RunRecord, StoredTensor } from '../../engine/io/checkpoints';
 import type { Example } from '../../engine/io/datasets';
 import { checkTokenizerFitsModel } from '../../engine/io/tokenizer';
