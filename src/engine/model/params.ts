@@ -1,7 +1,7 @@
 /** The model's parameter structures: frozen base, PEFT modules, Light-PEFT masks, classifier head. */
 import type { Tensor } from '../../gpu/buffers';
-import type { AdapterWeights } from '../../kernels/adapter';
-import type { ClassifierWeights } from '../../kernels/classifier';
+import type { AdapterWeights } from './layers/adapter';
+import type { ClassifierWeights } from './layers/classifier';
 
 export interface LoraModule {
   kind: 'lora';

@@ -12,7 +12,7 @@ import { linearsOf, peftModulesOf } from './params';
 import { headMaskName, ffnMaskName, loraTensorName } from './peft';
 import { embeddingForward } from '../../kernels/embedding';
 import { layerNormBackward, layerNormForward } from '../../kernels/layernorm';
-import { linearBackward, linearForward, type ImportanceRequest } from '../../kernels/lora';
+import { linearBackward, linearForward, type ImportanceRequest } from './layers/linear';
 import { attentionBackward, attentionForward } from '../../kernels/attention';
 import {
   activationBackward,
@@ -23,8 +23,8 @@ import {
   scaleColumnsBackward,
   scaleColumnsForward,
 } from '../../kernels/elementwise';
-import { adapterBackward, adapterForward, type AdapterSaved } from '../../kernels/adapter';
-import { classifierBackward, classifierForward, type ClassifierSaved } from '../../kernels/classifier';
+import { adapterBackward, adapterForward, type AdapterSaved } from './layers/adapter';
+import { classifierBackward, classifierForward, type ClassifierSaved } from './layers/classifier';
 import { crossEntropy } from '../../kernels/cross-entropy';
 import { maskL1 } from '../../kernels/mask-l1';
 import { importanceRatio, rankScores } from '../../kernels/scores';

@@ -3,11 +3,11 @@
  * Built from matmul calls; the low-rank path is fused into y by the matmul epilogue (beta = 1),
  * or written to `delta` first when the caller needs it (Light-PEFT's Importance Ratio).
  */
-import type { GpuContext } from '../gpu/context';
-import type { Tensor } from '../gpu/buffers';
-import { matmul } from './matmul';
-import { addInPlace } from './elementwise';
-import { importanceRatio } from './scores';
+import type { GpuContext } from '../../../gpu/context';
+import type { Tensor } from '../../../gpu/buffers';
+import { matmul } from '../../../kernels/matmul';
+import { addInPlace } from '../../../kernels/elementwise';
+import { importanceRatio } from '../../../kernels/scores';
 
 export interface LinearShape {
   rows: number; // tokens, N

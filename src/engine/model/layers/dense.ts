@@ -3,9 +3,9 @@
  * dW += dyᵀ·x, db += Σ_rows dy (a [1,N]·[N,out] product with a ones vector), dx = dy·W.
  * The forward is a plain `matmul` with bias and optional activation epilogue.
  */
-import type { GpuContext } from '../gpu/context';
-import type { Tensor } from '../gpu/buffers';
-import { matmul } from './matmul';
+import type { GpuContext } from '../../../gpu/context';
+import type { Tensor } from '../../../gpu/buffers';
+import { matmul } from '../../../kernels/matmul';
 
 export function denseBackward(
   ctx: GpuContext,

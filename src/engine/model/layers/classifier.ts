@@ -2,10 +2,10 @@
  * RobertaClassificationHead: the <s> token's hidden state → dropout → dense → tanh → dropout → out_proj.
  * (No pooler.) Built from gatherRows, matmul (tanh epilogue) and dense backward.
  */
-import type { GpuContext } from '../gpu/context';
-import type { Tensor } from '../gpu/buffers';
-import { matmul } from './matmul';
-import { activationBackward, dropoutBackward, dropoutForward, gatherRows, scatterRowsAdd } from './elementwise';
+import type { GpuContext } from '../../../gpu/context';
+import type { Tensor } from '../../../gpu/buffers';
+import { matmul } from '../../../kernels/matmul';
+import { activationBackward, dropoutBackward, dropoutForward, gatherRows, scatterRowsAdd } from '../../../kernels/elementwise';
 import { denseBackward } from './dense';
 
 export interface ClassifierWeights {

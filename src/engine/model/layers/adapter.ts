@@ -2,12 +2,12 @@
  * Bottleneck adapter: out = y + up(act(down(y))), down [m,H], up [H,m], both with biases.
  * `delta` (= up(act(down(y)))) is kept so the Importance Ratio ‖delta‖/‖y‖ can be taken.
  */
-import type { GpuContext } from '../gpu/context';
-import type { Tensor } from '../gpu/buffers';
-import { matmul } from './matmul';
-import { activationBackward, activationForward, add } from './elementwise';
+import type { GpuContext } from '../../../gpu/context';
+import type { Tensor } from '../../../gpu/buffers';
+import { matmul } from '../../../kernels/matmul';
+import { activationBackward, activationForward, add } from '../../../kernels/elementwise';
 import { denseBackward } from './dense';
-import type { AdapterActivation } from '../engine/model/peft';
+import type { AdapterActivation } from '../peft';
 
 export interface AdapterWeights {
   downWeight: Tensor; // [m, H]
