@@ -8,7 +8,7 @@ import { readModelDir } from '../src/engine/io/model-dir';
 import { buildModel } from '../src/engine/model/build';
 import { parseBatchJson, uploadBatch } from '../src/engine/model/batch';
 import { parseModelConfig } from '../src/engine/model/config';
-import { BadInputError } from '../src/engine/gpu/errors';
+import { BadInputError } from '../src/errors';
 import { WeightSource } from '../src/engine/model/weights';
 import { writeSafetensors, parseSafetensors, readTensorF32 } from '../src/engine/io/safetensors';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDatasetFile } from './data';
 import type { ProgressSink } from './data-progress';
-import { BadInputError } from '../engine/gpu/errors';
+import { BadInputError } from '../errors';
 import { buildExamples, parseDatasetBytes } from '../engine/io/datasets';
 import { plain, outcome } from '../engine/io/datasets/testing';
 import { mulberry32 } from '../engine/random';

@@ -6,7 +6,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { readDatasetStream, type RawTable } from '../engine/io/datasets';
-import { BadInputError } from '../engine/gpu/errors';
+import { BadInputError } from '../errors';
 import { datasetProgress, type ProgressSink } from './data-progress';
 
 /** Files at least this big show a progress line; smaller ones read in well under a second. */

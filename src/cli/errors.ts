@@ -1,5 +1,5 @@
 /** How the CLI reports failures: one line on stderr, exit code 2 for the user's input, 1 otherwise. */
-import { BadInputError, EngineError } from '../engine/gpu/errors';
+import { BadInputError, EngineError } from '../errors';
 
 /** A bad command-line argument. */
 export class UsageError extends Error {}

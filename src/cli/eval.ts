@@ -13,7 +13,7 @@ import { buildModel } from '../engine/model/build';
 import type { WeightSource } from '../engine/model/weights';
 import type { PeftConfig } from '../engine/model/peft';
 import { evaluate } from '../engine/train/trainer';
-import { BadInputError } from '../engine/gpu/errors';
+import { BadInputError } from '../errors';
 
 const OPTIONS = {
   model: { type: 'string' },

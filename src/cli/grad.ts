@@ -9,7 +9,7 @@ import { nodeDirReader } from './node-dir';
 import { modelReader } from './model-source';
 import { acquireNodeGpu } from '../engine/gpu/node-gpu';
 import { GpuContext } from '../gpu/context';
-import { BadInputError } from '../engine/gpu/errors';
+import { BadInputError } from '../errors';
 import { readModelDir, readPeftDir } from '../engine/io/model-dir';
 import { writeSafetensors } from '../engine/io/safetensors';
 import { WeightSource } from '../engine/model/weights';

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseOptions, requireOption } from './args';
 import { RATIO_OPTIONS, ratiosFromOptions } from './ratios';
-import { BadInputError } from '../engine/gpu/errors';
+import { BadInputError } from '../errors';
 import { planPruning } from '../engine/lightpeft/plan';
 import { scoresFromSafetensors } from '../engine/lightpeft/scores';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gpuContext } from '../../test/helpers';
 import { bucketSize } from './buffers';
-import { KernelError } from '../engine/gpu/errors';
+import { KernelError } from '../errors';
 
 describe('buffer pool', () => {
   it('rounds sizes up to buckets', () => {

@@ -1,6 +1,6 @@
 import type { AcquiredGpu } from './device';
 import { BufferPool, BufferUsage, MAP_MODE_READ, Tensor, type DType } from './buffers';
-import { DeviceLostError, EngineError, KernelError, OutOfMemoryError } from '../engine/gpu/errors';
+import { DeviceLostError, EngineError, KernelError, OutOfMemoryError } from '../errors';
 import { PipelineCache } from './pipelines';
 
 /** One compute dispatch. Binding 0 is the uniform struct (if any); buffers follow from binding 1. */

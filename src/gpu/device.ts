@@ -1,4 +1,4 @@
-import { DeviceLostError, WebGPUUnavailableError } from '../engine/gpu/errors';
+import { DeviceLostError, WebGPUUnavailableError } from '../errors';
 
 /** Optional features we use when the adapter has them (an f32 path works without any). */
 const OPTIONAL_FEATURES: GPUFeatureName[] = ['shader-f16', 'subgroups', 'timestamp-query'];

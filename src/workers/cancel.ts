@@ -1,5 +1,5 @@
 /** Cancelling a request: the error it answers with, and the checks that turn an abort into it. */
-import { EngineError } from '../engine/gpu/errors';
+import { EngineError } from '../errors';
 
 /** The user cancelled the request; whatever it had built was freed and nothing replaced what was loaded. */
 export class CancelledError extends EngineError {}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EngineClient, EngineRequestError, type WorkerLike } from './client';
 import { errorReply, type Request, type WorkerMessage } from './protocol';
-import { WebGPUUnavailableError } from '../engine/gpu/errors';
+import { WebGPUUnavailableError } from '../errors';
 
 /** A worker that answers with whatever the test tells it to. */
 class FakeWorker implements WorkerLike {

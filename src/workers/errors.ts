@@ -1,5 +1,5 @@
 /** Errors the worker raises itself (the engine's own are in src/engine/gpu/errors.ts). */
-import { EngineError } from '../engine/gpu/errors';
+import { EngineError } from '../errors';
 
 /** A step that needs an earlier one (a model, a tokenizer, data) was asked for too soon. */
 export class NotReadyError extends EngineError {}

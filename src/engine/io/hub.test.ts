@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BadInputError } from '../gpu/errors';
+import { BadInputError } from '../../errors';
 import { readModelDir } from './model-dir';
 import { readTokenizerDir } from './tokenizer-dir';
 import { parseSafetensors, readTensorF32, writeSafetensors } from './safetensors';

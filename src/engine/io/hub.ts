@@ -11,7 +11,7 @@
  * Blob/file so a 500 MB checkpoint is never held twice), and it has no notion of our sharded
  * fallback. The URL layout and the cache key follow the Hub's (`resolve/<revision>/<file>`).
  */
-import { BadInputError, EngineError } from '../gpu/errors';
+import { BadInputError, EngineError } from '../../errors';
 import { blobSource, bytesSource, type ByteSource } from './byte-source';
 import type { DirReader } from './model-dir';
 

@@ -3,7 +3,7 @@
  * model.safetensors.index.json) and an HF PEFT directory (adapter_config.json +
  * adapter_model.safetensors) through a platform-neutral file reader.
  */
-import { BadInputError } from '../gpu/errors';
+import { BadInputError } from '../../errors';
 import { parseModelConfig, type ModelConfig } from '../model/config';
 import { WeightSource } from '../model/weights';
 import type { ByteSource } from './byte-source';

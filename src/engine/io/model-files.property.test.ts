@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BadInputError } from '../gpu/errors';
+import { BadInputError } from '../../errors';
 import { parseModelConfig, SUPPORTED_MODEL_TYPES, type ModelConfig } from '../model/config';
 import { bytesSource } from './byte-source';
 import { readModelDir, readPeftDir, type DirReader } from './model-dir';

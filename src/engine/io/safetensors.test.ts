@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { openSafetensors, parseSafetensors, readTensor, readTensorF32, writeSafetensors } from './safetensors';
 import { bytesSource } from './byte-source';
-import { BadInputError } from '../gpu/errors';
+import { BadInputError } from '../../errors';
 
 /** A file with a hand-written header, to make any dtype and any corruption. */
 function rawFile(header: Record<string, unknown>, data: Uint8Array): Uint8Array {

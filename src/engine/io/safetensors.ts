@@ -3,7 +3,7 @@
  * data_offsets}}, then raw little-endian data. This reader validates everything and names the
  * file and tensor in every error; F16 and BF16 are widened to f32 on read.
  */
-import { BadInputError } from '../gpu/errors';
+import { BadInputError } from '../../errors';
 import { bytesSource, type ByteSource } from './byte-source';
 
 export type SafetensorsDType = 'F32' | 'F16' | 'BF16' | 'I64' | 'I32';

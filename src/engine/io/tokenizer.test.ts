@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BadInputError } from '../gpu/errors';
+import { BadInputError } from '../../errors';
 import { checkTokenizerFitsModel, loadTokenizer, longestFirst, type TextTokenizer, type TokenizerFiles } from './tokenizer';
 
 const FIXTURE = join(__dirname, '../../../test/fixtures/tokenizer-tiny');
@@ -249,7 +249,7 @@ describe('offline', () => {
     expect(fetchSpy).not.toHaveBeenCalled();
 
     const ownImports = [...readFileSync(join(__dirname, 'tokenizer.ts'), 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
-    expect(ownImports.sort()).toEqual(['../gpu/errors', '@huggingface/tokenizers']);
+    expect(ownImports.sort()).toEqual(['../../errors', '@huggingface/tokenizers']);
     const library = readFileSync(join(__dirname, '../../../node_modules/@huggingface/tokenizers/dist/tokenizers.mjs'), 'utf8');
     expect(library).not.toMatch(/^\s*import\s/m);
     expect(library).not.toMatch(/\bfetch\s*\(|XMLHttpRequest|importScripts|require\(/);

@@ -24,7 +24,7 @@
  * texts before adding special tokens, `longest_first` for pairs. We do the latter.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
-import { BadInputError } from '../gpu/errors';
+import { BadInputError } from '../../errors';
 
 /** Parsed JSON (tokenizer.json, tokenizer_config.json, vocab.json) and merges.txt's text. */
 export interface TokenizerFiles {

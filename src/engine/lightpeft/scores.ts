@@ -7,7 +7,7 @@ import type { RobertaModel } from '../model/roberta';
 import { linearsOf } from '../model/params';
 import { ffnMaskName, headMaskName } from '../model/peft';
 import { parseSafetensors, readTensorF32, writeSafetensors } from '../io/safetensors';
-import { BadInputError } from '../gpu/errors';
+import { BadInputError } from '../../errors';
 import type { ModuleScores, PlanInput, PlanShape } from './plan';
 
 export async function readScores(model: RobertaModel, scoredSteps: number): Promise<PlanInput> {

@@ -1,5 +1,5 @@
 /** A tokenised batch: host validation, then its GPU tensors. */
-import { BadInputError } from '../gpu/errors';
+import { BadInputError } from '../../errors';
 import type { GpuContext } from '../../gpu/context';
 import type { Tensor } from '../../gpu/buffers';
 import type { ModelConfig } from './config';

@@ -4,7 +4,7 @@
  */
 import type { GpuContext } from '../../gpu/context';
 import type { Tensor } from '../../gpu/buffers';
-import { BadInputError } from '../gpu/errors';
+import { BadInputError } from '../../errors';
 import type { ModelConfig } from './config';
 import { WeightSource } from './weights';
 import { baseTensorShapes, linearFeatures } from './base-tensors';

@@ -1,6 +1,6 @@
 /** config.json parsing: odd values found by src/engine/io/model-files.property.test.ts, kept as examples. */
 import { describe, expect, it } from 'vitest';
-import { BadInputError } from '../gpu/errors';
+import { BadInputError } from '../../errors';
 import { parseModelConfig } from './config';
 
 const base = { model_type: 'roberta', vocab_size: 50, hidden_size: 8, num_attention_heads: 2, num_hidden_layers: 1, intermediate_size: 16, max_position_embeddings: 34 };

@@ -1,5 +1,5 @@
 /** HF config.json → the shapes the engine needs, validated with file-specific errors. */
-import { BadInputError } from '../gpu/errors';
+import { BadInputError } from '../../errors';
 
 export const SUPPORTED_MODEL_TYPES = ['roberta', 'xlm-roberta', 'camembert'] as const;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BadInputError } from '../gpu/errors';
+import { BadInputError } from '../../errors';
 import { countingSource } from '../../../test/helpers';
 import { writeSafetensors } from '../io/safetensors';
 import { WeightSource } from './weights';

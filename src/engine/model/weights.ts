@@ -1,5 +1,5 @@
 /** Named host-side tensors (from safetensors files) and their upload to the GPU with shape checks. */
-import { BadInputError } from '../gpu/errors';
+import { BadInputError } from '../../errors';
 import type { GpuContext } from '../../gpu/context';
 import type { Tensor } from '../../gpu/buffers';
 import { openSafetensors, parseSafetensors, readTensor, type SafetensorsFile } from '../io/safetensors';

@@ -13,7 +13,7 @@ import { gradientStep } from './step';
 import { linearScheduleLr } from './schedule';
 import { shuffledBatches, tokenizeBatch } from './batches';
 import { argmaxRows, classificationMetrics, crossEntropySum, type ClassificationMetrics } from './metrics';
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../../errors';
 
 export interface TrainSettings {
   steps: number;

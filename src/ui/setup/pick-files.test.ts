@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BadInputError } from '../../engine/gpu/errors';
+import { BadInputError } from '../../errors';
 import { filesFromDrop, filesFromInput, splitDataFiles } from './pick-files';
 
 const file = (name: string) => new File(['x'], name);

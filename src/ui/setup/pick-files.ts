@@ -4,7 +4,7 @@
  * Each file keeps its path inside the chosen folder; the File objects go to the worker as they
  * are (structured clone), and nothing is read here.
  */
-import { BadInputError } from '../../engine/gpu/errors';
+import { BadInputError } from '../../errors';
 import type { PickedFile } from '../../workers/protocol';
 
 /** The parts of the File System Access API used here (not in TypeScript's DOM library). */

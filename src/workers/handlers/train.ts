@@ -7,7 +7,7 @@
  * step and the schedule goes on from there, so the run continues exactly as if it had not been
  * interrupted. The validation set is evaluated every `evalEvery` steps (by the trainer) and at the end.
  */
-import { BadInputError } from '../../engine/gpu/errors';
+import { BadInputError } from '../../errors';
 import type { GpuContext } from '../../gpu/context';
 import type { RunRecord, StoredTensor } from '../../engine/io/checkpoints';
 import type { Example } from '../../engine/io/datasets';

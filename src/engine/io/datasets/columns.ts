@@ -2,7 +2,7 @@
  * Which columns hold the text, the optional second text and the label: guesses for the UI (each
  * with its reason), and the check that a chosen column exists (with the closest name offered).
  */
-import { BadInputError } from '../../gpu/errors';
+import { BadInputError } from '../../../errors';
 import type { RawTable } from './table';
 
 export interface ColumnChoice {

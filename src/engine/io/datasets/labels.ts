@@ -16,7 +16,7 @@
  *   any text, so nothing the model would see is lost, and a long document is no reason to refuse
  *   a file. The UI shows `clipped` as a warning.
  */
-import { BadInputError } from '../../gpu/errors';
+import { BadInputError } from '../../../errors';
 import { listColumns, requireColumn, type ColumnChoice } from './columns';
 import { badInput, type CellValue, type RawTable } from './table';
 

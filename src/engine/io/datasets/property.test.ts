@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BadInputError } from '../../gpu/errors';
+import { BadInputError } from '../../../errors';
 import { guessColumns } from './columns';
 import { buildExamples } from './labels';
 import { parseDatasetBytes, parseDatasetText } from './parse';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BadInputError } from '../../gpu/errors';
+import { BadInputError } from '../../../errors';
 import { splitTrainValidation } from './split';
 
 /** `counts[c]` examples of class c, each with a unique id. */

@@ -4,7 +4,7 @@
  * every class has ≥ 2 examples; a plain seeded shuffle split otherwise. Both parts keep the
  * examples' original order, so the same seed always gives the same split.
  */
-import { BadInputError } from '../../gpu/errors';
+import { BadInputError } from '../../../errors';
 import { mulberry32 } from '../../random';
 
 export interface SplitOptions {

@@ -3,7 +3,7 @@
  * line each row starts on so every later error can point at it. The format parsers fill it
  * through TableBuilder, which owns the checks shared by all formats.
  */
-import { BadInputError } from '../../gpu/errors';
+import { BadInputError } from '../../../errors';
 
 export type DatasetFormat = 'csv' | 'tsv' | 'jsonl' | 'json';
 export type CellValue = string | number | boolean | null;

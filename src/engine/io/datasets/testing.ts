@@ -1,6 +1,6 @@
 /** Test-only helpers for the dataset tests: small real-shaped samples and assertions. */
 import { expect } from 'vitest';
-import { BadInputError } from '../../gpu/errors';
+import { BadInputError } from '../../../errors';
 import { createDatasetStreamParser } from './parse';
 import type { RawTable } from './table';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BadInputError } from '../../gpu/errors';
+import { BadInputError } from '../../../errors';
 import { createUtf8StreamDecoder, decodeUtf8, findInvalidUtf8 } from './utf8';
 import { expectBadInput } from './testing';
 

@@ -3,7 +3,7 @@
  * work; when it refuses, a small validator finds the exact byte so the message can name the
  * byte offset and line, and known non-UTF-8 files (UTF-16, zip/xlsx, gzip) get their own advice.
  */
-import { BadInputError } from '../../gpu/errors';
+import { BadInputError } from '../../../errors';
 
 export interface Utf8StreamDecoder {
   /** Decodes the next bytes; a character split across chunks is completed by the next call. */
