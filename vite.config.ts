@@ -6,10 +6,9 @@ export default defineConfig({
   // Relative asset URLs: the built app works from any folder or sub-path.
   base: './',
   build: { target: 'es2022', sourcemap: true },
-  // The engine worker is an ES module worker (it loads the benchmark on demand). Its errors reach
-  // the UI by class name (`WebGPUUnavailableError`, …), which EngineError takes from the class:
-  // minification must keep class names there.
-  worker: { format: 'es', rolldownOptions: { output: { keepNames: true } } },
+  // The engine worker is an ES module worker. Its errors reach the UI as data with a stable code
+  // (src/errors.ts), never by class name, so minification may rename classes.
+  worker: { format: 'es' },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
 });

@@ -1,7 +1,7 @@
 /** Number formatting for the UI (English, thousands separators). */
 
 /** Byte sizes as the engine's messages write them (KiB, MiB, GiB). */
-export { formatBytes } from '../errors';
+export { formatBytes } from '../shared/format-bytes';
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');

@@ -5,9 +5,11 @@
 import { create } from 'zustand';
 import type { EngineClient } from '../workers/client';
 import type { BenchReport, GpuSummary, SelfCheckResult } from '../workers/protocol';
+import { errorNameOf, toErrorData, type ErrorCode } from '../errors';
 
-/** An engine error as the UI shows it: the class name picks the advice, the message explains. */
+/** An error as the UI shows it: the code picks the advice, the message explains, the name labels it. */
 export interface ShownError {
+  code: ErrorCode;
   name: string;
   message: string;
 }
@@ -32,8 +34,10 @@ export interface AppState {
   runBench(quick: boolean, runs?: number): Promise<void>;
 }
 
+/** Any thrown value (an EngineRequestError from the worker, an EngineError the UI raised itself, a bug) as shown. */
 export function toShown(error: unknown): ShownError {
-  return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
+  const data = toErrorData(error);
+  return { code: data.code, name: errorNameOf(data), message: data.message };
 }
 
 export const useApp = create<AppState>()((set, get) => {
@@ -60,7 +64,7 @@ export const useApp = create<AppState>()((set, get) => {
       if (get().client) return;
       set({ client });
       client.onEvent((event) => {
-        if (event.type === 'deviceLost') set({ deviceLost: { name: event.name, message: event.message } });
+        if (event.type === 'deviceLost') set({ deviceLost: { code: event.code, name: errorNameOf(event), message: event.message } });
       });
       await track('gpu', (c) => c.init());
     },

@@ -1,8 +1,5 @@
 /** Cancelling a request: the error it answers with, and the checks that turn an abort into it. */
-import { EngineError } from '../errors';
-
-/** The user cancelled the request; whatever it had built was freed and nothing replaced what was loaded. */
-export class CancelledError extends EngineError {}
+import { CancelledError } from '../errors';
 
 /** Throws a CancelledError once `signal` is aborted (between steps that do not watch the signal themselves). */
 export function throwIfCancelled(signal: AbortSignal | undefined): void {

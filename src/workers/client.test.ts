@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EngineClient, EngineRequestError, type WorkerLike } from './client';
 import { errorReply, type Request, type WorkerMessage } from './protocol';
-import { WebGPUUnavailableError } from '../errors';
+import { BadInputError, EngineError, WebGPUUnavailableError, errorNameOf } from '../errors';
 
 /** A worker that answers with whatever the test tells it to. */
 class FakeWorker implements WorkerLike {
@@ -59,6 +59,28 @@ describe('EngineClient', () => {
     const error = await init.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EngineRequestError);
     expect(error).toMatchObject({ name: 'WebGPUUnavailableError', message: 'no adapter; open chrome://gpu' });
+    expect(error).toMatchObject({ code: 'WEBGPU_UNAVAILABLE' });
+  });
+
+  it('rebuilds an error by its code, not its class name (a minifier may rename classes), a bad input with its parts', async () => {
+    // A class as a minifier leaves it: renamed, its static code intact.
+    const renamed = { r: class extends EngineError { static override readonly code = 'SETTING' } }.r;
+    expect(renamed.name).toBe('r');
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const first = client.tokenizeCheck(64);
+    const second = client.tokenizeCheck(64);
+    worker.reply(errorReply(1, new renamed('Max length must be from 3 to 64.')));
+    worker.reply(errorReply(2, new BadInputError('train.csv', 'line 3', 'the label is empty')));
+    expect(await first.catch((e: unknown) => e)).toMatchObject({ code: 'SETTING', name: 'SettingError', message: 'Max length must be from 3 to 64.' });
+    expect(await second.catch((e: unknown) => e)).toMatchObject({
+      code: 'BAD_INPUT',
+      name: 'BadInputError',
+      message: 'train.csv (line 3): the label is empty',
+      file: 'train.csv',
+      where: 'line 3',
+      why: 'the label is empty',
+    });
   });
 
   it('passes a request its progress messages, then its reply', async () => {
@@ -135,8 +157,8 @@ describe('EngineClient', () => {
     const worker = new FakeWorker();
     const client = new EngineClient(worker);
     const seen: string[] = [];
-    client.onEvent((event) => seen.push(event.name));
-    worker.reply({ type: 'deviceLost', name: 'DeviceLostError', message: 'lost' });
+    client.onEvent((event) => seen.push(errorNameOf(event)));
+    worker.reply({ type: 'deviceLost', code: 'DEVICE_LOST', message: 'lost' });
     expect(seen).toEqual(['DeviceLostError']);
   });
 

@@ -5,7 +5,6 @@
 import type {
   ColumnSettings,
   DataSource,
-  ErrorReply,
   ModelSource,
   ProgressMessage,
   ReplyFor,
@@ -17,6 +16,7 @@ import type {
   WorkerEvent,
   WorkerMessage,
 } from './protocol';
+import { errorNameOf, type ErrorCode, type ErrorData } from '../errors';
 
 /** Called with each progress message of one request. */
 export type ProgressListener = (progress: Omit<ProgressMessage, 'type' | 'id'>) => void;
@@ -32,11 +32,23 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** A request the worker answered with an error; `name` is the engine's error class name. */
-export class EngineRequestError extends Error {
-  constructor(reply: Pick<ErrorReply, 'name' | 'message'>) {
-    super(reply.message);
-    this.name = reply.name;
+/**
+ * A request the worker answered with an error, rebuilt from its data: `code` says which error it
+ * is (the UI's advice goes by it), `name` is that code's error name, a bad input keeps its parts.
+ */
+export class EngineRequestError extends Error implements ErrorData {
+  readonly code: ErrorCode;
+  readonly file?: string;
+  readonly where?: string | null;
+  readonly why?: string;
+
+  constructor(data: ErrorData) {
+    super(data.message);
+    this.code = data.code;
+    this.name = errorNameOf(data);
+    this.file = data.file;
+    this.where = data.where;
+    this.why = data.why;
   }
 }
 
@@ -66,14 +78,14 @@ export class EngineClient {
     worker.addEventListener('message', (event) => this.receive(event.data));
     // The worker script failed to load or threw outside a request: nothing pending can finish.
     worker.addEventListener('error', (event) => {
-      this.failAll(new EngineRequestError({ name: 'WorkerError', message: `The engine worker failed: ${event.message || 'it could not be loaded'}` }));
+      this.failAll(new EngineRequestError({ code: 'WORKER', message: `The engine worker failed: ${event.message || 'it could not be loaded'}` }));
     });
   }
 
   /** Sends a request; resolves with its reply or rejects with an EngineRequestError. */
   request<B extends RequestBody>(body: B, { onProgress, onTrainProgress, signal }: RequestOptions = {}): Promise<ReplyFor<B['type']>> {
     if (this.failure) return Promise.reject(this.failure);
-    if (signal?.aborted) return Promise.reject(new EngineRequestError({ name: 'CancelledError', message: 'Cancelled before it started; nothing was kept.' }));
+    if (signal?.aborted) return Promise.reject(new EngineRequestError({ code: 'CANCELLED', message: 'Cancelled before it started; nothing was kept.' }));
     const id = this.nextId++;
     const sent = new Promise<ReplyFor<B['type']>>((resolve, reject) => {
       this.pending.set(id, { type: body.type, resolve: resolve as (reply: never) => void, reject, onProgress, onTrainProgress });
@@ -164,7 +176,7 @@ export class EngineClient {
 
   terminate(): void {
     this.worker.terminate();
-    this.failAll(new EngineRequestError({ name: 'WorkerError', message: 'The engine worker was stopped.' }));
+    this.failAll(new EngineRequestError({ code: 'WORKER', message: 'The engine worker was stopped.' }));
   }
 
   private receive(message: WorkerMessage): void {
@@ -185,7 +197,7 @@ export class EngineClient {
     this.pending.delete(message.id);
     if (message.type === 'error') pending.reject(new EngineRequestError(message));
     else if (message.type !== pending.type)
-      pending.reject(new EngineRequestError({ name: 'ProtocolError', message: `Expected a ${pending.type} reply, got ${message.type}` }));
+      pending.reject(new EngineRequestError({ code: 'PROTOCOL', message: `Expected a ${pending.type} reply, got ${message.type}` }));
     else pending.resolve(message as never);
   }
 

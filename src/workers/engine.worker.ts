@@ -9,6 +9,7 @@ import { acquireGpu } from '../gpu/device';
 import { GpuContext } from '../gpu/context';
 import { CheckpointStore } from '../engine/io/checkpoints';
 import { errorReply, type Reply, type Request, type WorkerMessage } from './protocol';
+import { toErrorData } from '../errors';
 import { globalScopeName, runSelfCheck } from './self-check';
 import { Session, type ProgressReporter } from './session';
 import { loadModel } from './handlers/load-model';
@@ -35,7 +36,7 @@ function gpuContext(): Promise<GpuContext> {
   context ??= acquireGpu(navigator.gpu).then((gpu) => {
     gpu.lost.then((error) => {
       context = null;
-      post({ type: 'deviceLost', name: error.name, message: error.message });
+      post({ type: 'deviceLost', ...toErrorData(error) });
     });
     return new GpuContext(gpu);
   });

@@ -1,7 +1,8 @@
 /**
  * The typed messages between the UI and the engine worker (DESIGN §2.6).
  * Every request carries an `id`; the worker answers each one with exactly one reply of the
- * matching type and the same id, or with an `ErrorReply` (name = the engine error class name).
+ * matching type and the same id, or with an `ErrorReply` (the error as data: its stable code, its
+ * message; the UI tells errors apart by code, never by class name).
  * While a request runs, the worker may post `progress` messages with the request's id.
  * Unsolicited messages (device lost) carry no id.
  * To add a command: add its request and reply here, a handler in handlers/ (wired in
@@ -11,6 +12,7 @@ import type { ColumnChoice, ColumnGuess, LabelBalance, TablePreview } from '../e
 import type { LoraTarget } from '../engine/model/peft';
 import type { EvalLog, StepLog, TrainSettings } from '../engine/train/trainer';
 import type { ClassificationMetrics } from '../engine/train/metrics';
+import { toErrorData, type ErrorData } from '../errors';
 
 /** What the worker found when it acquired the GPU. */
 export interface GpuSummary {
@@ -339,13 +341,8 @@ export type Reply =
   | { type: 'cancel'; id: number; cancelled: boolean }
   | ErrorReply;
 
-export interface ErrorReply {
-  type: 'error';
-  id: number;
-  /** The error class name, e.g. "WebGPUUnavailableError"; "Error" for anything untyped. */
-  name: string;
-  message: string;
-}
+/** A request failed: the error as data (code, message, a bad input's file/where/why). */
+export type ErrorReply = { type: 'error'; id: number } & ErrorData;
 
 /** Bytes of one file read so far for request `id`; `total` is null when the size is not known. */
 export interface ProgressMessage {
@@ -369,7 +366,7 @@ export interface TrainProgressMessage {
 export type ReplyFor<T extends RequestType> = Extract<Reply, { type: T }>;
 
 /** Messages the worker posts on its own, without a request. */
-export type WorkerEvent = { type: 'deviceLost'; name: string; message: string };
+export type WorkerEvent = { type: 'deviceLost' } & ErrorData;
 
 /** Everything the worker posts. */
 export type WorkerMessage = Reply | ProgressMessage | TrainProgressMessage | WorkerEvent;
@@ -382,6 +379,5 @@ type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 /** Serialises any thrown value into an error reply. */
 export function errorReply(id: number, error: unknown): ErrorReply {
-  if (error instanceof Error) return { type: 'error', id, name: error.name, message: error.message };
-  return { type: 'error', id, name: 'Error', message: String(error) };
+  return { type: 'error', id, ...toErrorData(error) };
 }

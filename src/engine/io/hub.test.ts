@@ -7,11 +7,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BadInputError } from '../../errors';
+import { BadInputError, HubDownloadError } from '../../errors';
 import { readModelDir } from './model-dir';
 import { readTokenizerDir } from './tokenizer-dir';
 import { parseSafetensors, readTensorF32, writeSafetensors } from './safetensors';
-import { HUB_MISSING, HubDownloadError, hubCacheKey, hubDirReader, isHubModelId, memoryHubCache, type HubCache, type HubProgress } from './hub';
+import { HUB_MISSING, hubCacheKey, hubDirReader, isHubModelId, memoryHubCache, type HubCache, type HubProgress } from './hub';
 import { HUB_CACHE_NAME, browserHubCache } from './browser-cache';
 import { defaultHubCacheDir, nodeHubCache } from '../../cli/hub-cache';
 

@@ -11,7 +11,7 @@
  * Blob/file so a 500 MB checkpoint is never held twice), and it has no notion of our sharded
  * fallback. The URL layout and the cache key follow the Hub's (`resolve/<revision>/<file>`).
  */
-import { BadInputError, EngineError } from '../../errors';
+import { BadInputError, HubDownloadError } from '../../errors';
 import { blobSource, bytesSource, type ByteSource } from './byte-source';
 import type { DirReader } from './model-dir';
 
@@ -62,9 +62,6 @@ export interface HubOptions {
   /** Non-fatal problems, e.g. the cache refused a file (quota) and it was kept in memory instead. */
   onWarning?: (message: string) => void;
 }
-
-/** A download that failed for a reason outside the user's input (network, server). */
-export class HubDownloadError extends EngineError {}
 
 // The Hub's repo id rule (huggingface_hub's validate_repo_id), ASCII only: each part starts and ends
 // with a letter, digit or '_', may hold '-' and '.', no '--' or '..', the name at most 96 chars.

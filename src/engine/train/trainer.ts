@@ -13,7 +13,7 @@ import { gradientStep } from './step';
 import { linearScheduleLr } from './schedule';
 import { shuffledBatches, tokenizeBatch } from './batches';
 import { argmaxRows, classificationMetrics, crossEntropySum, type ClassificationMetrics } from './metrics';
-import { EngineError } from '../../errors';
+import { NonFiniteLossError } from '../../errors';
 
 export interface TrainSettings {
   steps: number;
@@ -74,8 +74,6 @@ export interface EvalLog extends ClassificationMetrics {
   /** Seconds the evaluation took. */
   seconds: number;
 }
-
-export class NonFiniteLossError extends EngineError {}
 
 export function defaultOptimizer(settings: Pick<TrainSettings, 'lr' | 'weightDecay' | 'maskLrMultiplier' | 'maxGradNorm'>): OptimizerConfig {
   return {

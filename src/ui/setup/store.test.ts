@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EngineClient, type WorkerLike } from '../../workers/client';
 import { errorReply, type ModelSummary, type Request, type WorkerMessage } from '../../workers/protocol';
 import { useApp } from '../store';
+import { BadInputError, CancelledError } from '../../errors';
 import { cancelledNote, useSetup } from './store';
 
 class FakeWorker implements WorkerLike {
@@ -38,7 +39,7 @@ describe('setup store: model loads', () => {
     expect(useSetup.getState().modelLoading).toMatchObject({ cancelling: true, progress: { file: 'model.safetensors' } });
     expect(worker.sent.at(-1)).toEqual({ type: 'cancel', id: 3, target: 2 });
     worker.reply({ type: 'cancel', id: 3, cancelled: true });
-    worker.reply(errorReply(2, Object.assign(new Error('Cancelled; nothing was kept.'), { name: 'CancelledError' })));
+    worker.reply(errorReply(2, new CancelledError('Cancelled; nothing was kept.')));
     await load;
     await tick();
 
@@ -53,7 +54,7 @@ describe('setup store: model loads', () => {
     // A failure is still an error, and the next load clears the note.
     const failing = useSetup.getState().loadModel({ kind: 'hub', modelId: 'owner/missing' }, 'Downloading');
     expect(useSetup.getState().modelNote).toBeNull();
-    worker.reply(errorReply(4, Object.assign(new Error('not found'), { name: 'BadInputError' })));
+    worker.reply(errorReply(4, new BadInputError('owner/missing', null, 'not found')));
     await failing;
     expect(useSetup.getState()).toMatchObject({ model: demo, modelNote: null, modelError: { name: 'BadInputError' } });
   });

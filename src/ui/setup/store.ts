@@ -119,7 +119,7 @@ export const useSetup = create<SetupState>()((set, get) => {
         const model = await client().loadModel(source, progressInto('modelLoading'), abort.signal);
         set({ model, tokenize: { status: 'idle' }, exported: { status: 'idle' } });
       } catch (error) {
-        if (toShown(error).name === 'CancelledError') set({ modelNote: cancelledNote(source) });
+        if (toShown(error).code === 'CANCELLED') set({ modelNote: cancelledNote(source) });
         else set({ modelError: toShown(error) });
       } finally {
         modelAbort = null;

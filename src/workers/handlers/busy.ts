@@ -1,5 +1,5 @@
 /** Requests that would change the model or data under a running training are refused, not queued. */
-import { TrainingBusyError } from '../errors';
+import { TrainingBusyError } from '../../errors';
 import type { Session } from '../session';
 
 export function refuseWhileTraining(session: Session, what: string): void {

@@ -3,7 +3,7 @@
  * validation file with the training labels, or a seeded, stratified split of the training file).
  */
 import { buildExamples, labelBalance, splitTrainValidation, type BuiltExamples, type RawTable } from '../../engine/io/datasets';
-import { NotReadyError, SettingError } from '../errors';
+import { NotReadyError, SettingError } from '../../errors';
 import type { ColumnSettings, DataExamples } from '../protocol';
 import type { Session } from '../session';
 import { refuseWhileTraining } from './busy';

@@ -1,7 +1,7 @@
 /** exportAdapter: the loaded model's PEFT weights and head in HF PEFT layout, zipped for a download. */
 import { exportPeftAdapter, zipFiles, type ExportedFile } from '../../engine/io/export';
 import type { RunRecord } from '../../engine/io/checkpoints';
-import { NotReadyError } from '../errors';
+import { NotReadyError } from '../../errors';
 import type { Session } from '../session';
 import { refuseWhileTraining } from './busy';
 import { runCurvesOf } from './train';

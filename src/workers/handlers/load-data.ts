@@ -3,7 +3,7 @@
  * columns and keep the tables; chooseColumns then turns them into examples.
  */
 import { guessColumns, preview, readDatasetStream, type RawTable } from '../../engine/io/datasets';
-import { DemoNotBuiltError } from '../errors';
+import { DemoNotBuiltError } from '../../errors';
 import type { DataFileSummary, DataSource, DataTables } from '../protocol';
 import type { ProgressReporter, Session } from '../session';
 import { contentLength, fetchIfPresent } from '../sources/fetch-bytes';

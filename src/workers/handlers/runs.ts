@@ -1,6 +1,6 @@
 /** listRuns / deleteRun: the runs saved in IndexedDB, summarised (no checkpoint tensors, the curve's last loss only). */
 import type { RunRecord } from '../../engine/io/checkpoints';
-import { TrainingBusyError } from '../errors';
+import { TrainingBusyError } from '../../errors';
 import type { RunSummary } from '../protocol';
 import type { Session } from '../session';
 import { runCurvesOf, runSettingsOf } from './train';

@@ -4,7 +4,7 @@
  */
 import type { Example } from '../../engine/io/datasets';
 import { checkTokenizerFitsModel, type TextTokenizer } from '../../engine/io/tokenizer';
-import { NotReadyError, SettingError } from '../errors';
+import { NotReadyError, SettingError } from '../../errors';
 import type { TokenizeCheckResult } from '../protocol';
 import type { Session } from '../session';
 

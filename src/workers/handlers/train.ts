@@ -7,7 +7,7 @@
  * step and the schedule goes on from there, so the run continues exactly as if it had not been
  * interrupted. The validation set is evaluated every `evalEvery` steps (by the trainer) and at the end.
  */
-import { BadInputError } from '../../errors';
+import { BadInputError, NotReadyError, SettingError } from '../../errors';
 import type { GpuContext } from '../../gpu/context';
 import type { RunRecord, StoredTensor } from '../../engine/io/checkpoints';
 import type { Example } from '../../engine/io/datasets';
@@ -19,7 +19,6 @@ import { shuffledBatches } from '../../engine/train/batches';
 import { AdamW } from '../../engine/train/optimizer';
 import { captureTrainingState, restoreTrainingState } from '../../engine/train/state';
 import { defaultOptimizer, evaluate, train, type EvalLog, type StepLog, type TrainHooks, type TrainSettings } from '../../engine/train/trainer';
-import { NotReadyError, SettingError } from '../errors';
 import type { ModelSummary, RunCurves, RunSettings, TrainMethod, TrainOptions, TrainProgress, TrainResult } from '../protocol';
 import type { LoadedData, LoadedModel, Session } from '../session';
 import { describePeft } from './model-summary';

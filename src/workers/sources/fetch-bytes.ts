@@ -2,7 +2,7 @@
  * Fetching files from the app's own server (the built-in demo), with byte progress. A missing
  * file is null: a 404, or the HTML page a dev server sends for unknown paths.
  */
-import { DownloadError } from '../errors';
+import { DownloadError } from '../../errors';
 
 export type ByteProgress = (file: string, loaded: number, total: number | null) => void;
 
