@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GpuContext } from '../src/gpu/context';
-import { acquireNodeGpu } from '../src/engine/gpu/node-gpu';
+import { acquireNodeGpu } from '../src/platform/node/gpu';
 import { parseBenchArgs } from './args';
 import { runKernelBench } from './suite';
 

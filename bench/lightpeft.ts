@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GpuContext } from '../src/gpu/context';
-import { acquireNodeGpu } from '../src/engine/gpu/node-gpu';
+import { acquireNodeGpu } from '../src/platform/node/gpu';
 import { parseModelConfig, type ModelConfig } from '../src/engine/model/config';
 import { randomWeights } from '../src/engine/model/random-weights';
 import { buildModel } from '../src/engine/model/build';

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gpuContext } from './helpers';
-import { CheckpointStore, type RunRecord } from '../src/engine/io/checkpoints';
-import { nodeDirReader } from '../src/cli/node-dir';
+import { IndexedDbCheckpointStore } from '../src/platform/browser/indexeddb-checkpoints';
+import type { RunRecord } from '../src/engine/train/checkpoint-store';
+import { nodeDirReader } from '../src/platform/node/dir-reader';
 import { readModelDir, readPeftDir } from '../src/engine/io/model-dir';
 import { buildModel } from '../src/engine/model/build';
 import { parseBatchJson, uploadBatch } from '../src/engine/model/batch';
@@ -17,7 +18,7 @@ const run = (id: string, updatedAt: number): RunRecord => ({ id, name: `run ${id
 
 describe('CheckpointStore', () => {
   it('lists runs newest first, loads and deletes them', async () => {
-    const store = await CheckpointStore.open('test-list');
+    const store = await IndexedDbCheckpointStore.open('test-list');
     await store.save(run('a', 10), new Map([['w', { shape: [2], data: Float32Array.of(1, 2) }]]));
     await store.save(run('b', 20), new Map());
     expect((await store.listRuns()).map((r) => r.id)).toEqual(['b', 'a']);
@@ -59,7 +60,7 @@ describe('training state', () => {
 
     const first = await fresh();
     await train(first, 3);
-    const store = await CheckpointStore.open('test-resume');
+    const store = await IndexedDbCheckpointStore.open('test-resume');
     await store.save({ ...run('r', 1), step: 3 }, await captureTrainingState(first.model, first.optimizer));
     const loaded = await store.load('r');
     const resumed = await fresh(); // a "reloaded page": new model and optimizer

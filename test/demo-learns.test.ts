@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gpuContext } from './helpers';
-import { nodeDirReader } from '../src/cli/node-dir';
+import { nodeDirReader } from '../src/platform/node/dir-reader';
 import { readModelDir } from '../src/engine/io/model-dir';
 import { readTokenizerDir } from '../src/engine/io/tokenizer-dir';
 import { checkTokenizerFitsModel } from '../src/engine/io/tokenizer';

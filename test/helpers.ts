@@ -1,7 +1,7 @@
 /** Shared test helpers: one GPU context per test file, seeded random data, tolerance checks. */
 import { expect } from 'vitest';
 import { GpuContext } from '../src/gpu/context';
-import { acquireNodeGpu } from '../src/engine/gpu/node-gpu';
+import { acquireNodeGpu } from '../src/platform/node/gpu';
 import { mulberry32 } from '../src/engine/random';
 import type { ByteSource } from '../src/engine/io/byte-source';
 

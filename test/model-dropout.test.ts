@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { gpuContext, randomArray } from './helpers';
-import { nodeDirReader } from '../src/cli/node-dir';
+import { nodeDirReader } from '../src/platform/node/dir-reader';
 import { readModelDir, readPeftDir } from '../src/engine/io/model-dir';
 import { buildModel } from '../src/engine/model/build';
 import { parseBatchJson, uploadBatch } from '../src/engine/model/batch';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { countingSource, gpuContext } from './helpers';
-import { nodeDirReader } from '../src/cli/node-dir';
+import { nodeDirReader } from '../src/platform/node/dir-reader';
 import { readModelDir } from '../src/engine/io/model-dir';
 import { buildModel } from '../src/engine/model/build';
 import { parseBatchJson, uploadBatch } from '../src/engine/model/batch';

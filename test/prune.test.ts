@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectClose, gpuContext, randomArray } from './helpers';
-import { nodeDirReader } from '../src/cli/node-dir';
+import { nodeDirReader } from '../src/platform/node/dir-reader';
 import { readModelDir, readPeftDir } from '../src/engine/io/model-dir';
 import { buildModel } from '../src/engine/model/build';
 import { parseBatchJson, uploadBatch } from '../src/engine/model/batch';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectClose, gpuContext } from './helpers';
-import { nodeDirReader } from '../src/cli/node-dir';
+import { nodeDirReader } from '../src/platform/node/dir-reader';
 import { readModelDir, readPeftDir } from '../src/engine/io/model-dir';
 import { parseSafetensors, readTensorF32 } from '../src/engine/io/safetensors';
 import { WeightSource } from '../src/engine/model/weights';

@@ -1,9 +1,9 @@
 /** light-peft eval: metrics of a model (+ an HF PEFT adapter) on a dataset, printed as JSON. */
 import { integerAtLeast, numberOption, parseOptions, POSITIVE_INTEGER, requireOption } from './args';
-import { nodeDirReader } from './node-dir';
+import { nodeDirReader } from '../platform/node/dir-reader';
 import { modelReader } from './model-source';
 import { readDatasetFile } from './data';
-import { acquireNodeGpu } from '../engine/gpu/node-gpu';
+import { acquireNodeGpu } from '../platform/node/gpu';
 import { GpuContext } from '../gpu/context';
 import { readModelDir, readPeftDir } from '../engine/io/model-dir';
 import { readTokenizerDir } from '../engine/io/tokenizer-dir';

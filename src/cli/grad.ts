@@ -5,9 +5,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { INTEGER, NON_NEGATIVE, numberOption, parseOptions, POSITIVE, POSITIVE_INTEGER, requireOption } from './args';
 import { UsageError } from './errors';
-import { nodeDirReader } from './node-dir';
+import { nodeDirReader } from '../platform/node/dir-reader';
 import { modelReader } from './model-source';
-import { acquireNodeGpu } from '../engine/gpu/node-gpu';
+import { acquireNodeGpu } from '../platform/node/gpu';
 import { GpuContext } from '../gpu/context';
 import { BadInputError } from '../errors';
 import { readModelDir, readPeftDir } from '../engine/io/model-dir';

@@ -1,7 +1,7 @@
 /** `--model DIR|HUB_ID`: a local folder when the path exists, else a Hugging Face Hub model id. */
 import { existsSync } from 'node:fs';
-import { nodeDirReader } from './node-dir';
-import { nodeHubCache } from './hub-cache';
+import { nodeDirReader } from '../platform/node/dir-reader';
+import { nodeHubCache } from '../platform/node/hub-cache';
 import { UsageError } from './errors';
 import { hubDirReader, isHubModelId } from '../engine/io/hub';
 import type { DirReader } from '../engine/io/model-dir';

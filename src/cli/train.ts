@@ -9,7 +9,7 @@ import { UsageError } from './errors';
 import { RATIO_OPTIONS, ratiosFromOptions } from './ratios';
 import { modelReader } from './model-source';
 import { readDatasetFile } from './data';
-import { acquireNodeGpu } from '../engine/gpu/node-gpu';
+import { acquireNodeGpu } from '../platform/node/gpu';
 import { GpuContext } from '../gpu/context';
 import { readModelDir } from '../engine/io/model-dir';
 import { readTokenizerDir } from '../engine/io/tokenizer-dir';

@@ -7,7 +7,7 @@
  */
 import { acquireGpu } from '../gpu/device';
 import { GpuContext } from '../gpu/context';
-import { CheckpointStore } from '../engine/io/checkpoints';
+import { IndexedDbCheckpointStore } from '../platform/browser/indexeddb-checkpoints';
 import { errorReply, type Reply, type Request, type WorkerMessage } from './protocol';
 import { toErrorData } from '../errors';
 import { globalScopeName, runSelfCheck } from './self-check';
@@ -44,7 +44,7 @@ function gpuContext(): Promise<GpuContext> {
   return context;
 }
 
-const session = new Session(gpuContext, () => CheckpointStore.open());
+const session = new Session(gpuContext, () => IndexedDbCheckpointStore.open());
 
 async function handle(request: Request): Promise<Reply> {
   const { id } = request;

@@ -4,14 +4,14 @@
  * first and swap it in only on success).
  */
 import type { GpuContext } from '../gpu/context';
-import type { CheckpointStore } from '../engine/io/checkpoints';
+import type { CheckpointStore } from '../engine/train/checkpoint-store';
 import type { Example, RawTable } from '../engine/io/datasets';
 import type { TextTokenizer } from '../engine/io/tokenizer';
 import type { RobertaModel } from '../engine/model/roberta';
 import type { ModelConfig } from '../engine/model/config';
 import type { WeightSource } from '../engine/model/weights';
 import type { ColumnSettings, DataFileSummary, DataOrigin, ModelOrigin, ModelSummary } from './protocol';
-import type { RunRecord } from '../engine/io/checkpoints';
+import type { RunRecord } from '../engine/train/checkpoint-store';
 import { cancellable } from './cancel';
 
 export interface LoadedModel {

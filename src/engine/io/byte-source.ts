@@ -1,6 +1,6 @@
 /**
  * Random access to a file's bytes without loading it whole: safetensors files of hundreds of MB are
- * read one tensor at a time. Browser: a File/Blob; Node: a file handle (src/cli/node-dir.ts);
+ * read one tensor at a time. Browser: a File/Blob; Node: a file handle (src/platform/node/dir-reader.ts);
  * tests: bytes in memory.
  */
 export interface ByteSource {

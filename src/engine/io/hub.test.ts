@@ -12,8 +12,8 @@ import { readModelDir } from './model-dir';
 import { readTokenizerDir } from './tokenizer-dir';
 import { parseSafetensors, readTensorF32, writeSafetensors } from './safetensors';
 import { HUB_MISSING, hubCacheKey, hubDirReader, isHubModelId, memoryHubCache, type HubCache, type HubProgress } from './hub';
-import { HUB_CACHE_NAME, browserHubCache } from './browser-cache';
-import { defaultHubCacheDir, nodeHubCache } from '../../cli/hub-cache';
+import { HUB_CACHE_NAME, browserHubCache } from '../../platform/browser/hub-cache';
+import { defaultHubCacheDir, nodeHubCache } from '../../platform/node/hub-cache';
 
 const FIXTURES = join(__dirname, '../../../test/fixtures');
 const fixture = (dir: string, name: string) => new Uint8Array(readFileSync(join(FIXTURES, dir, name)));

@@ -3,8 +3,8 @@
  * safetensors weights are downloaded (only when the user asks for a hub model), streamed into a
  * cache with per-file progress, and read back from the cache; a second load needs no network.
  *
- * Platform-neutral: it takes a `fetch` and a `HubCache` (browser: src/engine/io/browser-cache.ts,
- * Cache Storage; CLI: src/cli/hub-cache.ts, files on disk; tests: memoryHubCache below).
+ * Platform-neutral: it takes a `fetch` and a `HubCache` (browser: src/platform/browser/hub-cache.ts,
+ * Cache Storage; CLI: src/platform/node/hub-cache.ts, files on disk; tests: memoryHubCache below).
  *
  * Why not `@huggingface/transformers`' hub functions: its entry points load onnxruntime on import
  * (see tokenizer.ts), its loader returns whole files as bytes (we need range reads of a cached

@@ -4,7 +4,7 @@
  */
 import type { RobertaModel } from '../model/roberta';
 import type { AdamW } from './optimizer';
-import type { StoredTensor } from '../io/checkpoints';
+import type { StoredTensor } from './checkpoint-store';
 import type { Tensor } from '../../gpu/buffers';
 
 type Named = Array<[string, Tensor]>;

@@ -1,6 +1,6 @@
 /** exportAdapter: the loaded model's PEFT weights and head in HF PEFT layout, zipped for a download. */
 import { exportPeftAdapter, zipFiles, type ExportedFile } from '../../engine/io/export';
-import type { RunRecord } from '../../engine/io/checkpoints';
+import type { RunRecord } from '../../engine/train/checkpoint-store';
 import { NotReadyError } from '../../errors';
 import type { Session } from '../session';
 import { refuseWhileTraining } from './busy';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { unzipSync } from 'fflate';
 import { gpuContext } from '../../../test/helpers';
-import { CheckpointStore } from '../../engine/io/checkpoints';
+import { IndexedDbCheckpointStore } from '../../platform/browser/indexeddb-checkpoints';
 import { Session } from '../session';
 import type { PickedFile } from '../protocol';
 import { tinyModelFiles } from '../testing';
@@ -27,7 +27,7 @@ const bytesFile = (path: string, bytes: Uint8Array | string): PickedFile => ({ p
 const noProgress = () => {};
 
 function newSession(storeName = 'worker-test'): Session {
-  return new Session(gpuContext, () => CheckpointStore.open(storeName));
+  return new Session(gpuContext, () => IndexedDbCheckpointStore.open(storeName));
 }
 
 /** lora-awkward's config.json and weights, as a picked folder (no tokenizer). */
@@ -397,7 +397,7 @@ describe('exportAdapter and runs', () => {
   });
 
   it('lists and deletes runs from IndexedDB', async () => {
-    const store = await CheckpointStore.open('worker-runs');
+    const store = await IndexedDbCheckpointStore.open('worker-runs');
     const run = { id: 'a', name: 'first', createdAt: 1, updatedAt: 2, step: 10, status: 'paused' as const, settings: {}, curves: {} };
     await store.save(run, new Map());
     const session = newSession('worker-runs');

@@ -5,7 +5,7 @@
  */
 import type { DirReader } from '../../engine/io/model-dir';
 import { hubDirReader } from '../../engine/io/hub';
-import { browserHubCache } from '../../engine/io/browser-cache';
+import { browserHubCache } from '../../platform/browser/hub-cache';
 import type { ByteSource } from '../../engine/io/byte-source';
 import { DemoNotBuiltError } from '../../errors';
 import type { ModelSource } from '../protocol';

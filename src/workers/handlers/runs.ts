@@ -1,5 +1,5 @@
 /** listRuns / deleteRun: the runs saved in IndexedDB, summarised (no checkpoint tensors, the curve's last loss only). */
-import type { RunRecord } from '../../engine/io/checkpoints';
+import type { RunRecord } from '../../engine/train/checkpoint-store';
 import { TrainingBusyError } from '../../errors';
 import type { RunSummary } from '../protocol';
 import type { Session } from '../session';

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gpuContext } from '../../../test/helpers';
-import { CheckpointStore, type RunRecord } from '../../engine/io/checkpoints';
+import { IndexedDbCheckpointStore } from '../../platform/browser/indexeddb-checkpoints';
+import type { RunRecord } from '../../engine/train/checkpoint-store';
 import { Session } from '../session';
 import type { PickedFile, TrainOptions, TrainProgress } from '../protocol';
 import type { EvalLog } from '../../engine/train/trainer';
@@ -52,7 +53,7 @@ function tinyFolder(name = 'tiny'): PickedFile[] {
 
 /** A session (a page) with the tiny model and the CSV loaded and its columns chosen. */
 async function readySession(store: string, folder = tinyFolder()): Promise<Session> {
-  const session = new Session(gpuContext, () => CheckpointStore.open(store));
+  const session = new Session(gpuContext, () => IndexedDbCheckpointStore.open(store));
   await loadModel(session, { kind: 'files', files: folder }, noProgress);
   await loadData(session, { kind: 'files', train: new File([CSV], 'mail.csv'), validation: null }, noProgress);
   chooseColumns(session, COLUMNS);
@@ -189,12 +190,12 @@ describe('train, stop and resume', () => {
   });
 
   it('lists a run saved as running but not running here as interrupted, and names the model to load again', async () => {
-    const store = await CheckpointStore.open('train-interrupted');
+    const store = await IndexedDbCheckpointStore.open('train-interrupted');
     const session = await readySession('train-interrupted');
     const stopped = await startTraining(session, { ...OPTIONS, steps: 4 }, (p) => p.step >= 1 && stopTraining(session));
     const saved = await store.load(stopped.runId);
     await store.save({ ...saved!.run, status: 'running' }, saved!.tensors);
-    const fresh = new Session(gpuContext, () => CheckpointStore.open('train-interrupted'));
+    const fresh = new Session(gpuContext, () => IndexedDbCheckpointStore.open('train-interrupted'));
     expect((await listRuns(fresh))[0]).toMatchObject({ status: 'interrupted', step: 1, resumable: true });
     await expect(resumeRun(fresh, stopped.runId, noProgress)).rejects.toMatchObject({
       name: 'NotReadyError',

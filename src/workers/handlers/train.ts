@@ -9,7 +9,7 @@
  */
 import { BadInputError, NotReadyError, SettingError } from '../../errors';
 import type { GpuContext } from '../../gpu/context';
-import type { RunRecord, StoredTensor } from '../../engine/io/checkpoints';
+import type { RunRecord, StoredTensor } from '../../engine/train/checkpoint-store';
 import type { Example } from '../../engine/io/datasets';
 import { checkTokenizerFitsModel } from '../../engine/io/tokenizer';
 import { buildModel } from '../../engine/model/build';

@@ -1,45 +1,28 @@
 /**
- * Runs and their checkpoints in IndexedDB (through `idb`), so a reload or a crash resumes where
+ * The engine's CheckpointStore in IndexedDB (through `idb`), so a reload or a crash resumes where
  * training was. One checkpoint per run (the latest), written with its run record in a single
  * transaction: a crash mid-save leaves the previous checkpoint intact.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-
-export interface RunRecord {
-  id: string;
-  name: string;
-  createdAt: number;
-  updatedAt: number;
-  step: number;
-  status: 'running' | 'paused' | 'finished' | 'failed';
-  /** Everything needed to rebuild the run (model source, data, method, hyper-parameters). */
-  settings: unknown;
-  /** Loss and metric curves so far. */
-  curves: unknown;
-}
-
-export interface StoredTensor {
-  shape: number[];
-  data: Float32Array;
-}
+import type { CheckpointStore, RunRecord, StoredTensor } from '../../engine/train/checkpoint-store';
 
 interface Schema extends DBSchema {
   runs: { key: string; value: RunRecord; indexes: { updatedAt: number } };
   checkpoints: { key: string; value: { runId: string; tensors: Record<string, StoredTensor> } };
 }
 
-export class CheckpointStore {
+export class IndexedDbCheckpointStore implements CheckpointStore {
   private constructor(private readonly db: IDBPDatabase<Schema>) {}
 
   /** Opens (and on first use creates) the database through the global `indexedDB`. */
-  static async open(name = 'light-peft-studio'): Promise<CheckpointStore> {
+  static async open(name = 'light-peft-studio'): Promise<IndexedDbCheckpointStore> {
     const db = await openDB<Schema>(name, 1, {
       upgrade(db) {
         db.createObjectStore('runs', { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt');
         db.createObjectStore('checkpoints', { keyPath: 'runId' });
       },
     });
-    return new CheckpointStore(db);
+    return new IndexedDbCheckpointStore(db);
   }
 
   /** Most recently updated first. */

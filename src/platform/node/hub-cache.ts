@@ -11,8 +11,8 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { HUB_MISSING, isHubModelId, type HubCache } from '../engine/io/hub';
-import { nodeFileSource } from './node-dir';
+import { HUB_MISSING, isHubModelId, type HubCache } from '../../engine/io/hub';
+import { nodeFileSource } from './dir-reader';
 
 const MISSING_SUFFIX = '.missing';
 

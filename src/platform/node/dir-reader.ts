@@ -1,9 +1,9 @@
 /** DirReader over a local folder (Node); large files are read in ranges through a file handle. */
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BadInputError } from '../errors';
-import type { DirReader } from '../engine/io/model-dir';
-import type { ByteSource } from '../engine/io/byte-source';
+import { BadInputError } from '../../errors';
+import type { DirReader } from '../../engine/io/model-dir';
+import type { ByteSource } from '../../engine/io/byte-source';
 
 export function nodeDirReader(dir: string): DirReader {
   return {

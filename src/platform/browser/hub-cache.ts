@@ -4,7 +4,7 @@
  * 500 MB checkpoint is never held in memory, let alone twice. Where Cache Storage is missing
  * (plain-http origin, some private modes) it falls back to memory: `persistent` is then false.
  */
-import { HUB_MISSING, memoryHubCache, type HubCache } from './hub';
+import { HUB_MISSING, memoryHubCache, type HubCache } from '../../engine/io/hub';
 
 export const HUB_CACHE_NAME = 'light-peft-hub-v1';
 
