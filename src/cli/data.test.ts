@@ -7,7 +7,7 @@ import { readDatasetFile } from './data';
 import type { ProgressSink } from './data-progress';
 import { BadInputError } from '../errors';
 import { buildExamples, parseDatasetBytes } from '../engine/io/datasets';
-import { plain, outcome } from '../engine/io/datasets/testing';
+import { plain, outcome } from '../../test/dataset-samples';
 import { mulberry32 } from '../engine/random';
 
 const WORDS = ['plain', 'words', 'with, commas', 'a "quote"', 'two\nlines', 'café', 'naïve', '日本語', '😀 emoji', 'tab\there'];

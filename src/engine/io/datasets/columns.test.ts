@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { closestName, guessColumns, requireColumn } from './columns';
 import { parseDatasetText } from './parse';
-import { expectBadInput, JSONL, MNLI_TSV, SST2_TSV } from './testing';
+import { expectBadInput, JSONL, MNLI_TSV, SST2_TSV } from '../../../../test/dataset-samples';
 
 describe('guessColumns', () => {
   it('SST-2: sentence + label by name', () => {

@@ -3,7 +3,7 @@ import { guessColumns } from './columns';
 import { buildExamples, compareLabels, MAX_TEXT_CHARS } from './labels';
 import { parseDatasetText } from './parse';
 import { labelBalance, preview } from './summary';
-import { expectBadInput, MNLI_TSV, SST2_TSV } from './testing';
+import { expectBadInput, MNLI_TSV, SST2_TSV } from '../../../../test/dataset-samples';
 
 const csv = (lines: string[]) => parseDatasetText(lines.join('\n') + '\n', 'data.csv');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDatasetStreamParser, datasetFormatOf, parseDatasetBytes, parseDatasetText, readDatasetStream, type DatasetProgress } from './parse';
-import { CSV_QUOTED, expectBadInput, JSON_ARRAY, JSONL, MNLI_TSV, outcome, parseChunks, plain, SST2_TSV } from './testing';
+import { CSV_QUOTED, expectBadInput, JSON_ARRAY, JSONL, MNLI_TSV, outcome, parseChunks, plain, SST2_TSV } from '../../../../test/dataset-samples';
 
 const rowsWithLines = (text: string, file: string) => plain(parseDatasetText(text, file)).rows;
 

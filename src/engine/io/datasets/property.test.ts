@@ -10,7 +10,7 @@ import { buildExamples } from './labels';
 import { parseDatasetBytes, parseDatasetText } from './parse';
 import type { RawTable } from './table';
 import { elementOffsets } from './json';
-import { outcome, parseChunks } from './testing';
+import { outcome, parseChunks } from '../../../../test/dataset-samples';
 import { decodeUtf8 } from './utf8';
 
 const FILES = ['data.csv', 'data.tsv', 'data.jsonl', 'data.json'];

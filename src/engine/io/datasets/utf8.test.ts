@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../../errors';
 import { createUtf8StreamDecoder, decodeUtf8, findInvalidUtf8 } from './utf8';
-import { expectBadInput } from './testing';
+import { expectBadInput } from '../../../../test/dataset-samples';
 
 const bytesOf = (...parts: (string | number[])[]) =>
   Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...new TextEncoder().encode(p)] : p)));

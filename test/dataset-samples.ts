@@ -1,8 +1,8 @@
-/** Test-only helpers for the dataset tests: small real-shaped samples and assertions. */
+/** Helpers for the dataset tests: small real-shaped samples and assertions. */
 import { expect } from 'vitest';
-import { BadInputError } from '../../../errors';
-import { createDatasetStreamParser } from './parse';
-import type { RawTable } from './table';
+import { BadInputError } from '../src/errors';
+import { createDatasetStreamParser } from '../src/engine/io/datasets/parse';
+import type { RawTable } from '../src/engine/io/datasets/table';
 
 /** GLUE SST-2 train.tsv layout; GLUE sentences carry unbalanced quotes and trailing spaces. */
 export const SST2_TSV = [
