@@ -5,7 +5,12 @@ export default defineConfig({
   plugins: [react()],
   // Relative asset URLs: the built app works from any folder or sub-path.
   base: './',
-  build: { target: 'es2022', sourcemap: true },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    // The app, and the browser kernel benchmark's page (bench/kernels-browser.ts drives it).
+    rolldownOptions: { input: { app: 'index.html', 'bench-kernels': 'bench/kernels.html' } },
+  },
   // The engine worker is an ES module worker. Its errors reach the UI as data with a stable code
   // (src/errors.ts), never by class name, so minification may rename classes.
   worker: { format: 'es' },

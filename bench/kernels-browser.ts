@@ -1,6 +1,7 @@
 /**
  * Kernel benchmark in Chromium: the same measurements as bench/kernels.ts (bench/suite.ts),
- * run by the built app's engine worker (page `?bench=quick|full&runs=N`), driven by Playwright.
+ * run in the worker of the built benchmark page (bench/kernels.html?bench=quick|full&runs=N),
+ * driven by Playwright.
  *   npx vite build && node --import tsx bench/kernels-browser.ts [--quick|--full] [--runs N]
  * Prints the report as JSON and writes it to bench/results/kernels-chromium.json.
  */
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   try {
     const { page, watch } = await watchedPage(browser);
     console.error(`kernel benchmark in Chromium ${browser.version()}: ${quick ? 'quick shapes' : 'roberta-base step shapes'}, median of ${runs} runs`);
-    await page.goto(`${server.url}?bench=${quick ? 'quick' : 'full'}&runs=${runs}`);
+    await page.goto(`${server.url}bench/kernels.html?bench=${quick ? 'quick' : 'full'}&runs=${runs}`);
     const panel = page.getByTestId('bench-panel');
     await panel.and(page.locator('[data-status="done"], [data-status="failed"]')).waitFor({ timeout: quick ? 300_000 : 3_600_000 });
     if ((await panel.getAttribute('data-status')) !== 'done') throw new Error(`the benchmark failed: ${await panel.innerText()}`);

@@ -1,5 +1,5 @@
 /**
- * Kernel benchmark shared by Node (bench/kernels.ts) and Chromium (the app's worker, driven by
+ * Kernel benchmark shared by Node (bench/kernels.ts) and Chromium (bench/kernels.worker.ts, driven by
  * bench/kernels-browser.ts): takes a GpuContext, returns the figures. Each measurement is one
  * warm-up run (pipeline compile, first touch of the buffers) then the median of `runs` runs,
  * each ended by `ctx.sync()`, so the time is wall time of submitted GPU work.
@@ -10,7 +10,7 @@ import { matmul, type MatmulStrategy } from '../src/kernels/matmul';
 import { matmulNaive } from '../src/kernels/matmul-naive';
 import { attentionForward } from '../src/kernels/attention';
 import { layerNormForward } from '../src/kernels/layernorm';
-import { maxRelativeError, seededRandom } from '../src/workers/self-check';
+import { maxRelativeError, seededRandom } from '../src/kernels/reference/checks';
 
 export interface BenchOptions {
   /** Shapes at ¼ of every roberta-base dimension (for CPU-only SwiftShader machines). */

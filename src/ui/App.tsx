@@ -1,4 +1,3 @@
-import { useEffect } from 'react';
 import { useApp } from './store';
 import type { GpuSummary, SelfCheckResult } from '../workers/protocol';
 import { Problem } from './Problem';
@@ -8,13 +7,7 @@ import { SetupScreen } from './setup/SetupScreen';
 /** Self-check pass mark: max relative error of the GPU matmul against the float64 CPU reference. */
 const SELF_CHECK_TOLERANCE = 1e-5;
 
-/** A kernel benchmark to run on load (from the page's query string). */
-export interface BenchRequest {
-  quick: boolean;
-  runs?: number;
-}
-
-export function App({ bench }: { bench: BenchRequest | null }) {
+export function App() {
   return (
     <div className="page">
       <header className="masthead">
@@ -28,7 +21,6 @@ export function App({ bench }: { bench: BenchRequest | null }) {
         <GpuPanel />
         <SetupScreen />
         <SelfCheckPanel />
-        {bench && <BenchPanel {...bench} />}
       </main>
       <footer className="footnote">Everything runs in this tab, in a background worker. Your model and data never leave your machine.</footer>
     </div>
@@ -130,24 +122,6 @@ function SelfCheckDetails({ result }: { result: SelfCheckResult }) {
         <dd>{describeScope(result.scope)}</dd>
       </dl>
     </div>
-  );
-}
-
-/** Shown with ?bench (quick shapes) or ?bench=full; runs the kernel benchmark once on load. */
-function BenchPanel({ quick, runs }: BenchRequest) {
-  const gpu = useApp((s) => s.gpu);
-  const bench = useApp((s) => s.bench);
-  const runBench = useApp((s) => s.runBench);
-  useEffect(() => {
-    if (gpu.status === 'done' && bench.status === 'idle') void runBench(quick, runs);
-  }, [gpu.status, bench.status, quick, runs, runBench]);
-  return (
-    <section className="panel" data-testid="bench-panel" data-status={bench.status}>
-      <h2>Kernel benchmark ({quick ? 'quick shapes' : 'roberta-base shapes'})</h2>
-      {bench.status === 'running' && <p className="muted">Measuring… (minutes on a CPU-only adapter)</p>}
-      {bench.status === 'done' && <pre data-testid="bench-json">{JSON.stringify(bench.value, null, 2)}</pre>}
-      {bench.status === 'failed' && <Problem error={bench.error} />}
-    </section>
   );
 }
 

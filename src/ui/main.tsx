@@ -9,13 +9,8 @@ import './app.css';
 const worker = new Worker(new URL('../workers/engine.worker.ts', import.meta.url), { type: 'module' });
 void useApp.getState().start(new EngineClient(worker));
 
-// ?bench (quick shapes) or ?bench=full, optionally &runs=N: run the kernel benchmark on load.
-const params = new URLSearchParams(location.search);
-const bench = params.get('bench');
-const benchRequest = bench === null ? null : { quick: bench !== 'full', runs: Number(params.get('runs')) || undefined };
-
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App bench={benchRequest} />
+    <App />
   </StrictMode>,
 );

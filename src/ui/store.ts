@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 import type { EngineClient } from '../workers/client';
-import type { BenchReport, GpuSummary, SelfCheckResult } from '../workers/protocol';
+import type { GpuSummary, SelfCheckResult } from '../workers/protocol';
 import { errorNameOf, toErrorData, type ErrorCode } from '../errors';
 
 /** An error as the UI shows it: the code picks the advice, the message explains, the name labels it. */
@@ -25,13 +25,11 @@ export interface AppState {
   client: EngineClient | null;
   gpu: Task<GpuSummary>;
   selfCheck: Task<SelfCheckResult>;
-  bench: Task<BenchReport>;
   /** Set when the device is lost after start-up. */
   deviceLost: ShownError | null;
   /** Connects the worker client and acquires the GPU. */
   start(client: EngineClient): Promise<void>;
   runSelfCheck(): Promise<void>;
-  runBench(quick: boolean, runs?: number): Promise<void>;
 }
 
 /** Any thrown value (an EngineRequestError from the worker, an EngineError the UI raised itself, a bug) as shown. */
@@ -42,7 +40,7 @@ export function toShown(error: unknown): ShownError {
 
 export const useApp = create<AppState>()((set, get) => {
   /** Runs a request and records its progress under `key`. */
-  async function track<K extends 'gpu' | 'selfCheck' | 'bench'>(key: K, run: (client: EngineClient) => Promise<unknown>) {
+  async function track<K extends 'gpu' | 'selfCheck'>(key: K, run: (client: EngineClient) => Promise<unknown>) {
     const client = get().client;
     if (!client) return;
     set({ [key]: { status: 'running' } } as Partial<AppState>);
@@ -58,7 +56,6 @@ export const useApp = create<AppState>()((set, get) => {
     client: null,
     gpu: { status: 'idle' },
     selfCheck: { status: 'idle' },
-    bench: { status: 'idle' },
     deviceLost: null,
     async start(client) {
       if (get().client) return;
@@ -69,6 +66,5 @@ export const useApp = create<AppState>()((set, get) => {
       await track('gpu', (c) => c.init());
     },
     runSelfCheck: () => track('selfCheck', (c) => c.selfCheck()),
-    runBench: (quick, runs) => track('bench', (c) => c.bench(quick, runs)),
   };
 });

@@ -40,15 +40,16 @@ describe('EngineClient', () => {
     const worker = new FakeWorker();
     const client = new EngineClient(worker);
     const init = client.init();
-    const bench = client.bench(true, 3);
+    const tokens = client.tokenizeCheck(3);
     expect(worker.sent).toEqual([
       { type: 'init', id: 1 },
-      { type: 'bench', id: 2, quick: true, runs: 3 },
+      { type: 'tokenizeCheck', id: 2, maxLength: 3 },
     ]);
-    worker.reply({ type: 'bench', id: 2, report: { runs: 3 } });
+    const result = { maxLength: 3 } as never;
+    worker.reply({ type: 'tokenizeCheck', id: 2, result });
     worker.reply({ type: 'init', id: 1, gpu });
     expect(await init).toEqual(gpu);
-    expect(await bench).toEqual({ runs: 3 });
+    expect(await tokens).toBe(result);
   });
 
   it('rejects with the engine error class name and message', async () => {

@@ -110,10 +110,6 @@ export class EngineClient {
     return (await this.request({ type: 'selfCheck' })).result;
   }
 
-  async bench(quick: boolean, runs?: number) {
-    return (await this.request({ type: 'bench', quick, runs })).report;
-  }
-
   /**
    * Loads a model (demo, picked files or a Hub id) and builds it on the GPU with a fresh, untrained
    * PEFT set-up. Aborting `signal` cancels it: it rejects with a CancelledError and the model loaded

@@ -65,12 +65,6 @@ async function handle(request: Request): Promise<Reply> {
     }
     case 'selfCheck':
       return { type: 'selfCheck', id, result: await runSelfCheck(await gpuContext()) };
-    case 'bench': {
-      // Loaded on demand: the benchmark is not part of the app's normal start-up.
-      const { runKernelBench } = await import('../../bench/suite');
-      const report = await runKernelBench(await gpuContext(), { quick: request.quick, runs: request.runs, runtime: 'chromium' });
-      return { type: 'bench', id, report: report as unknown as Record<string, unknown> };
-    }
     case 'loadModel':
       refuseWhileTraining(session, 'load another model'); // refused now, not queued behind the run
       return {

@@ -41,9 +41,6 @@ export interface SelfCheckResult {
   scope: string;
 }
 
-/** Figures from bench/suite.ts; kept opaque here so the protocol does not depend on bench code. */
-export type BenchReport = Record<string, unknown>;
-
 // ---- Setup: model --------------------------------------------------------------------------
 
 /** A file the user picked or dropped, with its path inside the chosen folder ("my-model/config.json"). */
@@ -298,7 +295,6 @@ export interface RunSummary {
 export type Request =
   | { type: 'init'; id: number }
   | { type: 'selfCheck'; id: number }
-  | { type: 'bench'; id: number; quick: boolean; runs?: number }
   /** Cancellable: a `cancel` naming its id aborts it, and it replies with a CancelledError. */
   | { type: 'loadModel'; id: number; source: ModelSource }
   | { type: 'loadData'; id: number; source: DataSource }
@@ -324,7 +320,6 @@ export type RequestType = Request['type'];
 export type Reply =
   | { type: 'init'; id: number; gpu: GpuSummary }
   | { type: 'selfCheck'; id: number; result: SelfCheckResult }
-  | { type: 'bench'; id: number; report: BenchReport }
   | { type: 'loadModel'; id: number; model: ModelSummary }
   | { type: 'loadData'; id: number; tables: DataTables }
   | { type: 'chooseColumns'; id: number; examples: DataExamples }

@@ -1,40 +1,12 @@
 /**
  * The self-check the app runs on request: a real kernel on the real device, compared with its
- * CPU reference. Also the small numeric helpers the benchmark shares (no test framework here:
- * this runs in the browser worker).
+ * CPU reference.
  */
 import type { GpuContext } from '../gpu/context';
 import { matmul } from '../kernels/matmul';
 import { matmulRef } from '../kernels/reference/matmul';
+import { maxRelativeError, seededRandom } from '../kernels/reference/checks';
 import type { SelfCheckResult } from './protocol';
-
-/** Seeded uniform values in [-1, 1) (mulberry32), so a failing check reproduces. */
-export function seededRandom(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
-
-/** Largest |actual − expected| relative to the largest |expected|; Infinity on NaN. */
-export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  if (actual.length !== expected.length) return Infinity;
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const diff = Math.abs(actual[i] - expected[i]);
-    if (!Number.isFinite(diff)) return Infinity;
-    maxDiff = Math.max(maxDiff, diff);
-    maxRef = Math.max(maxRef, Math.abs(expected[i]));
-  }
-  return maxDiff / Math.max(maxRef, 1e-30);
-}
 
 export function globalScopeName(): string {
   return (globalThis as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
