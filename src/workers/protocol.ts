@@ -8,10 +8,10 @@
  * To add a command: add its request and reply here, a handler in handlers/ (wired in
  * engine.worker.ts) and a method in client.ts.
  */
-import type { ColumnChoice, ColumnGuess, LabelBalance, TablePreview } from '../engine/io/datasets';
-import type { LoraTarget } from '../engine/model/peft';
-import type { EvalLog, StepLog, TrainSettings } from '../engine/train/trainer';
-import type { ClassificationMetrics } from '../engine/train/metrics';
+import type { ColumnChoice, ColumnGuess, LabelBalance, TablePreview } from '../shared/datasets';
+import type { LoraTarget } from '../shared/peft-targets';
+import type { ClassificationMetrics, EvalLog, StepLog } from '../shared/training';
+import type { TrainSettings } from '../engine/train/trainer';
 import { toErrorData, type ErrorData } from '../errors';
 
 /** What the worker found when it acquired the GPU. */

@@ -1,8 +1,8 @@
 /** Where PEFT modules go and what they are called (HF and HF PEFT names, so files move to Python unchanged). */
 
-/** The six linear layers of a block, by their canonical short names. */
-export const LORA_TARGETS = ['query', 'key', 'value', 'attention.output.dense', 'intermediate.dense', 'output.dense'] as const;
-export type LoraTarget = (typeof LORA_TARGETS)[number];
+import { LORA_TARGETS, type LoraTarget } from '../../shared/peft-targets';
+
+export { LORA_TARGETS, type LoraTarget };
 
 /** HF module path of a target in layer i. `output.dense` is the FFN output only, never attention.output.dense. */
 export function linearModuleName(layer: number, target: LoraTarget): string {

@@ -1,13 +1,8 @@
 /** Classification metrics from predicted and true label ids (pure functions). */
 
-export interface ClassificationMetrics {
-  accuracy: number;
-  /** Unweighted mean of per-class F1 (classes absent from both truth and predictions are skipped). */
-  macroF1: number;
-  /** Matthews correlation coefficient, binary tasks only (null otherwise). */
-  mcc: number | null;
-  count: number;
-}
+import type { ClassificationMetrics } from '../../shared/training';
+
+export type { ClassificationMetrics };
 
 export function classificationMetrics(predicted: ArrayLike<number>, actual: ArrayLike<number>, classes: number): ClassificationMetrics {
   const n = actual.length;

@@ -14,6 +14,9 @@ import { linearScheduleLr } from './schedule';
 import { shuffledBatches, tokenizeBatch } from './batches';
 import { argmaxRows, classificationMetrics, crossEntropySum, type ClassificationMetrics } from './metrics';
 import { NonFiniteLossError } from '../../errors';
+import type { EvalLog, StepLog } from '../../shared/training';
+
+export type { EvalLog, StepLog };
 
 export interface TrainSettings {
   steps: number;
@@ -54,25 +57,6 @@ export interface TrainHooks {
   onStep?: (info: { step: number; tokens: number }) => void | Promise<void>;
   /** The validation set to evaluate every `settings.evalEvery` steps (the last step of the schedule is left to the caller's final evaluation). */
   evaluation?: { examples: Example[]; onResult?: (log: EvalLog) => void };
-}
-
-export interface StepLog {
-  step: number; // 1-based
-  loss: number;
-  lr: number;
-  /** Training time since the call began (evaluations during it excluded). */
-  seconds: number;
-  /** Global gradient norm before clipping (only when clipping is on). */
-  gradNorm?: number;
-}
-
-/** A validation evaluation during training. */
-export interface EvalLog extends ClassificationMetrics {
-  step: number; // 1-based, the step after which it ran
-  /** Mean validation cross-entropy. */
-  loss: number;
-  /** Seconds the evaluation took. */
-  seconds: number;
 }
 
 export function defaultOptimizer(settings: Pick<TrainSettings, 'lr' | 'weightDecay' | 'maskLrMultiplier' | 'maxGradNorm'>): OptimizerConfig {

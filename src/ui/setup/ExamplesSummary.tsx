@@ -1,6 +1,5 @@
 import type { DataExamples } from '../../workers/protocol';
-import type { LabelBalance } from '../../engine/io/datasets';
-import { MAX_TEXT_CHARS } from '../../engine/io/datasets/labels';
+import { MAX_TEXT_CHARS, type LabelBalance } from '../../shared/datasets';
 import { formatCount, formatPercent } from '../format';
 
 /** How many examples each side has, the label balance of each, and what was skipped or clipped. */

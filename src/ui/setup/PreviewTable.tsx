@@ -1,4 +1,4 @@
-import type { ColumnChoice, TablePreview } from '../../engine/io/datasets';
+import type { ColumnChoice, TablePreview } from '../../shared/datasets';
 import { formatCount } from '../format';
 
 const CELL_CHARS = 220;

@@ -1,4 +1,4 @@
-import type { EvalLog } from '../../engine/train/trainer';
+import type { EvalLog } from '../../shared/training';
 import { formatCount, formatPercent } from '../format';
 
 /**

@@ -1,4 +1,4 @@
-import type { EvalLog, StepLog } from '../../engine/train/trainer';
+import type { EvalLog, StepLog } from '../../shared/training';
 
 const WIDTH = 640;
 const HEIGHT = 200;

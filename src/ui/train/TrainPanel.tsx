@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { Problem } from '../Problem';
 import { formatBytes, formatCount, formatPercent } from '../format';
 import { useSetup } from '../setup/store';
-import { LORA_TARGETS, type LoraTarget } from '../../engine/model/peft';
+import { LORA_TARGETS, type LoraTarget } from '../../shared/peft-targets';
 import type { ModelSummary, TrainResult } from '../../workers/protocol';
 import { EvalTable } from './EvalTable';
 import { LossChart } from './LossChart';

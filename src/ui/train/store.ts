@@ -8,8 +8,8 @@ import { create } from 'zustand';
 import { useApp, toShown, type ShownError } from '../store';
 import { useSetup } from '../setup/store';
 import { demoDataUrl, demoModelUrl } from '../setup/demo-urls';
-import type { EvalLog, StepLog } from '../../engine/train/trainer';
-import type { LoraTarget } from '../../engine/model/peft';
+import type { EvalLog, StepLog } from '../../shared/training';
+import type { LoraTarget } from '../../shared/peft-targets';
 import type { ColumnSettings, RunSummary, TrainOptions, TrainProgress, TrainResult } from '../../workers/protocol';
 import type { EngineClient, TrainProgressListener } from '../../workers/client';
 

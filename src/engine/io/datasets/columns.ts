@@ -4,20 +4,9 @@
  */
 import { BadInputError } from '../../../errors';
 import type { RawTable } from './table';
+import type { ColumnChoice, ColumnGuess } from '../../../shared/datasets';
 
-export interface ColumnChoice {
-  text: string;
-  textPair?: string | null;
-  label: string;
-}
-
-export interface ColumnGuess {
-  text: string;
-  textPair: string | null;
-  label: string;
-  /** Why each column was picked, in words for the UI. */
-  reasons: { text: string; textPair: string; label: string };
-}
+export type { ColumnChoice, ColumnGuess };
 
 /** Compared after `normalizeName`. Earlier entries win. */
 const PAIR_NAMES: [string, string][] = [

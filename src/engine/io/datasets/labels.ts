@@ -19,6 +19,9 @@
 import { BadInputError } from '../../../errors';
 import { listColumns, requireColumn, type ColumnChoice } from './columns';
 import { badInput, type CellValue, type RawTable } from './table';
+import { MAX_TEXT_CHARS } from '../../../shared/datasets';
+
+export { MAX_TEXT_CHARS };
 
 export interface Example {
   text: string;
@@ -37,7 +40,6 @@ export interface BuiltExamples {
   clipped: { line: number; chars: number }[];
 }
 
-export const MAX_TEXT_CHARS = 100_000;
 export const MAX_CLASSES = 100;
 
 export function buildExamples(table: RawTable, columns: ColumnChoice, options: { labelNames?: readonly string[] } = {}): BuiltExamples {

@@ -1,25 +1,13 @@
 /** What the UI shows before training: the first rows of a file and the label balance. */
 import type { Example } from './labels';
-import type { CellValue, DatasetFormat, RawTable } from './table';
+import type { RawTable } from './table';
+import type { LabelBalance, TablePreview } from '../../../shared/datasets';
 
-export interface TablePreview {
-  file: string;
-  format: DatasetFormat;
-  columns: string[];
-  totalRows: number;
-  rows: { line: number; values: Record<string, CellValue> }[];
-}
+export type { LabelBalance, TablePreview };
 
 export function preview(table: RawTable, n = 5): TablePreview {
   const rows = table.rows.slice(0, Math.max(0, n)).map((row, i) => ({ line: table.lineOf(i), values: { ...row } }));
   return { file: table.file, format: table.format, columns: [...table.columns], totalRows: table.rows.length, rows };
-}
-
-export interface LabelBalance {
-  total: number;
-  classes: { id: number; label: string; count: number; fraction: number }[];
-  /** Accuracy of always answering the most common class: the bar a model has to clear. */
-  majorityFraction: number;
 }
 
 export function labelBalance(examples: readonly Pick<Example, 'label'>[], id2label: readonly string[]): LabelBalance {

@@ -4,9 +4,10 @@
  * through TableBuilder, which owns the checks shared by all formats.
  */
 import { BadInputError } from '../../../errors';
+import type { CellValue, DatasetFormat } from '../../../shared/datasets';
 
-export type DatasetFormat = 'csv' | 'tsv' | 'jsonl' | 'json';
-export type CellValue = string | number | boolean | null;
+export type { CellValue, DatasetFormat };
+
 /** One row; built without a prototype so columns named `__proto__` or `constructor` are plain keys. */
 export type RawRow = Record<string, CellValue>;
 

@@ -1,0 +1,31 @@
+/** What training reports, as the engine, the worker protocol and the UI share it. */
+
+/** Classification metrics of predicted against true label ids. */
+export interface ClassificationMetrics {
+  accuracy: number;
+  /** Unweighted mean of per-class F1 (classes absent from both truth and predictions are skipped). */
+  macroF1: number;
+  /** Matthews correlation coefficient, binary tasks only (null otherwise). */
+  mcc: number | null;
+  count: number;
+}
+
+/** A loss read-back during training. */
+export interface StepLog {
+  step: number; // 1-based
+  loss: number;
+  lr: number;
+  /** Training time since the call began (evaluations during it excluded). */
+  seconds: number;
+  /** Global gradient norm before clipping (only when clipping is on). */
+  gradNorm?: number;
+}
+
+/** A validation evaluation during training. */
+export interface EvalLog extends ClassificationMetrics {
+  step: number; // 1-based, the step after which it ran
+  /** Mean validation cross-entropy. */
+  loss: number;
+  /** Seconds the evaluation took. */
+  seconds: number;
+}
