@@ -7,7 +7,7 @@ import { gpuContext } from './helpers';
 import { IndexedDbCheckpointStore } from '../src/platform/browser/indexeddb-checkpoints';
 import type { RunRecord } from '../src/engine/train/checkpoint-store';
 import { nodeDirReader } from '../src/platform/node/dir-reader';
-import { readModelDir, readPeftDir } from '../src/engine/io/model-dir';
+import { readModelDir, readPeftDir } from '../src/engine/model/model-dir';
 import { buildModel } from '../src/engine/model/build';
 import { parseBatchJson, uploadBatch } from '../src/engine/model/batch';
 import { gradientStep } from '../src/engine/train/step';

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gpuContext } from './helpers';
 import { nodeDirReader } from '../src/platform/node/dir-reader';
-import { readModelDir } from '../src/engine/io/model-dir';
+import { readModelDir } from '../src/engine/model/model-dir';
 import { readTokenizerDir } from '../src/engine/io/tokenizer-dir';
 import { checkTokenizerFitsModel } from '../src/engine/io/tokenizer';
 import { parseDatasetText } from '../src/engine/io/datasets';

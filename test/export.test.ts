@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { gpuContext } from './helpers';
 import { nodeDirReader } from '../src/platform/node/dir-reader';
-import { readModelDir, readPeftDir } from '../src/engine/io/model-dir';
+import { readModelDir, readPeftDir } from '../src/engine/model/model-dir';
 import { buildModel } from '../src/engine/model/build';
 import { parseBatchJson, uploadBatch } from '../src/engine/model/batch';
-import { exportPeftAdapter, zipFiles } from '../src/engine/io/export';
+import { exportPeftAdapter, zipFiles } from '../src/engine/export/export';
 import type { RobertaModel } from '../src/engine/model/roberta';
 
 const FIXTURES = join(__dirname, 'fixtures');

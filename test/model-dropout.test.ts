@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { gpuContext, randomArray } from './helpers';
 import { nodeDirReader } from '../src/platform/node/dir-reader';
-import { readModelDir, readPeftDir } from '../src/engine/io/model-dir';
+import { readModelDir, readPeftDir } from '../src/engine/model/model-dir';
 import { buildModel } from '../src/engine/model/build';
 import { parseBatchJson, uploadBatch } from '../src/engine/model/batch';
 import { gradientStep } from '../src/engine/train/step';

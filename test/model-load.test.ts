@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { countingSource, gpuContext } from './helpers';
 import { nodeDirReader } from '../src/platform/node/dir-reader';
-import { readModelDir } from '../src/engine/io/model-dir';
+import { readModelDir } from '../src/engine/model/model-dir';
 import { buildModel } from '../src/engine/model/build';
 import { parseBatchJson, uploadBatch } from '../src/engine/model/batch';
 import { parseModelConfig } from '../src/engine/model/config';

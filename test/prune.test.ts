@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectClose, gpuContext, randomArray } from './helpers';
 import { nodeDirReader } from '../src/platform/node/dir-reader';
-import { readModelDir, readPeftDir } from '../src/engine/io/model-dir';
+import { readModelDir, readPeftDir } from '../src/engine/model/model-dir';
 import { buildModel } from '../src/engine/model/build';
 import { parseBatchJson, uploadBatch } from '../src/engine/model/batch';
 import { planPruning, type PlanInput } from '../src/engine/lightpeft/plan';
 import { prune, selectCols } from '../src/engine/lightpeft/prune';
 import type { RobertaModel } from '../src/engine/model/roberta';
 import { gradientStep } from '../src/engine/train/step';
-import { exportPeftAdapter, exportPrunedModel } from '../src/engine/io/export';
+import { exportPeftAdapter, exportPrunedModel } from '../src/engine/export/export';
 
 const FIXTURES = join(__dirname, 'fixtures');
 

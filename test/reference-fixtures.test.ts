@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectClose, gpuContext } from './helpers';
 import { nodeDirReader } from '../src/platform/node/dir-reader';
-import { readModelDir, readPeftDir } from '../src/engine/io/model-dir';
+import { readModelDir, readPeftDir } from '../src/engine/model/model-dir';
 import { parseSafetensors, readTensorF32 } from '../src/engine/io/safetensors';
 import { WeightSource } from '../src/engine/model/weights';
 import { buildModel } from '../src/engine/model/build';

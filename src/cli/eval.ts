@@ -5,7 +5,7 @@ import { modelReader } from './model-source';
 import { readDatasetFile } from './data';
 import { acquireNodeGpu } from '../platform/node/gpu';
 import { GpuContext } from '../gpu/context';
-import { readModelDir, readPeftDir } from '../engine/io/model-dir';
+import { readModelDir, readPeftDir } from '../engine/model/model-dir';
 import { readTokenizerDir } from '../engine/io/tokenizer-dir';
 import { checkTokenizerFitsModel } from '../engine/io/tokenizer';
 import { buildExamples, guessColumns } from '../engine/io/datasets';

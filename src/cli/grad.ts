@@ -10,7 +10,7 @@ import { modelReader } from './model-source';
 import { acquireNodeGpu } from '../platform/node/gpu';
 import { GpuContext } from '../gpu/context';
 import { BadInputError } from '../errors';
-import { readModelDir, readPeftDir } from '../engine/io/model-dir';
+import { readModelDir, readPeftDir } from '../engine/model/model-dir';
 import { writeSafetensors } from '../engine/io/safetensors';
 import { WeightSource } from '../engine/model/weights';
 import { buildModel } from '../engine/model/build';

@@ -4,7 +4,7 @@ import { nodeDirReader } from '../platform/node/dir-reader';
 import { nodeHubCache } from '../platform/node/hub-cache';
 import { UsageError } from './errors';
 import { hubDirReader, isHubModelId } from '../engine/io/hub';
-import type { DirReader } from '../engine/io/model-dir';
+import type { DirReader } from '../engine/io/dir-reader';
 
 export interface ModelSourceOptions {
   revision?: string;

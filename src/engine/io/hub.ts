@@ -13,7 +13,7 @@
  */
 import { BadInputError, HubDownloadError } from '../../errors';
 import { blobSource, bytesSource, type ByteSource } from './byte-source';
-import type { DirReader } from './model-dir';
+import type { DirReader } from './dir-reader';
 
 /** The only host this app ever contacts (LFS files may redirect to the Hub's own CDN). */
 export const HUB_ORIGIN = 'https://huggingface.co';

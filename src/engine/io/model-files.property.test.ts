@@ -13,7 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../errors';
 import { parseModelConfig, SUPPORTED_MODEL_TYPES, type ModelConfig } from '../model/config';
 import { bytesSource } from './byte-source';
-import { readModelDir, readPeftDir, type DirReader } from './model-dir';
+import { readModelDir, readPeftDir } from '../model/model-dir';
+import type { DirReader } from './dir-reader';
 import { readTokenizerDir } from './tokenizer-dir';
 import { writeSafetensors } from './safetensors';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DirReader } from './model-dir';
+import type { DirReader } from './dir-reader';
 import { readTokenizerDir, readTokenizerFiles } from './tokenizer-dir';
 
 const FIXTURE = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'tokenizer-tiny');

@@ -1,6 +1,6 @@
 /** A model folder's tokenizer files (tokenizer.json + tokenizer_config.json, or vocab.json + merges.txt): strict UTF-8, file-specific errors. */
 import { BadInputError } from '../../errors';
-import type { DirReader } from './model-dir';
+import type { DirReader } from './dir-reader';
 import { decodeUtf8 } from './datasets';
 import { loadTokenizer, type TextTokenizer, type TokenizerFiles } from './tokenizer';
 

@@ -2,7 +2,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BadInputError } from '../../errors';
-import type { DirReader } from '../../engine/io/model-dir';
+import type { DirReader } from '../../engine/io/dir-reader';
 import type { ByteSource } from '../../engine/io/byte-source';
 
 export function nodeDirReader(dir: string): DirReader {

@@ -1,5 +1,5 @@
 /** exportAdapter: the loaded model's PEFT weights and head in HF PEFT layout, zipped for a download. */
-import { exportPeftAdapter, zipFiles, type ExportedFile } from '../../engine/io/export';
+import { exportPeftAdapter, zipFiles, type ExportedFile } from '../../engine/export/export';
 import type { RunRecord } from '../../engine/train/checkpoint-store';
 import { NotReadyError } from '../../errors';
 import type { Session } from '../session';

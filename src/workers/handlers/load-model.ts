@@ -4,7 +4,7 @@
  * A cancel (`signal`) stops it at the next read or step; what it had built is freed and the model
  * loaded before stays.
  */
-import { readModelDir } from '../../engine/io/model-dir';
+import { readModelDir } from '../../engine/model/model-dir';
 import { checkTokenizerFitsModel, loadTokenizer, type TextTokenizer } from '../../engine/io/tokenizer';
 import { buildModel } from '../../engine/model/build';
 import type { PeftConfig } from '../../engine/model/peft';

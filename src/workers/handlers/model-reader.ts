@@ -3,7 +3,7 @@
  * Hub. Every reader stops at its next read once the load's signal is aborted (hub.ts also aborts
  * its downloads in flight).
  */
-import type { DirReader } from '../../engine/io/model-dir';
+import type { DirReader } from '../../engine/io/dir-reader';
 import { hubDirReader } from '../../engine/io/hub';
 import { browserHubCache } from '../../platform/browser/hub-cache';
 import type { ByteSource } from '../../engine/io/byte-source';

@@ -4,7 +4,7 @@
  * folder, else by base name (the shallowest wins), so a dropped folder, the folder's files, or a
  * folder with sub-folders all work.
  */
-import type { DirReader } from '../../engine/io/model-dir';
+import type { DirReader } from '../../engine/io/dir-reader';
 import { blobSource, type ByteSource } from '../../engine/io/byte-source';
 import type { PickedFile } from '../protocol';
 

@@ -2,7 +2,7 @@
  * DirReader over a folder on the app's own server (the built-in demo model). Large files are
  * fetched once into a Blob and read in ranges from there.
  */
-import type { DirReader } from '../../engine/io/model-dir';
+import type { DirReader } from '../../engine/io/dir-reader';
 import { blobSource, type ByteSource } from '../../engine/io/byte-source';
 import { fetchIfPresent, readBodyWithProgress, type ByteProgress } from './fetch-bytes';
 

@@ -9,7 +9,7 @@ import type { LoraModule } from '../model/params';
 import { linearsOf } from '../model/params';
 import type { PruningPlan } from '../lightpeft/plan';
 import { LORA_TARGETS, linearModuleName, loraTensorName, peftTargetRegex, type LoraTarget } from '../model/peft';
-import { writeSafetensors } from './safetensors';
+import { writeSafetensors } from '../io/safetensors';
 
 export interface ExportedFile {
   name: string;

@@ -4,19 +4,11 @@
  * adapter_model.safetensors) through a platform-neutral file reader.
  */
 import { BadInputError } from '../../errors';
-import { parseModelConfig, type ModelConfig } from '../model/config';
-import { WeightSource } from '../model/weights';
-import type { ByteSource } from './byte-source';
-import { LORA_TARGETS, targetOfModule, targetsFromPeftConfig, type PeftConfig } from '../model/peft';
-
-export interface DirReader {
-  /** The file's bytes, or null when it does not exist. */
-  read(name: string): Promise<Uint8Array | null>;
-  /** Random access to a (large) file, or null when it does not exist. */
-  open(name: string): Promise<ByteSource | null>;
-  /** How to name the file in messages (a path in the CLI, the file name in a browser). */
-  describe(name: string): string;
-}
+import { parseModelConfig, type ModelConfig } from './config';
+import { WeightSource } from './weights';
+import type { ByteSource } from '../io/byte-source';
+import type { DirReader } from '../io/dir-reader';
+import { LORA_TARGETS, targetOfModule, targetsFromPeftConfig, type PeftConfig } from './peft';
 
 async function readJson(reader: DirReader, name: string): Promise<unknown> {
   const bytes = await reader.read(name);

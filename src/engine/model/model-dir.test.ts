@@ -1,8 +1,9 @@
 /** readPeftDir on odd adapters found by model-files.property.test.ts, kept as examples. */
 import { describe, expect, it } from 'vitest';
-import { bytesSource } from './byte-source';
-import { readPeftDir, type DirReader } from './model-dir';
-import { writeSafetensors } from './safetensors';
+import { bytesSource } from '../io/byte-source';
+import { readPeftDir } from './model-dir';
+import type { DirReader } from '../io/dir-reader';
+import { writeSafetensors } from '../io/safetensors';
 
 function memoryDir(files: Record<string, Uint8Array>): DirReader {
   const describe = (name: string) => `adapter/${name}`;
