@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { DataTables } from '../../workers/protocol';
-import { DEFAULT_SPLIT, useSetup } from './store';
-import { isTraining, useTrain } from '../train/store';
+import { DEFAULT_SPLIT, useSetup } from '../state/setup';
+import { isTraining, useTrain } from '../state/train';
 
 interface Draft {
   text: string;

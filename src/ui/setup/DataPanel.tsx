@@ -1,7 +1,7 @@
 import { Problem } from '../Problem';
 import { formatBytes, formatCount } from '../format';
 import type { DataTables } from '../../workers/protocol';
-import { useSetup } from './store';
+import { useSetup } from '../state/setup';
 import { DropZone } from './DropZone';
 import { ProgressBar } from './ProgressBar';
 import { ColumnForm } from './ColumnForm';
@@ -9,8 +9,8 @@ import { ExamplesSummary } from './ExamplesSummary';
 import { PreviewTable } from './PreviewTable';
 import { TokenizeCheck } from './TokenizeCheck';
 import { splitDataFiles } from './pick-files';
-import { demoDataUrl } from './demo-urls';
-import { isTraining, useTrain } from '../train/store';
+import { demoDataUrl } from '../state/demo-urls';
+import { isTraining, useTrain } from '../state/train';
 
 const ACCEPT = '.csv,.tsv,.tab,.jsonl,.ndjson,.json,text/csv,text/tab-separated-values,application/json';
 

@@ -2,8 +2,8 @@ import { useEffect } from 'react';
 import { useApp } from '../store';
 import { Problem } from '../Problem';
 import { formatBytes, formatCount, formatDate, formatPercent } from '../format';
-import { useSetup } from './store';
-import { isTraining, useTrain } from '../train/store';
+import { useSetup } from '../state/setup';
+import { isTraining, useTrain } from '../state/train';
 import type { RunSummary } from '../../workers/protocol';
 
 /** Step 3: files out (the adapter as an HF PEFT zip) and the runs saved in this browser. */

@@ -2,13 +2,13 @@ import { useRef, useState } from 'react';
 import { useApp } from '../store';
 import { Problem } from '../Problem';
 import type { PickedFile } from '../../workers/protocol';
-import { useSetup } from './store';
+import { useSetup } from '../state/setup';
 import { DropZone } from './DropZone';
 import { ProgressBar } from './ProgressBar';
 import { ModelFacts } from './ModelFacts';
 import { canPickDirectory, filesFromInput, pickDirectory } from './pick-files';
-import { demoModelUrl } from './demo-urls';
-import { isTraining, useTrain } from '../train/store';
+import { demoModelUrl } from '../state/demo-urls';
+import { isTraining, useTrain } from '../state/train';
 
 const HUB_EXAMPLES = ['FacebookAI/roberta-base', 'distilbert/distilroberta-base'];
 

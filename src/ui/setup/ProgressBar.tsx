@@ -1,5 +1,5 @@
 import { formatBytes, formatPercent } from '../format';
-import type { Loading } from './store';
+import type { Loading } from '../state/setup';
 
 /**
  * What is loading, the file being read, and its bytes and percentage when the size is known; with

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Problem } from '../Problem';
 import { formatCount } from '../format';
 import type { TokenizeCheckResult } from '../../workers/protocol';
-import { DEFAULT_MAX_LENGTH, useSetup } from './store';
+import { DEFAULT_MAX_LENGTH, useSetup } from '../state/setup';
 
 /** Tokenizes the first training batch with the model's tokenizer and shows the token counts. */
 export function TokenizeCheck() {

@@ -1,12 +1,12 @@
 import type { ReactNode } from 'react';
 import { Problem } from '../Problem';
 import { formatBytes, formatCount, formatPercent } from '../format';
-import { useSetup } from '../setup/store';
+import { useSetup } from '../state/setup';
 import { LORA_TARGETS, type LoraTarget } from '../../shared/peft-targets';
 import type { ModelSummary, TrainResult } from '../../workers/protocol';
 import { EvalTable } from './EvalTable';
 import { LossChart } from './LossChart';
-import { isTraining, useTrain, type LiveRun, type TrainForm } from './store';
+import { isTraining, useTrain, type LiveRun, type TrainForm } from '../state/train';
 
 const TARGET_NAMES: Record<LoraTarget, string> = {
   query: 'query',

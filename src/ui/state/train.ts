@@ -6,8 +6,8 @@
  */
 import { create } from 'zustand';
 import { useApp, toShown, type ShownError } from '../store';
-import { useSetup } from '../setup/store';
-import { demoDataUrl, demoModelUrl } from '../setup/demo-urls';
+import { useSetup } from './setup';
+import { demoDataUrl, demoModelUrl } from './demo-urls';
 import type { EvalLog, StepLog } from '../../shared/training';
 import type { LoraTarget } from '../../shared/peft-targets';
 import type { ColumnSettings, RunSummary, TrainOptions, TrainProgress, TrainResult } from '../../workers/protocol';

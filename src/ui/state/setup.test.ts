@@ -4,7 +4,7 @@ import { EngineClient, type WorkerLike } from '../../workers/client';
 import { errorReply, type ModelSummary, type Request, type WorkerMessage } from '../../workers/protocol';
 import { useApp } from '../store';
 import { BadInputError, CancelledError } from '../../errors';
-import { cancelledNote, useSetup } from './store';
+import { cancelledNote, useSetup } from './setup';
 
 class FakeWorker implements WorkerLike {
   sent: Request[] = [];
