@@ -12,6 +12,7 @@
  *
  * Each layer imports only from layers below it. Tests (*.test.ts, test/, e2e/) may import
  * anything but are never imported by src/; bench/ and tools/ sit beside the front ends.
+ * Folder cycles are checked by .dependency-cruiser.folders.cjs (without the tests).
  */
 const TEST = '(^|/)[^/]+\\.test\\.tsx?$|^test/|^e2e/';
 const BELOW_GPU = '^src/shared/|^src/errors\\.ts$';
@@ -99,14 +100,6 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: TEST },
       to: { path: TEST },
-    },
-    {
-      name: 'no-folder-cycles',
-      comment: 'Folders import each other one way only.',
-      severity: 'error',
-      scope: 'folder',
-      from: { path: '^src/' },
-      to: { circular: true },
     },
   ],
   options: {
