@@ -80,7 +80,6 @@ export function attentionForward(ctx: GpuContext, args: AttentionForwardArgs): v
   const uniforms = attentionUniforms(args, args.dropout);
   const dropout = hasDropout(args.dropout);
   const softmax = { uniforms, buffers: { q: args.q, k: args.k, attnMask: args.attnMask, probs: args.probs } };
-  const context = { uniforms, buffers: { probs: args.probs, v: args.v, headMask: args.headMask, out: args.out } };
   if (reductionStrategy(ctx, args.strategy) === 'serial') {
     const { rowBlocks, rowColumnBlocks } = serialGrids(args);
     SOFTMAX_SERIAL.dispatch(ctx, SERIAL, { ...softmax, workgroups: rowBlocks });
@@ -93,7 +92,11 @@ export function attentionForward(ctx: GpuContext, args: AttentionForwardArgs): v
   }
   const { scoreRows, elements } = workgroupGrids(args);
   SOFTMAX.dispatch(ctx, ROW, { ...softmax, workgroups: scoreRows });
-  CONTEXT.dispatch(ctx, { ...FLAT, dropout }, { ...context, workgroups: elements });
+  CONTEXT.dispatch(ctx, { ...FLAT, dropout }, {
+    uniforms,
+    buffers: { probs: args.probs, v: args.v, headMask: args.headMask, out: args.out },
+    workgroups: elements,
+  });
 }
 
 export function attentionBackward(ctx: GpuContext, args: AttentionBackwardArgs): void {
