@@ -6,7 +6,8 @@
  */
 import type { GpuContext } from '../gpu/context';
 import type { Tensor } from '../gpu/buffers';
-import { flatIndexMain, grid1d, packUniforms, uniformStruct } from './wgsl';
+import { flatIndexMain, grid1d } from './wgsl';
+import { defineKernel, readOnly, readWrite } from './kernel';
 
 const WORKGROUP = 256;
 
@@ -70,17 +71,26 @@ export function adamwScalars(h: AdamWHyper): {
   };
 }
 
+/** `scaled`: gradients are multiplied by gradScale[0] as they are read. */
+type AdamWConstants = { threads: number; scaled: boolean };
+
+const ADAMW = defineKernel({
+  name: 'adamw',
+  layout: ({ scaled }: AdamWConstants) => ({
+    uniforms: PARAMS,
+    storage: [readWrite('param'), readOnly('grad'), readWrite('m'), readWrite('v'), ...(scaled ? [readOnly('gradScale')] : [])],
+  }),
+  body: adamwWgsl,
+});
+
 export function adamwStep(ctx: GpuContext, args: AdamWArgs): void {
   const { n } = args;
   if (n === 0) return;
   const scalars = adamwScalars(args);
-  const buffers = [args.param, args.grad, args.m, args.v];
-  if (args.gradScale) buffers.push(args.gradScale);
-  const scaled = args.gradScale !== undefined;
-  ctx.dispatch({
-    key: scaled ? 'adamw:scaled' : 'adamw',
-    code: () => adamwWgsl(scaled),
-    uniforms: packUniforms(PARAMS, {
+  const buffers: Record<string, Tensor> = { param: args.param, grad: args.grad, m: args.m, v: args.v };
+  if (args.gradScale) buffers.gradScale = args.gradScale;
+  ADAMW.dispatch(ctx, { threads: WORKGROUP, scaled: args.gradScale !== undefined }, {
+    uniforms: {
       n,
       decayFactor: scalars.decayFactor,
       beta1: args.beta1,
@@ -90,23 +100,15 @@ export function adamwStep(ctx: GpuContext, args: AdamWArgs): void {
       stepSize: scalars.stepSize,
       biasCorrection2Sqrt: scalars.biasCorrection2Sqrt,
       eps: args.eps,
-    }),
+    },
     buffers,
     workgroups: grid1d(n, WORKGROUP),
   });
 }
 
-function adamwWgsl(scaled: boolean): string {
+function adamwWgsl({ threads, scaled }: AdamWConstants): string {
   return /* wgsl */ `
-${uniformStruct(PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> param: array<f32>;
-@group(0) @binding(2) var<storage, read> grad: array<f32>;
-@group(0) @binding(3) var<storage, read_write> m: array<f32>;
-@group(0) @binding(4) var<storage, read_write> v: array<f32>;
-${scaled ? '@group(0) @binding(5) var<storage, read> gradScale: array<f32>;' : ''}
-
-${flatIndexMain(WORKGROUP)}
+${flatIndexMain(threads)}
   if (i >= p.n) { return; }
   let g = grad[i]${scaled ? ' * gradScale[0]' : ''};
   let mi = p.beta1 * m[i] + p.oneMinusBeta1 * g;

@@ -1,9 +1,8 @@
 /**
  * What both attention strategies (`attention-workgroup.ts`, `attention-serial.ts`) share: the
- * shape, the uniform struct every attention shader binds at 0, and the dropout keep-mask. Kept
+ * shape, the uniforms every attention shader binds at 0, and the dropout keep-mask. Kept
  * apart from `attention.ts` so the strategy files need not import the dispatcher that imports them.
  */
-import { uniformStruct } from './wgsl';
 import { WGSL_DROPOUT_HASH } from './elementwise';
 
 export const ATTENTION_PARAMS = {
@@ -23,12 +22,6 @@ export interface AttentionShape {
   heads: number;
   headDim: number;
 }
-
-/** The Params struct and its binding; every attention shader starts with it. */
-export const ATTENTION_HEADER = /* wgsl */ `
-${uniformStruct(ATTENTION_PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-`;
 
 /** The same stateless keep-mask as elementwise dropout, over the flat probs index. */
 export function dropoutWgsl(enabled: boolean): string {

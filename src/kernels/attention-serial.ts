@@ -12,7 +12,8 @@
  * `attention.ts` chooses the strategy and dispatches.
  */
 import { flatIndexMain, grid1d } from './wgsl';
-import { ATTENTION_HEADER, dropoutWgsl, type AttentionShape } from './attention-common';
+import { defineKernel, readOnly, readWrite } from './kernel';
+import { ATTENTION_PARAMS, dropoutWgsl, type AttentionShape } from './attention-common';
 
 // Invocations per workgroup, and each invocation's register block.
 const SERIAL_THREADS = 64;
@@ -24,6 +25,9 @@ const ROWS = [...Array(ROW_BLOCK).keys()];
 const KEYS = [...Array(KEY_BLOCK).keys()];
 const COLUMNS = [...Array(COLUMN_BLOCK).keys()];
 const LANES = ['x', 'y', 'z', 'w'];
+
+/** The workgroup size every serial kernel runs with. */
+export const SERIAL = { threads: SERIAL_THREADS };
 
 /**
  * Grids with one invocation per block of rows (scores), per block of rows × head dimensions,
@@ -46,10 +50,10 @@ export function serialGrids(shape: AttentionShape): {
  * Entry for an invocation owning ROW_BLOCK rows r0.. of head (b,h), and when `columns`,
  * COLUMN_BLOCK head dimensions c0.. as well (consecutive invocations take consecutive column blocks).
  */
-function serialMain(columns: boolean): string {
+function serialMain(threads: number, columns: boolean): string {
   const columnBlocks = columns ? `(D + ${COLUMN_BLOCK - 1}u) / ${COLUMN_BLOCK}u` : '1u';
   return /* wgsl */ `
-${flatIndexMain(SERIAL_THREADS)}
+${flatIndexMain(threads)}
   let T = p.seqLen;
   let H = p.heads;
   let D = p.headDim;
@@ -68,7 +72,16 @@ ${flatIndexMain(SERIAL_THREADS)}
 }
 
 /** Scores and softmax for 4 query rows: S = Q Kᵀ/√d over 4 keys at a time, then each row normalised. */
-export function softmaxSerialWgsl(): string {
+export const SOFTMAX_SERIAL = defineKernel({
+  name: 'attention.softmax.serial',
+  layout: () => ({
+    uniforms: ATTENTION_PARAMS,
+    storage: [readOnly('q'), readOnly('k'), readOnly('attnMask'), readWrite('probs')],
+  }),
+  body: ({ threads }: { threads: number }) => softmaxSerialWgsl(threads),
+});
+
+function softmaxSerialWgsl(threads: number): string {
   const stores = ROWS.map(
     (r) => `    let scores${r} = select(vec4<f32>(0.0), acc${r} * p.invSqrtD, real);
     let masked${r} = select(vec4<f32>(-3.0e38), scores${r}, real);
@@ -78,12 +91,8 @@ export function softmaxSerialWgsl(): string {
 ${KEYS.map((k) => `      if (j0 + ${k}u < T) { probs[rowBase + j0 + ${k}u] = scores${r}.${LANES[k]}; }`).join('\n')}
     }`,
   );
-  return /* wgsl */ `${ATTENTION_HEADER}
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> attnMask: array<f32>;
-@group(0) @binding(4) var<storage, read_write> probs: array<f32>;
-${serialMain(false)}
+  return /* wgsl */ `
+${serialMain(threads, false)}
   ${ROWS.map((r) => `let query${r} = (tokenBase + row${r}) * width + h * D;`).join('\n  ')}
   var rowMax = vec4<f32>(-3.0e38);
   // Pass 1: raw scores (0 for padding keys) into probs, and each row's max over real keys.
@@ -119,7 +128,16 @@ ${stores.join('\n')}
  * For 4 query rows: dP' = dO Vᵀ over 4 keys at a time, dP = m_h·D'(dP'), the row sums
  * (dm_h share, Σ dP·P), then dS = P ⊙ (dP − Σ dP·P).
  */
-export function scoresBackwardSerialWgsl(dropout: boolean): string {
+export const SCORES_BACKWARD_SERIAL = defineKernel({
+  name: 'attention.backward.scores.serial',
+  layout: () => ({
+    uniforms: ATTENTION_PARAMS,
+    storage: [readOnly('dOut'), readOnly('v'), readOnly('probs'), readOnly('headMask'), readWrite('dScores'), readWrite('rowHeadGrad')],
+  }),
+  body: ({ threads, dropout }: { threads: number; dropout: boolean }) => scoresBackwardSerialWgsl(threads, dropout),
+});
+
+function scoresBackwardSerialWgsl(threads: number, dropout: boolean): string {
   const elementUpdates = ROWS.map(
     (r) => `    if (r0 + ${r}u < T) {
       let rowBase = headBase + (r0 + ${r}u) * T;
@@ -137,15 +155,8 @@ ${KEYS.map(
 ).join('\n')}
     }`,
   );
-  return /* wgsl */ `${ATTENTION_HEADER}
-@group(0) @binding(1) var<storage, read> dOut: array<f32>;
-@group(0) @binding(2) var<storage, read> v: array<f32>;
-@group(0) @binding(3) var<storage, read> probs: array<f32>;
-@group(0) @binding(4) var<storage, read> headMask: array<f32>;
-@group(0) @binding(5) var<storage, read_write> dScores: array<f32>;
-@group(0) @binding(6) var<storage, read_write> rowHeadGrad: array<f32>;
-${dropoutWgsl(dropout)}
-${serialMain(false)}
+  return /* wgsl */ `${dropoutWgsl(dropout)}
+${serialMain(threads, false)}
   let m = headMask[h];
   ${ROWS.map((r) => `let query${r} = (tokenBase + row${r}) * width + h * D;`).join('\n  ')}
   var headShare = vec4<f32>(); // each row's share of dm_h
@@ -194,22 +205,26 @@ const COLUMN_OFFSETS = COLUMNS.map((c) => `let column${c} = h * D + min(c0 + ${c
  * Σ over keys j for 4 query rows × 8 head dimensions:
  * context: O = m_h · D(P) V;  dq: dQ = dS K / √d.
  */
-export function keySumSerialWgsl(kind: 'context' | 'dq', dropout: boolean): string {
+type KeySumConstants = { threads: number; kind: 'context' | 'dq'; dropout: boolean };
+
+export const KEY_SUM_SERIAL = defineKernel({
+  name: 'attention.keySum.serial',
+  layout: ({ kind }: KeySumConstants) => ({
+    uniforms: ATTENTION_PARAMS,
+    storage:
+      kind === 'context'
+        ? [readOnly('weights', 'f32', 'probs [B,H,T,T]'), readOnly('values', 'f32', 'v [B*T, H*d]'), readOnly('headMask'), readWrite('out')]
+        : [readOnly('weights', 'f32', 'dScores [B,H,T,T]'), readOnly('values', 'f32', 'k [B*T, H*d]'), readWrite('out', 'f32', 'dQ')],
+  }),
+  body: keySumSerialWgsl,
+});
+
+function keySumSerialWgsl({ threads, kind, dropout }: KeySumConstants): string {
   const context = kind === 'context';
-  const bindings = context
-    ? `@group(0) @binding(1) var<storage, read> weights: array<f32>; // probs [B,H,T,T]
-@group(0) @binding(2) var<storage, read> values: array<f32>; // v [B*T, H*d]
-@group(0) @binding(3) var<storage, read> headMask: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;`
-    : `@group(0) @binding(1) var<storage, read> weights: array<f32>; // dScores [B,H,T,T]
-@group(0) @binding(2) var<storage, read> values: array<f32>; // k [B*T, H*d]
-@group(0) @binding(3) var<storage, read_write> out: array<f32>; // dQ`;
   const weight = (r: number) =>
     context ? `weights[weight${r} + j] * dropoutFactor(weight${r} + j)` : `weights[weight${r} + j]`;
-  return /* wgsl */ `${ATTENTION_HEADER}
-${bindings}
-${dropoutWgsl(dropout && context)}
-${serialMain(true)}
+  return /* wgsl */ `${dropoutWgsl(dropout && context)}
+${serialMain(threads, true)}
   ${COLUMN_OFFSETS}
   ${ROWS.map((r) => `let weight${r} = headBase + row${r} * T;`).join('\n  ')}
   ${ROWS.flatMap((r) => [0, 1].map((v) => `var acc${r}_${v} = vec4<f32>();`)).join('\n  ')}
@@ -226,17 +241,18 @@ ${storeColumns('out', 'acc', context ? 'headMask[h]' : 'p.invSqrtD')}
 }
 
 /** Σ over queries i for 4 keys × 8 head dimensions: dK = dSᵀ Q / √d and dV = m_h · D(P)ᵀ dO. */
-export function dkvSerialWgsl(dropout: boolean): string {
-  return /* wgsl */ `${ATTENTION_HEADER}
-@group(0) @binding(1) var<storage, read> dScores: array<f32>;
-@group(0) @binding(2) var<storage, read> q: array<f32>;
-@group(0) @binding(3) var<storage, read> probs: array<f32>;
-@group(0) @binding(4) var<storage, read> dOut: array<f32>;
-@group(0) @binding(5) var<storage, read> headMask: array<f32>;
-@group(0) @binding(6) var<storage, read_write> dK: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dV: array<f32>;
-${dropoutWgsl(dropout)}
-${serialMain(true)}
+export const DKV_SERIAL = defineKernel({
+  name: 'attention.backward.dkv.serial',
+  layout: () => ({
+    uniforms: ATTENTION_PARAMS,
+    storage: [readOnly('dScores'), readOnly('q'), readOnly('probs'), readOnly('dOut'), readOnly('headMask'), readWrite('dK'), readWrite('dV')],
+  }),
+  body: ({ threads, dropout }: { threads: number; dropout: boolean }) => dkvSerialWgsl(threads, dropout),
+});
+
+function dkvSerialWgsl(threads: number, dropout: boolean): string {
+  return /* wgsl */ `${dropoutWgsl(dropout)}
+${serialMain(threads, true)}
   ${COLUMN_OFFSETS}
   ${ROWS.flatMap((r) => [0, 1].flatMap((v) => [`var accK${r}_${v} = vec4<f32>();`, `var accV${r}_${v} = vec4<f32>();`])).join('\n  ')}
   for (var qi = 0u; qi < T; qi++) {
@@ -259,11 +275,15 @@ ${storeColumns('dV', 'accV', 'headMask[h]')}
 }
 
 /** One invocation per head: dHeadMask[h] += Σ_{b,i} rowHeadGrad[b,h,i]. */
-export function headMaskReduceSerialWgsl(): string {
-  return /* wgsl */ `${ATTENTION_HEADER}
-@group(0) @binding(1) var<storage, read> rowHeadGrad: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dHeadMask: array<f32>;
-${flatIndexMain(SERIAL_THREADS)}
+export const HEAD_MASK_REDUCE_SERIAL = defineKernel({
+  name: 'attention.backward.headMask.serial',
+  layout: () => ({ uniforms: ATTENTION_PARAMS, storage: [readOnly('rowHeadGrad'), readWrite('dHeadMask')] }),
+  body: ({ threads }: { threads: number }) => headMaskReduceSerialWgsl(threads),
+});
+
+function headMaskReduceSerialWgsl(threads: number): string {
+  return /* wgsl */ `
+${flatIndexMain(threads)}
   let h = i;
   if (h >= p.heads) { return; }
   let T = p.seqLen;

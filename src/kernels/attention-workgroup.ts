@@ -7,7 +7,9 @@
  * shares. `attention.ts` chooses the strategy and dispatches.
  */
 import { flatIndexMain, grid1d } from './wgsl';
-import { ATTENTION_HEADER, dropoutWgsl, type AttentionShape } from './attention-common';
+import { defineKernel, readOnly, readWrite } from './kernel';
+import { treeReductionWgsl } from './wgsl-reduce';
+import { ATTENTION_PARAMS, dropoutWgsl, type AttentionShape } from './attention-common';
 
 const ROW_THREADS = 128; // one workgroup per score row; threads stride over keys
 const FLAT_THREADS = 128;
@@ -26,35 +28,23 @@ export function workgroupGrids(shape: AttentionShape): {
   };
 }
 
-/** Tree reductions over the workgroup; callers must be in uniform control flow. */
-const REDUCE = /* wgsl */ `
-var<workgroup> scratch: array<vec2<f32>, ${ROW_THREADS}>;
-fn reduceSum2(value: vec2<f32>, tid: u32) -> vec2<f32> {
-  scratch[tid] = value;
-  workgroupBarrier();
-  for (var stride = ${ROW_THREADS / 2}u; stride > 0u; stride >>= 1u) {
-    if (tid < stride) { scratch[tid] += scratch[tid + stride]; }
-    workgroupBarrier();
-  }
-  let total = scratch[0];
-  workgroupBarrier(); // scratch is reused by the next reduction
-  return total;
+/** Workgroup sizes of the row kernels (one workgroup per score row, or per head) and the flat ones (a thread per element). */
+export const ROW = { threads: ROW_THREADS };
+export const FLAT = { threads: FLAT_THREADS };
+
+type RowConstants = { threads: number };
+type FlatConstants = { threads: number; dropout: boolean };
+
+/** `reduceSum2` and `reduceMax` over the workgroup; callers must be in uniform control flow. */
+function reductions(threads: number): string {
+  return `${treeReductionWgsl({ name: 'reduceSum2', op: 'sum', type: 'vec2<f32>', threads })}
+${treeReductionWgsl({ name: 'reduceMax', op: 'max', type: 'f32', threads })}`;
 }
-fn reduceMax(value: f32, tid: u32) -> f32 {
-  scratch[tid] = vec2<f32>(value, 0.0);
-  workgroupBarrier();
-  for (var stride = ${ROW_THREADS / 2}u; stride > 0u; stride >>= 1u) {
-    if (tid < stride) { scratch[tid].x = max(scratch[tid].x, scratch[tid + stride].x); }
-    workgroupBarrier();
-  }
-  let total = scratch[0].x;
-  workgroupBarrier();
-  return total;
-}`;
 
 /** Row entry: `row` = (b*H + h)*T + i, plus b, h, i (as qi) and the row's offsets. */
-const ROW_MAIN = /* wgsl */ `
-@compute @workgroup_size(${ROW_THREADS})
+function rowMain(threads: number): string {
+  return /* wgsl */ `
+@compute @workgroup_size(${threads})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) tid: u32) {
   let T = p.seqLen;
@@ -68,10 +58,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let b = row / (T * H);
   let queryBase = (b * T + qi) * width + h * D; // row qi of head h in [B*T, H*d]
   let rowBase = row * T; // row (b,h,qi) of [B,H,T,T]`;
+}
 
 /** Flat entry over the [B*T, H*d] elements: `t` = b*T + position, `col` = h*d + c. */
-const FLAT_MAIN = /* wgsl */ `
-${flatIndexMain(FLAT_THREADS)}
+function flatMain(threads: number): string {
+  return /* wgsl */ `
+${flatIndexMain(threads)}
   let T = p.seqLen;
   let H = p.heads;
   let D = p.headDim;
@@ -82,18 +74,19 @@ ${flatIndexMain(FLAT_THREADS)}
   let h = col / D;
   let b = t / T;
   let position = t % T;`;
+}
 
-export function softmaxWgsl(): string {
-  return /* wgsl */ `${ATTENTION_HEADER}
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> attnMask: array<f32>;
-@group(0) @binding(4) var<storage, read_write> probs: array<f32>;
-${REDUCE}
-${ROW_MAIN}
+export const SOFTMAX = defineKernel({
+  name: 'attention.softmax',
+  layout: () => ({
+    uniforms: ATTENTION_PARAMS,
+    storage: [readOnly('q'), readOnly('k'), readOnly('attnMask'), readWrite('probs')],
+  }),
+  body: ({ threads }: RowConstants) => /* wgsl */ `${reductions(threads)}
+${rowMain(threads)}
   // Each thread only revisits its own keys j, so probs doubles as per-thread scratch.
   var localMax = -3.0e38;
-  for (var j = tid; j < T; j += ${ROW_THREADS}u) {
+  for (var j = tid; j < T; j += ${threads}u) {
     var score = 0.0;
     if (attnMask[b * T + j] > 0.5) {
       let keyBase = (b * T + j) * width + h * D;
@@ -106,28 +99,28 @@ ${ROW_MAIN}
   }
   let rowMax = reduceMax(localMax, tid);
   var localSum = 0.0;
-  for (var j = tid; j < T; j += ${ROW_THREADS}u) {
+  for (var j = tid; j < T; j += ${threads}u) {
     var e = 0.0;
     if (attnMask[b * T + j] > 0.5) { e = exp(probs[rowBase + j] - rowMax); }
     probs[rowBase + j] = e;
     localSum += e;
   }
   let total = reduceSum2(vec2<f32>(localSum, 0.0), tid).x;
-  for (var j = tid; j < T; j += ${ROW_THREADS}u) {
+  for (var j = tid; j < T; j += ${threads}u) {
     probs[rowBase + j] = select(0.0, probs[rowBase + j] / total, total > 0.0);
   }
 }
-`;
-}
+`,
+});
 
-export function contextWgsl(dropout: boolean): string {
-  return /* wgsl */ `${ATTENTION_HEADER}
-@group(0) @binding(1) var<storage, read> probs: array<f32>;
-@group(0) @binding(2) var<storage, read> v: array<f32>;
-@group(0) @binding(3) var<storage, read> headMask: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
-${dropoutWgsl(dropout)}
-${FLAT_MAIN}
+export const CONTEXT = defineKernel({
+  name: 'attention.context',
+  layout: () => ({
+    uniforms: ATTENTION_PARAMS,
+    storage: [readOnly('probs'), readOnly('v'), readOnly('headMask'), readWrite('out')],
+  }),
+  body: ({ threads, dropout }: FlatConstants) => /* wgsl */ `${dropoutWgsl(dropout)}
+${flatMain(threads)}
   let probBase = ((b * H + h) * T + position) * T;
   let valueBase = b * T * width + col;
   var acc = 0.0;
@@ -136,24 +129,22 @@ ${FLAT_MAIN}
   }
   out[i] = headMask[h] * acc;
 }
-`;
-}
+`,
+});
 
 /** dP' = dO Vᵀ, dm_h share = Σ_j dP'·D(P), dP = m_h·D'(dP'), dS = P ⊙ (dP − Σ_j dP·P). */
-export function scoresBackwardWgsl(dropout: boolean): string {
-  return /* wgsl */ `${ATTENTION_HEADER}
-@group(0) @binding(1) var<storage, read> dOut: array<f32>;
-@group(0) @binding(2) var<storage, read> v: array<f32>;
-@group(0) @binding(3) var<storage, read> probs: array<f32>;
-@group(0) @binding(4) var<storage, read> headMask: array<f32>;
-@group(0) @binding(5) var<storage, read_write> dScores: array<f32>;
-@group(0) @binding(6) var<storage, read_write> rowHeadGrad: array<f32>;
-${dropoutWgsl(dropout)}
-${REDUCE}
-${ROW_MAIN}
+export const SCORES_BACKWARD = defineKernel({
+  name: 'attention.backward.scores',
+  layout: () => ({
+    uniforms: ATTENTION_PARAMS,
+    storage: [readOnly('dOut'), readOnly('v'), readOnly('probs'), readOnly('headMask'), readWrite('dScores'), readWrite('rowHeadGrad')],
+  }),
+  body: ({ threads, dropout }: RowConstants & { dropout: boolean }) => /* wgsl */ `${dropoutWgsl(dropout)}
+${reductions(threads)}
+${rowMain(threads)}
   let m = headMask[h];
   var sums = vec2<f32>(0.0, 0.0); // (dm_h share, Σ dP·P)
-  for (var j = tid; j < T; j += ${ROW_THREADS}u) {
+  for (var j = tid; j < T; j += ${threads}u) {
     let valueBase = (b * T + j) * width + h * D;
     var dMasked = 0.0; // dP'[qi, j]
     for (var c = 0u; c < D; c++) { dMasked += dOut[queryBase + c] * v[valueBase + c]; }
@@ -165,43 +156,39 @@ ${ROW_MAIN}
     dScores[index] = dProb; // this thread's scratch until the row sum is known
   }
   let total = reduceSum2(sums, tid);
-  for (var j = tid; j < T; j += ${ROW_THREADS}u) {
+  for (var j = tid; j < T; j += ${threads}u) {
     let index = rowBase + j;
     dScores[index] = probs[index] * (dScores[index] - total.y);
   }
   if (tid == 0u) { rowHeadGrad[row] = total.x; }
 }
-`;
-}
+`,
+});
 
 /** dQ[b,i,h,:] = Σ_j dS[b,h,i,j] K[b,j,h,:] / √d. */
-export function dqWgsl(): string {
-  return /* wgsl */ `${ATTENTION_HEADER}
-@group(0) @binding(1) var<storage, read> dScores: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dQ: array<f32>;
-${FLAT_MAIN}
+export const DQ = defineKernel({
+  name: 'attention.backward.dq',
+  layout: () => ({ uniforms: ATTENTION_PARAMS, storage: [readOnly('dScores'), readOnly('k'), readWrite('dQ')] }),
+  body: ({ threads }: { threads: number }) => /* wgsl */ `
+${flatMain(threads)}
   let scoreBase = ((b * H + h) * T + position) * T;
   let keyBase = b * T * width + col;
   var acc = 0.0;
   for (var j = 0u; j < T; j++) { acc += dScores[scoreBase + j] * k[keyBase + j * width]; }
   dQ[i] = acc * p.invSqrtD;
 }
-`;
-}
+`,
+});
 
 /** For key position j: dK = Σ_i dS[i,j] Q[i] / √d and dV = Σ_i m_h·D(P)[i,j] dO[i]. */
-export function dkvWgsl(dropout: boolean): string {
-  return /* wgsl */ `${ATTENTION_HEADER}
-@group(0) @binding(1) var<storage, read> dScores: array<f32>;
-@group(0) @binding(2) var<storage, read> q: array<f32>;
-@group(0) @binding(3) var<storage, read> probs: array<f32>;
-@group(0) @binding(4) var<storage, read> dOut: array<f32>;
-@group(0) @binding(5) var<storage, read> headMask: array<f32>;
-@group(0) @binding(6) var<storage, read_write> dK: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dV: array<f32>;
-${dropoutWgsl(dropout)}
-${FLAT_MAIN}
+export const DKV = defineKernel({
+  name: 'attention.backward.dkv',
+  layout: () => ({
+    uniforms: ATTENTION_PARAMS,
+    storage: [readOnly('dScores'), readOnly('q'), readOnly('probs'), readOnly('dOut'), readOnly('headMask'), readWrite('dK'), readWrite('dV')],
+  }),
+  body: ({ threads, dropout }: FlatConstants) => /* wgsl */ `${dropoutWgsl(dropout)}
+${flatMain(threads)}
   let headBase = (b * H + h) * T * T;
   let sourceBase = b * T * width + col;
   var accK = 0.0;
@@ -215,25 +202,24 @@ ${FLAT_MAIN}
   dK[i] = accK * p.invSqrtD;
   dV[i] = headMask[h] * accV;
 }
-`;
-}
+`,
+});
 
 /** One workgroup per head: dHeadMask[h] += Σ_{b,i} rowHeadGrad[b,h,i]. */
-export function headMaskReduceWgsl(): string {
-  return /* wgsl */ `${ATTENTION_HEADER}
-@group(0) @binding(1) var<storage, read> rowHeadGrad: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dHeadMask: array<f32>;
-${REDUCE}
-@compute @workgroup_size(${ROW_THREADS})
+export const HEAD_MASK_REDUCE = defineKernel({
+  name: 'attention.backward.headMask',
+  layout: () => ({ uniforms: ATTENTION_PARAMS, storage: [readOnly('rowHeadGrad'), readWrite('dHeadMask')] }),
+  body: ({ threads }: RowConstants) => /* wgsl */ `${reductions(threads)}
+@compute @workgroup_size(${threads})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let T = p.seqLen;
   let h = wg.x;
   var share = 0.0;
-  for (var e = tid; e < p.batch * T; e += ${ROW_THREADS}u) {
+  for (var e = tid; e < p.batch * T; e += ${threads}u) {
     share += rowHeadGrad[((e / T) * p.heads + h) * T + e % T];
   }
   let total = reduceSum2(vec2<f32>(share, 0.0), tid).x;
   if (tid == 0u) { dHeadMask[h] += total; }
 }
-`;
-}
+`,
+});

@@ -14,25 +14,20 @@
  */
 import type { GpuContext } from '../gpu/context';
 import type { Tensor } from '../gpu/buffers';
-import { packUniforms, reductionStrategy, type ReductionStrategy } from './wgsl';
+import { reductionStrategy, type ReductionStrategy, type UniformValues } from './wgsl';
 import { ATTENTION_PARAMS, type AttentionShape } from './attention-common';
+import { CONTEXT, DKV, DQ, FLAT, HEAD_MASK_REDUCE, ROW, SCORES_BACKWARD, SOFTMAX, workgroupGrids } from './attention-workgroup';
 import {
-  contextWgsl,
-  dkvWgsl,
-  dqWgsl,
-  headMaskReduceWgsl,
-  scoresBackwardWgsl,
-  softmaxWgsl,
-  workgroupGrids,
-} from './attention-workgroup';
-import {
-  dkvSerialWgsl,
-  headMaskReduceSerialWgsl,
-  keySumSerialWgsl,
-  scoresBackwardSerialWgsl,
+  DKV_SERIAL,
+  HEAD_MASK_REDUCE_SERIAL,
+  KEY_SUM_SERIAL,
+  SCORES_BACKWARD_SERIAL,
+  SERIAL,
+  SOFTMAX_SERIAL,
   serialGrids,
-  softmaxSerialWgsl,
 } from './attention-serial';
+
+type AttentionUniforms = UniformValues<typeof ATTENTION_PARAMS>;
 
 export type { AttentionShape } from './attention-common';
 
@@ -84,37 +79,22 @@ export function attentionForward(ctx: GpuContext, args: AttentionForwardArgs): v
   checkShapes(args, { q: args.q, k: args.k, v: args.v, out: args.out }, args.probs, args.attnMask, args.headMask);
   const uniforms = attentionUniforms(args, args.dropout);
   const dropout = hasDropout(args.dropout);
+  const softmax = { uniforms, buffers: { q: args.q, k: args.k, attnMask: args.attnMask, probs: args.probs } };
   if (reductionStrategy(ctx, args.strategy) === 'serial') {
     const { rowBlocks, rowColumnBlocks } = serialGrids(args);
-    ctx.dispatch({
-      key: 'attention.forward.softmax:serial',
-      code: softmaxSerialWgsl,
+    SOFTMAX_SERIAL.dispatch(ctx, SERIAL, { ...softmax, workgroups: rowBlocks });
+    KEY_SUM_SERIAL.dispatch(ctx, { ...SERIAL, kind: 'context', dropout }, {
       uniforms,
-      buffers: [args.q, args.k, args.attnMask, args.probs],
-      workgroups: rowBlocks,
-    });
-    ctx.dispatch({
-      key: `attention.forward.context:${+dropout}:serial`,
-      code: () => keySumSerialWgsl('context', dropout),
-      uniforms,
-      buffers: [args.probs, args.v, args.headMask, args.out],
+      buffers: { weights: args.probs, values: args.v, headMask: args.headMask, out: args.out },
       workgroups: rowColumnBlocks,
     });
     return;
   }
   const { scoreRows, elements } = workgroupGrids(args);
-  ctx.dispatch({
-    key: 'attention.forward.softmax',
-    code: softmaxWgsl,
+  SOFTMAX.dispatch(ctx, ROW, { ...softmax, workgroups: scoreRows });
+  CONTEXT.dispatch(ctx, { ...FLAT, dropout }, {
     uniforms,
-    buffers: [args.q, args.k, args.attnMask, args.probs],
-    workgroups: scoreRows,
-  });
-  ctx.dispatch({
-    key: `attention.forward.context:${+dropout}`,
-    code: () => contextWgsl(dropout),
-    uniforms,
-    buffers: [args.probs, args.v, args.headMask, args.out],
+    buffers: { probs: args.probs, v: args.v, headMask: args.headMask, out: args.out },
     workgroups: elements,
   });
 }
@@ -138,92 +118,59 @@ export function attentionBackward(ctx: GpuContext, args: AttentionBackwardArgs):
   rowHeadGrad.dispose();
 }
 
+/** The backward's buffers, by binding name, for both strategies. */
+function backwardBuffers(args: AttentionBackwardArgs, dScores: Tensor, rowHeadGrad: Tensor) {
+  return {
+    scores: { dOut: args.dOut, v: args.v, probs: args.probs, headMask: args.headMask, dScores, rowHeadGrad },
+    dkv: { dScores, q: args.q, probs: args.probs, dOut: args.dOut, headMask: args.headMask, dK: args.dK, dV: args.dV },
+    headMask: { rowHeadGrad, dHeadMask: args.dHeadMask },
+  };
+}
+
 function attentionBackwardWorkgroup(
   ctx: GpuContext,
   args: AttentionBackwardArgs,
-  uniforms: ArrayBuffer,
+  uniforms: AttentionUniforms,
   dropout: boolean,
   dScores: Tensor,
   rowHeadGrad: Tensor,
 ): void {
   const { scoreRows, elements, heads } = workgroupGrids(args);
-  ctx.dispatch({
-    key: `attention.backward.scores:${+dropout}`,
-    code: () => scoresBackwardWgsl(dropout),
-    uniforms,
-    buffers: [args.dOut, args.v, args.probs, args.headMask, dScores, rowHeadGrad],
-    workgroups: scoreRows,
-  });
-  ctx.dispatch({
-    key: 'attention.backward.dq',
-    code: dqWgsl,
-    uniforms,
-    buffers: [dScores, args.k, args.dQ],
-    workgroups: elements,
-  });
-  ctx.dispatch({
-    key: `attention.backward.dkv:${+dropout}`,
-    code: () => dkvWgsl(dropout),
-    uniforms,
-    buffers: [dScores, args.q, args.probs, args.dOut, args.headMask, args.dK, args.dV],
-    workgroups: elements,
-  });
-  ctx.dispatch({
-    key: 'attention.backward.headmask',
-    code: headMaskReduceWgsl,
-    uniforms,
-    buffers: [rowHeadGrad, args.dHeadMask],
-    workgroups: heads,
-  });
+  const buffers = backwardBuffers(args, dScores, rowHeadGrad);
+  SCORES_BACKWARD.dispatch(ctx, { ...ROW, dropout }, { uniforms, buffers: buffers.scores, workgroups: scoreRows });
+  DQ.dispatch(ctx, FLAT, { uniforms, buffers: { dScores, k: args.k, dQ: args.dQ }, workgroups: elements });
+  DKV.dispatch(ctx, { ...FLAT, dropout }, { uniforms, buffers: buffers.dkv, workgroups: elements });
+  HEAD_MASK_REDUCE.dispatch(ctx, ROW, { uniforms, buffers: buffers.headMask, workgroups: heads });
 }
 
 function attentionBackwardSerial(
   ctx: GpuContext,
   args: AttentionBackwardArgs,
-  uniforms: ArrayBuffer,
+  uniforms: AttentionUniforms,
   dropout: boolean,
   dScores: Tensor,
   rowHeadGrad: Tensor,
 ): void {
   const { rowBlocks, rowColumnBlocks, heads } = serialGrids(args);
-  ctx.dispatch({
-    key: `attention.backward.scores:${+dropout}:serial`,
-    code: () => scoresBackwardSerialWgsl(dropout),
+  const buffers = backwardBuffers(args, dScores, rowHeadGrad);
+  SCORES_BACKWARD_SERIAL.dispatch(ctx, { ...SERIAL, dropout }, { uniforms, buffers: buffers.scores, workgroups: rowBlocks });
+  KEY_SUM_SERIAL.dispatch(ctx, { ...SERIAL, kind: 'dq', dropout: false }, {
     uniforms,
-    buffers: [args.dOut, args.v, args.probs, args.headMask, dScores, rowHeadGrad],
-    workgroups: rowBlocks,
-  });
-  ctx.dispatch({
-    key: 'attention.backward.dq:serial',
-    code: () => keySumSerialWgsl('dq', false),
-    uniforms,
-    buffers: [dScores, args.k, args.dQ],
+    buffers: { weights: dScores, values: args.k, out: args.dQ },
     workgroups: rowColumnBlocks,
   });
-  ctx.dispatch({
-    key: `attention.backward.dkv:${+dropout}:serial`,
-    code: () => dkvSerialWgsl(dropout),
-    uniforms,
-    buffers: [dScores, args.q, args.probs, args.dOut, args.headMask, args.dK, args.dV],
-    workgroups: rowColumnBlocks,
-  });
-  ctx.dispatch({
-    key: 'attention.backward.headmask:serial',
-    code: headMaskReduceSerialWgsl,
-    uniforms,
-    buffers: [rowHeadGrad, args.dHeadMask],
-    workgroups: heads,
-  });
+  DKV_SERIAL.dispatch(ctx, { ...SERIAL, dropout }, { uniforms, buffers: buffers.dkv, workgroups: rowColumnBlocks });
+  HEAD_MASK_REDUCE_SERIAL.dispatch(ctx, SERIAL, { uniforms, buffers: buffers.headMask, workgroups: heads });
 }
 
 function hasDropout(dropout: AttentionDropout | undefined): dropout is AttentionDropout {
   return dropout !== undefined && dropout.p > 0;
 }
 
-function attentionUniforms(shape: AttentionShape, dropout: AttentionDropout | undefined): ArrayBuffer {
+function attentionUniforms(shape: AttentionShape, dropout: AttentionDropout | undefined): AttentionUniforms {
   const p = dropout?.p ?? 0;
   if (!(p >= 0 && p < 1)) throw new Error(`attention: dropout p must be in [0, 1), got ${p}`);
-  return packUniforms(ATTENTION_PARAMS, {
+  return {
     batch: shape.batch,
     seqLen: shape.seqLen,
     heads: shape.heads,
@@ -232,7 +179,7 @@ function attentionUniforms(shape: AttentionShape, dropout: AttentionDropout | un
     dropP: p,
     dropScale: 1 / (1 - p),
     invSqrtD: 1 / Math.sqrt(shape.headDim),
-  });
+  };
 }
 
 function checkShapes(

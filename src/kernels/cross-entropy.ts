@@ -13,7 +13,9 @@
  */
 import type { GpuContext } from '../gpu/context';
 import type { Tensor } from '../gpu/buffers';
-import { packUniforms, uniformStruct, reductionStrategy, type ReductionStrategy } from './wgsl';
+import { reductionStrategy, type ReductionStrategy } from './wgsl';
+import { defineKernel, readOnly, readWrite } from './kernel';
+import { treeReductionWgsl } from './wgsl-reduce';
 
 const THREADS = 256;
 
@@ -33,42 +35,35 @@ export interface CrossEntropyArgs {
   strategy?: ReductionStrategy;
 }
 
+/** `threads` 1 is the serial strategy: one invocation loops over every row. */
+const CROSS_ENTROPY = defineKernel({
+  name: 'crossEntropy',
+  layout: () => ({
+    uniforms: PARAMS,
+    storage: [
+      readOnly('logits', 'f32', '[batch, classes]'),
+      readOnly('labels', 'i32', '[batch]'),
+      readWrite('loss', 'f32', '[1]'),
+      readWrite('dLogits', 'f32', '[batch, classes]'),
+    ],
+  }),
+  body: ({ threads }: { threads: number }) => crossEntropyWgsl(threads),
+});
+
 export function crossEntropy(ctx: GpuContext, args: CrossEntropyArgs): void {
   const { batch, classes } = args;
   if (args.labels.dtype !== 'i32') throw new Error(`crossEntropy: labels must be i32, got ${args.labels.dtype}`);
   if (batch === 0 || classes === 0) throw new Error(`crossEntropy: empty batch (${batch} × ${classes})`);
   const strategy = reductionStrategy(ctx, args.strategy);
-  const threads = strategy === 'workgroup' ? THREADS : 1;
-  ctx.dispatch({
-    key: `crossEntropy:${strategy}:${threads}`,
-    code: () => crossEntropyWgsl(threads),
-    uniforms: packUniforms(PARAMS, { batch, classes }),
-    buffers: [args.logits, args.labels, args.loss, args.dLogits],
+  CROSS_ENTROPY.dispatch(ctx, { threads: strategy === 'workgroup' ? THREADS : 1 }, {
+    uniforms: { batch, classes },
+    buffers: { logits: args.logits, labels: args.labels, loss: args.loss, dLogits: args.dLogits },
     workgroups: [1],
   });
 }
 
-/** `threads` 1 is the serial strategy: the row loop covers every row and the reduction vanishes. */
 function crossEntropyWgsl(threads: number): string {
-  const reduce =
-    threads === 1
-      ? 'loss[0] = lossSum * invBatch;'
-      : `scratch[lid] = lossSum;
-  workgroupBarrier();
-  for (var stride = ${threads / 2}u; stride > 0u; stride >>= 1u) {
-    if (lid < stride) { scratch[lid] += scratch[lid + stride]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { loss[0] = scratch[0] * invBatch; }`;
-  return /* wgsl */ `
-${uniformStruct(PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> logits: array<f32>;      // [batch, classes]
-@group(0) @binding(2) var<storage, read> labels: array<i32>;      // [batch]
-@group(0) @binding(3) var<storage, read_write> loss: array<f32>;  // [1]
-@group(0) @binding(4) var<storage, read_write> dLogits: array<f32>; // [batch, classes]
-
-${threads === 1 ? '' : `var<workgroup> scratch: array<f32, ${threads}>;`}
+  return /* wgsl */ `${treeReductionWgsl({ name: 'workgroup_sum', op: 'sum', type: 'f32', threads })}
 
 @compute @workgroup_size(${threads})
 fn main(@builtin(local_invocation_index) lid: u32) {
@@ -90,7 +85,8 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     }
     lossSum += log(sum) - labelLogit;
   }
-  ${reduce}
+  let total = workgroup_sum(lossSum, lid);
+  if (lid == 0u) { loss[0] = total * invBatch; }
 }
 `;
 }

@@ -1,8 +1,8 @@
 /**
- * Elementwise ops, generated from one table (DESIGN convention 4): each entry names its storage
- * bindings, extra uniforms and a one-line WGSL body over the flat index `i`; `runElementwise`
- * turns an entry into a shader with one thread per element. The column reduction in
- * scaleColumnsBackward is hand-written below the table.
+ * Elementwise ops, generated from one table: each entry names its storage bindings, extra
+ * uniforms and a one-line WGSL body over the flat index `i`; `runElementwise` turns an entry into
+ * a shader with one thread per element, so a new op is one table row. The column reduction in
+ * scaleColumnsBackward is written out below the table.
  *
  * Dropout uses a stateless hash RNG keyed by (seed, element index), so the backward regenerates
  * the forward's keep-mask and nothing is stored. `WGSL_DROPOUT_HASH` is exported so attention's
@@ -11,8 +11,10 @@
  */
 import type { GpuContext } from '../gpu/context';
 import type { Tensor } from '../gpu/buffers';
-import { MAX_WORKGROUPS_PER_DIM, flatIndexMain, grid1d, packUniforms, uniformStruct, type UniformSpec } from './wgsl';
+import { MAX_WORKGROUPS_PER_DIM, flatIndexMain, grid1d, type UniformSpec } from './wgsl';
 import { WGSL_GELU } from './wgsl-math';
+import { defineKernel, readOnly, readWrite, type StorageBinding } from './kernel';
+import { laneSumWgsl } from './wgsl-reduce';
 
 const WORKGROUP = 256;
 
@@ -38,11 +40,9 @@ fn dropout_keep(seed: u32, i: u32, p: f32) -> bool {
 }
 `;
 
-type Access = 'read' | 'read_write';
-
 interface ElementwiseKernel {
   /** Storage buffers in binding order (from binding 1). */
-  bindings: Readonly<Record<string, Access>>;
+  bindings: readonly StorageBinding[];
   /** Uniforms besides `n` (the element count). */
   uniforms?: UniformSpec;
   helpers?: string;
@@ -69,13 +69,13 @@ function activationKernels(): Record<string, ElementwiseKernel> {
   const table: Record<string, ElementwiseKernel> = {};
   for (const [act, code] of Object.entries(ACTIVATIONS)) {
     table[`activationForward.${act}`] = {
-      bindings: { x: 'read', out: 'read_write' },
+      bindings: [readOnly('x'), readWrite('out')],
       helpers: code.helpers,
       body: `out[i] = ${code.forward('x[i]')};`,
     };
     for (const accumulate of [false, true]) {
       table[`activationBackward.${act}${accumulate ? '.accumulate' : ''}`] = {
-        bindings: { saved: 'read', dy: 'read', dx: 'read_write' },
+        bindings: [readOnly('saved'), readOnly('dy'), readWrite('dx')],
         helpers: code.helpers,
         body: `dx[i] = ${accumulate ? 'dx[i] + ' : ''}dy[i] * ${code.derivative('saved[i]')};`,
       };
@@ -88,82 +88,80 @@ const DROPOUT_UNIFORMS = { rate: 'f32', scale: 'f32', seed: 'u32' } as const;
 const ROW_UNIFORMS = { stride: 'u32', cols: 'u32' } as const;
 
 const TABLE: Record<string, ElementwiseKernel> = {
-  add: { bindings: { a: 'read', b: 'read', out: 'read_write' }, body: 'out[i] = a[i] + b[i];' },
+  add: { bindings: [readOnly('a'), readOnly('b'), readWrite('out')], body: 'out[i] = a[i] + b[i];' },
   addInPlace: {
-    bindings: { x: 'read', dst: 'read_write' }, // 'target' is a reserved word in WGSL
+    bindings: [readOnly('x'), readWrite('dst')], // 'target' is a reserved word in WGSL
     uniforms: { alpha: 'f32' },
     body: 'dst[i] = dst[i] + p.alpha * x[i];',
   },
   ...activationKernels(),
   scaleColumnsForward: {
-    bindings: { x: 'read', scale: 'read', out: 'read_write' },
+    bindings: [readOnly('x'), readOnly('scale'), readWrite('out')],
     uniforms: { cols: 'u32' },
     body: 'out[i] = x[i] * scale[i % p.cols];',
   },
   dropoutForward: {
-    bindings: { x: 'read', out: 'read_write' },
+    bindings: [readOnly('x'), readWrite('out')],
     uniforms: DROPOUT_UNIFORMS,
     helpers: WGSL_DROPOUT_HASH,
     body: 'out[i] = select(0.0, x[i] * p.scale, dropout_keep(p.seed, i, p.rate));',
   },
   dropoutBackward: {
-    bindings: { dy: 'read', dx: 'read_write' },
+    bindings: [readOnly('dy'), readWrite('dx')],
     uniforms: DROPOUT_UNIFORMS,
     helpers: WGSL_DROPOUT_HASH,
     body: 'dx[i] = select(0.0, dy[i] * p.scale, dropout_keep(p.seed, i, p.rate));',
   },
   // One thread per output element [count, cols]; row i of the output is row i*stride of the input.
   gatherRows: {
-    bindings: { x: 'read', out: 'read_write' },
+    bindings: [readOnly('x'), readWrite('out')],
     uniforms: ROW_UNIFORMS,
     body: 'out[i] = x[(i / p.cols) * p.stride * p.cols + i % p.cols];',
   },
   scatterRowsAdd: {
-    bindings: { dOut: 'read', dx: 'read_write' },
+    bindings: [readOnly('dOut'), readWrite('dx')],
     uniforms: ROW_UNIFORMS,
     body: 'let k = (i / p.cols) * p.stride * p.cols + i % p.cols;\n  dx[k] = dx[k] + dOut[i];',
   },
 };
 
-function elementwiseWgsl(kernel: ElementwiseKernel): string {
-  const bindings = Object.entries(kernel.bindings).map(
-    ([name, access], b) => `@group(0) @binding(${b + 1}) var<storage, ${access}> ${name}: array<f32>;`,
-  );
-  return /* wgsl */ `
-${uniformStruct({ n: 'u32', ...kernel.uniforms })}
-@group(0) @binding(0) var<uniform> p: Params;
-${bindings.join('\n')}
-${kernel.helpers ?? ''}
-${flatIndexMain(WORKGROUP)}
+/** `op` names a table entry; `threads` is the workgroup size (one thread per element). */
+type ElementwiseConstants = { op: string; threads: number };
+
+function tableEntry(op: string): ElementwiseKernel {
+  const kernel = TABLE[op];
+  if (!kernel) throw new Error(`elementwise: no kernel named ${op}`);
+  return kernel;
+}
+
+const ELEMENTWISE = defineKernel({
+  name: 'elementwise',
+  layout: ({ op }: ElementwiseConstants) => {
+    const kernel = tableEntry(op);
+    return { uniforms: { n: 'u32', ...kernel.uniforms }, storage: kernel.bindings };
+  },
+  body: ({ op, threads }: ElementwiseConstants) => {
+    const kernel = tableEntry(op);
+    return /* wgsl */ `${kernel.helpers ?? ''}
+${flatIndexMain(threads)}
   if (i >= p.n) { return; }
   ${kernel.body}
 }
 `;
-}
+  },
+});
 
-/** Dispatches table entry `name` over n elements; `buffers` must name every binding of the entry. */
+/** Dispatches table entry `op` over n elements; `buffers` must name every binding of the entry. */
 function runElementwise(
   ctx: GpuContext,
-  name: string,
+  op: string,
   buffers: Record<string, Tensor>,
   n: number,
   uniforms: Record<string, number> = {},
 ): void {
-  const kernel = TABLE[name];
-  if (!kernel) throw new Error(`elementwise: no kernel named ${name}`);
+  tableEntry(op);
   if (n === 0) return;
-  const ordered = Object.keys(kernel.bindings).map((binding) => {
-    const t = buffers[binding];
-    if (!t) throw new Error(`elementwise ${name}: missing buffer ${binding}`);
-    return t;
-  });
-  ctx.dispatch({
-    key: `elementwise:${name}:${WORKGROUP}`,
-    code: () => elementwiseWgsl(kernel),
-    uniforms: packUniforms({ n: 'u32', ...kernel.uniforms }, { n, ...uniforms }),
-    buffers: ordered,
-    workgroups: grid1d(n, WORKGROUP),
-  });
+  ELEMENTWISE.dispatch(ctx, { op, threads: WORKGROUP }, { uniforms: { n, ...uniforms }, buffers, workgroups: grid1d(n, WORKGROUP) });
 }
 
 /** out = a + b */
@@ -207,6 +205,24 @@ const ROW_LANES = 8; // 32 × 8 = 256 threads: consecutive threads read consecut
 
 const SCALE_COLUMNS_PARAMS = { rows: 'u32', cols: 'u32' } as const;
 
+/** The workgroup: `columns` columns × `lanes` row lanes. */
+type ScaleColumnsConstants = { columns: number; lanes: number };
+
+const SCALE_COLUMNS_BACKWARD = defineKernel({
+  name: 'scaleColumnsBackward',
+  layout: () => ({
+    uniforms: SCALE_COLUMNS_PARAMS,
+    storage: [
+      readOnly('x', 'f32', '[rows, cols]'),
+      readOnly('scale', 'f32', '[cols]'),
+      readOnly('dy', 'f32', '[rows, cols]'),
+      readWrite('dx', 'f32', '[rows, cols]'),
+      readWrite('dScale', 'f32', '[cols]'),
+    ],
+  }),
+  body: scaleColumnsBackwardWgsl,
+});
+
 /**
  * dx[r,c] = dy[r,c]·scale[c] (overwritten); dScale[c] += Σ_r dy[r,c]·x[r,c] (accumulated).
  * Each workgroup owns 32 columns; its 8 row lanes sum every 8th row, then lane 0 adds the 8 partials.
@@ -219,47 +235,31 @@ export function scaleColumnsBackward(
   if (rows === 0 || cols === 0) return;
   const groups = Math.ceil(cols / COLUMNS_PER_GROUP);
   if (groups > MAX_WORKGROUPS_PER_DIM) throw new Error(`scaleColumnsBackward: ${cols} columns is too many`);
-  ctx.dispatch({
-    key: `scaleColumnsBackward:${COLUMNS_PER_GROUP}x${ROW_LANES}`,
-    code: scaleColumnsBackwardWgsl,
-    uniforms: packUniforms(SCALE_COLUMNS_PARAMS, { rows, cols }),
-    buffers: [args.x, args.scale, args.dy, args.dx, args.dScale],
+  SCALE_COLUMNS_BACKWARD.dispatch(ctx, { columns: COLUMNS_PER_GROUP, lanes: ROW_LANES }, {
+    uniforms: { rows, cols },
+    buffers: { x: args.x, scale: args.scale, dy: args.dy, dx: args.dx, dScale: args.dScale },
     workgroups: [groups],
   });
 }
 
-function scaleColumnsBackwardWgsl(): string {
-  return /* wgsl */ `
-${uniformStruct(SCALE_COLUMNS_PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;      // [rows, cols]
-@group(0) @binding(2) var<storage, read> scale: array<f32>;  // [cols]
-@group(0) @binding(3) var<storage, read> dy: array<f32>;     // [rows, cols]
-@group(0) @binding(4) var<storage, read_write> dx: array<f32>;     // [rows, cols]
-@group(0) @binding(5) var<storage, read_write> dScale: array<f32>; // [cols]
+function scaleColumnsBackwardWgsl({ columns, lanes }: ScaleColumnsConstants): string {
+  return /* wgsl */ `${laneSumWgsl({ name: 'lane_sum', type: 'f32', columns, lanes })}
 
-var<workgroup> partial: array<f32, ${COLUMNS_PER_GROUP * ROW_LANES}>; // [lane][column]
-
-@compute @workgroup_size(${COLUMNS_PER_GROUP}, ${ROW_LANES})
+@compute @workgroup_size(${columns}, ${lanes})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let col = wg.x * ${COLUMNS_PER_GROUP}u + lid.x;
+  let col = wg.x * ${columns}u + lid.x;
   var sum = 0.0;
   if (col < p.cols) {
     let s = scale[col];
-    for (var r = lid.y; r < p.rows; r += ${ROW_LANES}u) {
+    for (var r = lid.y; r < p.rows; r += ${lanes}u) {
       let k = r * p.cols + col;
       let g = dy[k];
       dx[k] = g * s;
       sum += g * x[k];
     }
   }
-  partial[lid.y * ${COLUMNS_PER_GROUP}u + lid.x] = sum;
-  workgroupBarrier();
-  if (lid.y == 0u && col < p.cols) {
-    var total = 0.0;
-    for (var lane = 0u; lane < ${ROW_LANES}u; lane++) { total += partial[lane * ${COLUMNS_PER_GROUP}u + lid.x]; }
-    dScale[col] = dScale[col] + total;
-  }
+  let total = lane_sum(sum, lid);
+  if (lid.y == 0u && col < p.cols) { dScale[col] = dScale[col] + total; }
 }
 `;
 }

@@ -14,7 +14,8 @@
  */
 import type { GpuContext } from '../gpu/context';
 import type { Tensor } from '../gpu/buffers';
-import { flatIndexMain, grid1d, packUniforms, uniformStruct, reductionStrategy, type ReductionStrategy } from './wgsl';
+import { flatIndexMain, grid1d, reductionStrategy, type ReductionStrategy } from './wgsl';
+import { defineKernel, readOnly, readWrite } from './kernel';
 
 const THREADS = 256;
 const SERIAL_THREADS = 64;
@@ -36,37 +37,51 @@ export interface EmbeddingForwardArgs {
   strategy?: ReductionStrategy;
 }
 
+const LAYOUT = () => ({
+  uniforms: PARAMS,
+  storage: [
+    readOnly('ids', 'i32', '[tokens]'),
+    readOnly('wordEmb', 'f32', '[vocab, hidden]'),
+    readOnly('posEmb', 'f32', '[maxPositions, hidden]'),
+    readOnly('typeEmb', 'f32', '[typeVocab, hidden]'),
+    readWrite('out', 'f32', '[tokens, hidden]'),
+  ],
+});
+
+const EMBEDDING = defineKernel({
+  name: 'embeddingForward',
+  layout: LAYOUT,
+  body: ({ threads }: { threads: number }) => embeddingForwardWgsl(threads),
+});
+
+const EMBEDDING_SERIAL = defineKernel({
+  name: 'embeddingForward.serial',
+  layout: LAYOUT,
+  body: ({ threads }: { threads: number }) => embeddingForwardSerialWgsl(threads),
+});
+
 export function embeddingForward(ctx: GpuContext, args: EmbeddingForwardArgs): void {
   const { batch, seqLen, hidden, padId } = args;
   if (args.inputIds.dtype !== 'i32') throw new Error(`embeddingForward: inputIds must be i32, got ${args.inputIds.dtype}`);
   const tokens = batch * seqLen;
   if (tokens === 0) return;
-  const strategy = reductionStrategy(ctx, args.strategy);
-  const serial = strategy === 'serial';
-  ctx.dispatch({
-    key: `embeddingForward:${strategy}:${serial ? SERIAL_THREADS : THREADS}`,
-    code: serial ? embeddingForwardSerialWgsl : embeddingForwardWgsl,
-    uniforms: packUniforms(PARAMS, { tokens, seqLen, hidden, padId }),
-    buffers: [args.inputIds, args.wordEmb, args.posEmb, args.typeEmb, args.out],
-    workgroups: serial ? grid1d(tokens, SERIAL_THREADS) : grid1d(tokens, 1),
-  });
+  const run = {
+    uniforms: { tokens, seqLen, hidden, padId },
+    buffers: { ids: args.inputIds, wordEmb: args.wordEmb, posEmb: args.posEmb, typeEmb: args.typeEmb, out: args.out },
+  };
+  if (reductionStrategy(ctx, args.strategy) === 'serial') {
+    EMBEDDING_SERIAL.dispatch(ctx, { threads: SERIAL_THREADS }, { ...run, workgroups: grid1d(tokens, SERIAL_THREADS) });
+  } else {
+    EMBEDDING.dispatch(ctx, { threads: THREADS }, { ...run, workgroups: grid1d(tokens, 1) });
+  }
 }
 
-const BINDINGS = /* wgsl */ `
-${uniformStruct(PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> ids: array<i32>;       // [tokens]
-@group(0) @binding(2) var<storage, read> wordEmb: array<f32>;   // [vocab, hidden]
-@group(0) @binding(3) var<storage, read> posEmb: array<f32>;    // [maxPositions, hidden]
-@group(0) @binding(4) var<storage, read> typeEmb: array<f32>;   // [typeVocab, hidden]
-@group(0) @binding(5) var<storage, read_write> out: array<f32>; // [tokens, hidden]
-`;
-
-function embeddingForwardWgsl(): string {
-  return /* wgsl */ `${BINDINGS}
+/** One workgroup per token; its threads count the row prefix together, then write the row. */
+function embeddingForwardWgsl(threads: number): string {
+  return /* wgsl */ `
 var<workgroup> nonPad: atomic<u32>;
 
-@compute @workgroup_size(${THREADS})
+@compute @workgroup_size(${threads})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   let token = wg.x + wg.y * nwg.x;
@@ -76,7 +91,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   // Non-pad tokens at positions ≤ t of this row, counted by all threads together.
   let rowStart = (token / p.seqLen) * p.seqLen;
   var count = 0u;
-  for (var j = rowStart + lid; j <= token; j += ${THREADS}u) {
+  for (var j = rowStart + lid; j <= token; j += ${threads}u) {
     if (ids[j] != p.padId) { count += 1u; }
   }
   if (count > 0u) { atomicAdd(&nonPad, count); }
@@ -86,16 +101,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let wordBase = u32(id) * p.hidden;
   let posBase = u32(position) * p.hidden;
   let outBase = token * p.hidden;
-  for (var h = lid; h < p.hidden; h += ${THREADS}u) {
+  for (var h = lid; h < p.hidden; h += ${threads}u) {
     out[outBase + h] = wordEmb[wordBase + h] + posEmb[posBase + h] + typeEmb[h];
   }
 }
 `;
 }
 
-function embeddingForwardSerialWgsl(): string {
-  return /* wgsl */ `${BINDINGS}
-${flatIndexMain(SERIAL_THREADS)}
+function embeddingForwardSerialWgsl(threads: number): string {
+  return /* wgsl */ `
+${flatIndexMain(threads)}
   let token = i;
   if (token >= p.tokens) { return; }
   let id = ids[token];

@@ -11,7 +11,9 @@
  */
 import type { GpuContext } from '../gpu/context';
 import type { Tensor } from '../gpu/buffers';
-import { packUniforms, reductionStrategy, uniformStruct, type ReductionStrategy } from './wgsl';
+import { reductionStrategy, type ReductionStrategy } from './wgsl';
+import { defineKernel, readOnly, readWrite } from './kernel';
+import { treeReductionWgsl } from './wgsl-reduce';
 
 const THREADS = 256;
 /** torch's clip_grad_norm_ adds this to the norm before dividing. */
@@ -30,15 +32,19 @@ export interface SquaredSumArgs {
   strategy?: ReductionStrategy;
 }
 
+/** `threads` 1 is the serial strategy: one invocation loops over the whole tensor. */
+const SQUARED_SUM = defineKernel({
+  name: 'squaredSum',
+  layout: () => ({ uniforms: SUM_PARAMS, storage: [readOnly('x'), readWrite('partials')] }),
+  body: ({ threads }: { threads: number }) => squaredSumWgsl(threads),
+});
+
 export function squaredSum(ctx: GpuContext, args: SquaredSumArgs): void {
   if (args.index >= args.partials.size) throw new Error(`squaredSum: index ${args.index} outside partials of ${args.partials.size}`);
   const strategy = reductionStrategy(ctx, args.strategy);
-  const threads = strategy === 'workgroup' ? THREADS : 1;
-  ctx.dispatch({
-    key: `squaredSum:${threads}`,
-    code: () => squaredSumWgsl(threads),
-    uniforms: packUniforms(SUM_PARAMS, { n: args.n, index: args.index }),
-    buffers: [args.x, args.partials],
+  SQUARED_SUM.dispatch(ctx, { threads: strategy === 'workgroup' ? THREADS : 1 }, {
+    uniforms: { n: args.n, index: args.index },
+    buffers: { x: args.x, partials: args.partials },
     workgroups: [1],
   });
 }
@@ -52,35 +58,23 @@ export interface ClipCoefficientArgs {
   out: Tensor;
 }
 
+const CLIP_COEFFICIENT = defineKernel({
+  name: 'clipCoefficient',
+  layout: () => ({ uniforms: CLIP_PARAMS, storage: [readOnly('partials'), readWrite('out')] }),
+  body: () => clipCoefficientWgsl(),
+});
+
 export function clipCoefficient(ctx: GpuContext, args: ClipCoefficientArgs): void {
   if (!(args.maxNorm > 0)) throw new Error(`clipCoefficient: maxNorm must be > 0, got ${args.maxNorm}`);
-  ctx.dispatch({
-    key: 'clipCoefficient',
-    code: clipCoefficientWgsl,
-    uniforms: packUniforms(CLIP_PARAMS, { count: args.count, maxNorm: args.maxNorm }),
-    buffers: [args.partials, args.out],
+  CLIP_COEFFICIENT.dispatch(ctx, {}, {
+    uniforms: { count: args.count, maxNorm: args.maxNorm },
+    buffers: { partials: args.partials, out: args.out },
     workgroups: [1],
   });
 }
 
 function squaredSumWgsl(threads: number): string {
-  const reduce =
-    threads === 1
-      ? 'partials[p.index] = sum;'
-      : `scratch[lid] = sum;
-  workgroupBarrier();
-  for (var stride = ${threads / 2}u; stride > 0u; stride >>= 1u) {
-    if (lid < stride) { scratch[lid] += scratch[lid + stride]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { partials[p.index] = scratch[0]; }`;
-  return /* wgsl */ `
-${uniformStruct(SUM_PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> partials: array<f32>;
-
-${threads === 1 ? '' : `var<workgroup> scratch: array<f32, ${threads}>;`}
+  return /* wgsl */ `${treeReductionWgsl({ name: 'workgroup_sum', op: 'sum', type: 'f32', threads })}
 
 @compute @workgroup_size(${threads})
 fn main(@builtin(local_invocation_index) lid: u32) {
@@ -89,18 +83,14 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     let g = x[i];
     sum += g * g;
   }
-  ${reduce}
+  let total = workgroup_sum(sum, lid);
+  if (lid == 0u) { partials[p.index] = total; }
 }
 `;
 }
 
 function clipCoefficientWgsl(): string {
   return /* wgsl */ `
-${uniformStruct(CLIP_PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> partials: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-
 @compute @workgroup_size(1)
 fn main() {
   var total = 0.0;

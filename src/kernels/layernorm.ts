@@ -10,7 +10,9 @@
  */
 import type { GpuContext } from '../gpu/context';
 import type { Tensor } from '../gpu/buffers';
-import { MAX_WORKGROUPS_PER_DIM, flatIndexMain, grid1d, packUniforms, reductionStrategy, uniformStruct, type ReductionStrategy } from './wgsl';
+import { MAX_WORKGROUPS_PER_DIM, flatIndexMain, grid1d, reductionStrategy, type ReductionStrategy } from './wgsl';
+import { defineKernel, readOnly, readWrite } from './kernel';
+import { laneSumWgsl, treeReductionWgsl } from './wgsl-reduce';
 
 /** Invocations per workgroup for serial kernels, where each invocation owns a whole row or column. */
 const SERIAL_THREADS = 64;
@@ -55,6 +57,13 @@ export interface LayerNormBackwardArgs {
   strategy?: ReductionStrategy;
 }
 
+/** Compile-time constants of the row kernels (forward and dx): the strategy and its workgroup size. */
+type RowConstants = { strategy: ReductionStrategy; threads: number };
+
+function rowConstants(strategy: ReductionStrategy): RowConstants {
+  return { strategy, threads: strategy === 'workgroup' ? ROW_THREADS : SERIAL_THREADS };
+}
+
 /**
  * How a row kernel walks its row, so forward and dx share one body per strategy: the entry
  * header (defines `row`, `base`), the column loop, the row-wide sum of per-invocation partials,
@@ -68,82 +77,69 @@ interface RowWalk {
   leader: string;
 }
 
-const WORKGROUP_ROW_WALK: RowWalk = {
-  helpers: workgroupSumWgsl(ROW_THREADS),
-  // One workgroup per row (rows folded into 2D past 65535).
-  main: /* wgsl */ `
-@compute @workgroup_size(${ROW_THREADS})
+function rowWalk({ strategy, threads }: RowConstants): RowWalk {
+  if (strategy === 'serial') {
+    return {
+      helpers: '',
+      main: /* wgsl */ `
+${flatIndexMain(threads)}
+  let row = i;
+  if (row >= p.rows) { return; }
+  let base = row * p.cols;`,
+      columns: 'for (var c = 0u; c < p.cols; c++)',
+      rowSum: (partial) => partial,
+      leader: 'true',
+    };
+  }
+  return {
+    helpers: treeReductionWgsl({ name: 'workgroup_sum', op: 'sum', type: 'f32', threads }),
+    // One workgroup per row (rows folded into 2D past 65535).
+    main: /* wgsl */ `
+@compute @workgroup_size(${threads})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   let row = wg.x + wg.y * nwg.x;
   if (row >= p.rows) { return; }
   let base = row * p.cols;`,
-  columns: `for (var c = lid; c < p.cols; c += ${ROW_THREADS}u)`,
-  rowSum: (partial) => `workgroup_sum(${partial}, lid)`,
-  leader: 'lid == 0u',
-};
-
-const SERIAL_ROW_WALK: RowWalk = {
-  helpers: '',
-  main: /* wgsl */ `
-${flatIndexMain(SERIAL_THREADS)}
-  let row = i;
-  if (row >= p.rows) { return; }
-  let base = row * p.cols;`,
-  columns: 'for (var c = 0u; c < p.cols; c++)',
-  rowSum: (partial) => partial,
-  leader: 'true',
-};
-
-function rowWalk(strategy: ReductionStrategy): RowWalk {
-  return strategy === 'workgroup' ? WORKGROUP_ROW_WALK : SERIAL_ROW_WALK;
+    columns: `for (var c = lid; c < p.cols; c += ${threads}u)`,
+    rowSum: (partial) => `workgroup_sum(${partial}, lid)`,
+    leader: 'lid == 0u',
+  };
 }
 
 function rowGrid(strategy: ReductionStrategy, rows: number): [number, number, number] {
   return strategy === 'workgroup' ? grid1d(rows, 1) : grid1d(rows, SERIAL_THREADS);
 }
 
-/** `workgroup_sum(v, lid)`: the sum of v over the workgroup, returned to every thread. Call in uniform control flow. */
-function workgroupSumWgsl(threads: number): string {
-  return /* wgsl */ `
-var<workgroup> scratch: array<f32, ${threads}>;
-fn workgroup_sum(v: f32, lid: u32) -> f32 {
-  scratch[lid] = v;
-  workgroupBarrier();
-  for (var stride = ${threads / 2}u; stride > 0u; stride >>= 1u) {
-    if (lid < stride) { scratch[lid] += scratch[lid + stride]; }
-    workgroupBarrier();
-  }
-  let total = scratch[0];
-  workgroupBarrier(); // everyone has read the total before scratch is reused
-  return total;
-}`;
-}
+const FORWARD = defineKernel({
+  name: 'layerNorm.forward',
+  layout: () => ({
+    uniforms: FORWARD_PARAMS,
+    storage: [
+      readOnly('x', 'f32', '[rows, cols]'),
+      readOnly('gamma', 'f32', '[cols]'),
+      readOnly('beta', 'f32', '[cols]'),
+      readWrite('out', 'f32', '[rows, cols]'),
+      readWrite('meanOut', 'f32', '[rows]'),
+      readWrite('rstdOut', 'f32', '[rows]'),
+    ],
+  }),
+  body: (c: RowConstants) => layerNormForwardWgsl(rowWalk(c)),
+});
 
 export function layerNormForward(ctx: GpuContext, args: LayerNormForwardArgs): void {
   const { rows, cols, eps } = args;
   if (rows === 0) return;
   const strategy = reductionStrategy(ctx, args.strategy);
-  ctx.dispatch({
-    key: `layerNormForward:${strategy}:${strategy === 'workgroup' ? ROW_THREADS : SERIAL_THREADS}`,
-    code: () => layerNormForwardWgsl(rowWalk(strategy)),
-    uniforms: packUniforms(FORWARD_PARAMS, { rows, cols, eps }),
-    buffers: [args.x, args.gamma, args.beta, args.out, args.mean, args.rstd],
+  FORWARD.dispatch(ctx, rowConstants(strategy), {
+    uniforms: { rows, cols, eps },
+    buffers: { x: args.x, gamma: args.gamma, beta: args.beta, out: args.out, meanOut: args.mean, rstdOut: args.rstd },
     workgroups: rowGrid(strategy, rows),
   });
 }
 
 function layerNormForwardWgsl(walk: RowWalk): string {
-  return /* wgsl */ `
-${uniformStruct(FORWARD_PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;     // [rows, cols]
-@group(0) @binding(2) var<storage, read> gamma: array<f32>; // [cols]
-@group(0) @binding(3) var<storage, read> beta: array<f32>;  // [cols]
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;   // [rows, cols]
-@group(0) @binding(5) var<storage, read_write> meanOut: array<f32>; // [rows]
-@group(0) @binding(6) var<storage, read_write> rstdOut: array<f32>; // [rows]
-${walk.helpers}
+  return /* wgsl */ `${walk.helpers}
 ${walk.main}
   let n = f32(p.cols);
   var sum = 0.0;
@@ -166,56 +162,78 @@ ${walk.main}
 `;
 }
 
+const BACKWARD_DX = defineKernel({
+  name: 'layerNorm.backward.dx',
+  layout: () => ({
+    uniforms: BACKWARD_PARAMS,
+    storage: [
+      readOnly('dy', 'f32', '[rows, cols]'),
+      readOnly('x', 'f32', '[rows, cols]'),
+      readOnly('gamma', 'f32', '[cols]'),
+      readOnly('meanIn', 'f32', '[rows]'),
+      readOnly('rstdIn', 'f32', '[rows]'),
+      readWrite('dx', 'f32', '[rows, cols]'),
+    ],
+  }),
+  body: (c: RowConstants) => layerNormBackwardDxWgsl(rowWalk(c)),
+});
+
+/** dGamma/dBeta kernels: which of the two are accumulated, and the workgroup shape. */
+type ParamGradConstants = { hasGamma: boolean; hasBeta: boolean; columns: number; lanes: number };
+type ParamGradSerialConstants = { hasGamma: boolean; hasBeta: boolean; threads: number };
+
+function paramGradLayout({ hasGamma, hasBeta }: { hasGamma: boolean; hasBeta: boolean }) {
+  return {
+    uniforms: BACKWARD_PARAMS,
+    storage: [
+      readOnly('dy', 'f32', '[rows, cols]'),
+      ...(hasGamma
+        ? [readOnly('x', 'f32', '[rows, cols]'), readOnly('meanIn', 'f32', '[rows]'), readOnly('rstdIn', 'f32', '[rows]'), readWrite('dGamma', 'f32', '[cols]')]
+        : []),
+      ...(hasBeta ? [readWrite('dBeta', 'f32', '[cols]')] : []),
+    ],
+  };
+}
+
+const PARAM_GRAD = defineKernel({
+  name: 'layerNorm.backward.params',
+  layout: paramGradLayout,
+  body: (c: ParamGradConstants) => layerNormParamGradWgsl(c),
+});
+
+const PARAM_GRAD_SERIAL = defineKernel({
+  name: 'layerNorm.backward.params.serial',
+  layout: paramGradLayout,
+  body: (c: ParamGradSerialConstants) => layerNormParamGradSerialWgsl(c),
+});
+
 export function layerNormBackward(ctx: GpuContext, args: LayerNormBackwardArgs): void {
   const { rows, cols } = args;
   if (rows === 0 || cols === 0) return;
   const strategy = reductionStrategy(ctx, args.strategy);
-  const uniforms = packUniforms(BACKWARD_PARAMS, { rows, cols });
-  ctx.dispatch({
-    key: `layerNormBackward:dx:${strategy}:${strategy === 'workgroup' ? ROW_THREADS : SERIAL_THREADS}`,
-    code: () => layerNormBackwardDxWgsl(rowWalk(strategy)),
+  const uniforms = { rows, cols };
+  BACKWARD_DX.dispatch(ctx, rowConstants(strategy), {
     uniforms,
-    buffers: [args.dy, args.x, args.gamma, args.mean, args.rstd, args.dx],
+    buffers: { dy: args.dy, x: args.x, gamma: args.gamma, meanIn: args.mean, rstdIn: args.rstd, dx: args.dx },
     workgroups: rowGrid(strategy, rows),
   });
   if (!args.dGamma && !args.dBeta) return;
   const hasGamma = args.dGamma !== undefined;
   const hasBeta = args.dBeta !== undefined;
-  const buffers = [args.dy];
-  if (args.dGamma) buffers.push(args.x, args.mean, args.rstd, args.dGamma);
-  if (args.dBeta) buffers.push(args.dBeta);
+  const buffers: Record<string, Tensor> = { dy: args.dy };
+  if (args.dGamma) Object.assign(buffers, { x: args.x, meanIn: args.mean, rstdIn: args.rstd, dGamma: args.dGamma });
+  if (args.dBeta) buffers.dBeta = args.dBeta;
   if (strategy === 'serial') {
-    ctx.dispatch({
-      key: `layerNormBackward:params:${+hasGamma}${+hasBeta}:serial:${SERIAL_THREADS}`,
-      code: () => layerNormParamGradSerialWgsl(hasGamma, hasBeta),
-      uniforms,
-      buffers,
-      workgroups: grid1d(cols, SERIAL_THREADS),
-    });
+    PARAM_GRAD_SERIAL.dispatch(ctx, { hasGamma, hasBeta, threads: SERIAL_THREADS }, { uniforms, buffers, workgroups: grid1d(cols, SERIAL_THREADS) });
     return;
   }
   const groups = Math.ceil(cols / COLUMNS_PER_GROUP);
   if (groups > MAX_WORKGROUPS_PER_DIM) throw new Error(`layerNormBackward: ${cols} columns is too many`);
-  ctx.dispatch({
-    key: `layerNormBackward:params:${+hasGamma}${+hasBeta}:${COLUMNS_PER_GROUP}x${ROW_LANES}`,
-    code: () => layerNormParamGradWgsl(hasGamma, hasBeta),
-    uniforms,
-    buffers,
-    workgroups: [groups],
-  });
+  PARAM_GRAD.dispatch(ctx, { hasGamma, hasBeta, columns: COLUMNS_PER_GROUP, lanes: ROW_LANES }, { uniforms, buffers, workgroups: [groups] });
 }
 
 function layerNormBackwardDxWgsl(walk: RowWalk): string {
-  return /* wgsl */ `
-${uniformStruct(BACKWARD_PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> dy: array<f32>;    // [rows, cols]
-@group(0) @binding(2) var<storage, read> x: array<f32>;     // [rows, cols]
-@group(0) @binding(3) var<storage, read> gamma: array<f32>; // [cols]
-@group(0) @binding(4) var<storage, read> meanIn: array<f32>; // [rows]
-@group(0) @binding(5) var<storage, read> rstdIn: array<f32>; // [rows]
-@group(0) @binding(6) var<storage, read_write> dx: array<f32>; // [rows, cols]
-${walk.helpers}
+  return /* wgsl */ `${walk.helpers}
 ${walk.main}
   let n = f32(p.cols);
   let mean = meanIn[row];
@@ -237,69 +255,39 @@ ${walk.main}
 `;
 }
 
-function paramGradBindings(hasGamma: boolean, hasBeta: boolean): string {
-  const bindings = ['@group(0) @binding(1) var<storage, read> dy: array<f32>; // [rows, cols]'];
-  let next = 2;
-  if (hasGamma) {
-    bindings.push(
-      `@group(0) @binding(${next++}) var<storage, read> x: array<f32>; // [rows, cols]`,
-      `@group(0) @binding(${next++}) var<storage, read> meanIn: array<f32>; // [rows]`,
-      `@group(0) @binding(${next++}) var<storage, read> rstdIn: array<f32>; // [rows]`,
-      `@group(0) @binding(${next++}) var<storage, read_write> dGamma: array<f32>; // [cols]`,
-    );
-  }
-  if (hasBeta) bindings.push(`@group(0) @binding(${next++}) var<storage, read_write> dBeta: array<f32>; // [cols]`);
-  return `${uniformStruct(BACKWARD_PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-${bindings.join('\n')}`;
-}
+/**
+ * dGamma[c] += Σ_r dy·x̂, dBeta[c] += Σ_r dy: `lanes` row lanes per column, then lane 0 adds the
+ * partials (as a vec2: (Σ dy·x̂, Σ dy)).
+ */
+function layerNormParamGradWgsl({ hasGamma, hasBeta, columns, lanes }: ParamGradConstants): string {
+  return /* wgsl */ `${laneSumWgsl({ name: 'lane_sum', type: 'vec2<f32>', columns, lanes })}
 
-/** dGamma[c] += Σ_r dy·x̂, dBeta[c] += Σ_r dy: 8 row lanes per column, then lane 0 adds the partials. */
-function layerNormParamGradWgsl(hasGamma: boolean, hasBeta: boolean): string {
-  const size = COLUMNS_PER_GROUP * ROW_LANES;
-  return /* wgsl */ `
-${paramGradBindings(hasGamma, hasBeta)}
-
-var<workgroup> partialGamma: array<f32, ${size}>; // [lane][column]
-var<workgroup> partialBeta: array<f32, ${size}>;
-
-@compute @workgroup_size(${COLUMNS_PER_GROUP}, ${ROW_LANES})
+@compute @workgroup_size(${columns}, ${lanes})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let col = wg.x * ${COLUMNS_PER_GROUP}u + lid.x;
+  let col = wg.x * ${columns}u + lid.x;
   var sumGamma = 0.0;
   var sumBeta = 0.0;
   if (col < p.cols) {
-    for (var r = lid.y; r < p.rows; r += ${ROW_LANES}u) {
+    for (var r = lid.y; r < p.rows; r += ${lanes}u) {
       let k = r * p.cols + col;
       let g = dy[k];
       ${hasGamma ? 'sumGamma += g * (x[k] - meanIn[r]) * rstdIn[r];' : ''}
       sumBeta += g;
     }
   }
-  let slot = lid.y * ${COLUMNS_PER_GROUP}u + lid.x;
-  partialGamma[slot] = sumGamma;
-  partialBeta[slot] = sumBeta;
-  workgroupBarrier();
+  let total = lane_sum(vec2<f32>(sumGamma, sumBeta), lid);
   if (lid.y == 0u && col < p.cols) {
-    var totalGamma = 0.0;
-    var totalBeta = 0.0;
-    for (var lane = 0u; lane < ${ROW_LANES}u; lane++) {
-      totalGamma += partialGamma[lane * ${COLUMNS_PER_GROUP}u + lid.x];
-      totalBeta += partialBeta[lane * ${COLUMNS_PER_GROUP}u + lid.x];
-    }
-    ${hasGamma ? 'dGamma[col] = dGamma[col] + totalGamma;' : ''}
-    ${hasBeta ? 'dBeta[col] = dBeta[col] + totalBeta;' : ''}
+    ${hasGamma ? 'dGamma[col] = dGamma[col] + total.x;' : ''}
+    ${hasBeta ? 'dBeta[col] = dBeta[col] + total.y;' : ''}
   }
 }
 `;
 }
 
 /** Serial twin: one invocation per column loops over every row (consecutive invocations read consecutive columns). */
-function layerNormParamGradSerialWgsl(hasGamma: boolean, hasBeta: boolean): string {
+function layerNormParamGradSerialWgsl({ hasGamma, hasBeta, threads }: ParamGradSerialConstants): string {
   return /* wgsl */ `
-${paramGradBindings(hasGamma, hasBeta)}
-
-${flatIndexMain(SERIAL_THREADS)}
+${flatIndexMain(threads)}
   let col = i;
   if (col >= p.cols) { return; }
   var sumGamma = 0.0;

@@ -5,7 +5,8 @@
  */
 import type { GpuContext } from '../gpu/context';
 import type { Tensor } from '../gpu/buffers';
-import { packUniforms, uniformStruct } from './wgsl';
+import { defineKernel, readOnly, readWrite } from './kernel';
+import { treeReductionWgsl } from './wgsl-reduce';
 
 const WORKGROUP = 256;
 
@@ -22,42 +23,34 @@ export interface MaskL1Args {
   lambda: number;
 }
 
+const MASK_L1 = defineKernel({
+  name: 'maskL1',
+  layout: () => ({ uniforms: PARAMS, storage: [readOnly('mask'), readWrite('grad'), readWrite('loss')] }),
+  body: ({ threads }: { threads: number }) => maskL1Wgsl(threads),
+});
+
 export function maskL1(ctx: GpuContext, args: MaskL1Args): void {
   if (args.n === 0) return;
-  ctx.dispatch({
-    key: 'maskL1',
-    code: maskL1Wgsl,
-    uniforms: packUniforms(PARAMS, { n: args.n, lambda: args.lambda }),
-    buffers: [args.mask, args.grad, args.loss],
+  MASK_L1.dispatch(ctx, { threads: WORKGROUP }, {
+    uniforms: { n: args.n, lambda: args.lambda },
+    buffers: { mask: args.mask, grad: args.grad, loss: args.loss },
     workgroups: [1],
   });
 }
 
-function maskL1Wgsl(): string {
-  return /* wgsl */ `
-${uniformStruct(PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> mask: array<f32>;
-@group(0) @binding(2) var<storage, read_write> grad: array<f32>;
-@group(0) @binding(3) var<storage, read_write> loss: array<f32>;
+function maskL1Wgsl(threads: number): string {
+  return /* wgsl */ `${treeReductionWgsl({ name: 'workgroup_sum', op: 'sum', type: 'f32', threads })}
 
-var<workgroup> partial: array<f32, ${WORKGROUP}>;
-
-@compute @workgroup_size(${WORKGROUP})
+@compute @workgroup_size(${threads})
 fn main(@builtin(local_invocation_index) tid: u32) {
   var sum = 0.0;
-  for (var i = tid; i < p.n; i += ${WORKGROUP}u) {
+  for (var i = tid; i < p.n; i += ${threads}u) {
     let x = mask[i];
     sum += abs(x);
     grad[i] += p.lambda * sign(x);
   }
-  partial[tid] = sum;
-  workgroupBarrier();
-  for (var stride = ${WORKGROUP / 2}u; stride > 0u; stride >>= 1u) {
-    if (tid < stride) { partial[tid] += partial[tid + stride]; }
-    workgroupBarrier();
-  }
-  if (tid == 0u) { loss[0] += p.lambda * partial[0]; }
+  let total = workgroup_sum(sum, tid);
+  if (tid == 0u) { loss[0] += p.lambda * total; }
 }
 `;
 }

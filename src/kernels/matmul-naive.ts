@@ -4,7 +4,7 @@
  */
 import type { GpuContext } from '../gpu/context';
 import type { Tensor } from '../gpu/buffers';
-import { packUniforms, uniformStruct } from './wgsl';
+import { defineKernel, readOnly, readWrite } from './kernel';
 
 const WG = 16; // 16×16 threads a workgroup, each one output element
 
@@ -19,26 +19,25 @@ export interface MatmulNaiveArgs {
   K: number;
 }
 
+/** `side`: the workgroup is side × side threads, one output element each. */
+const MATMUL_NAIVE = defineKernel({
+  name: 'matmulNaive',
+  layout: () => ({ uniforms: PARAMS, storage: [readOnly('a'), readOnly('b'), readWrite('c')] }),
+  body: ({ side }: { side: number }) => matmulNaiveWgsl(side),
+});
+
 export function matmulNaive(ctx: GpuContext, args: MatmulNaiveArgs): void {
   const { M, N, K } = args;
-  ctx.dispatch({
-    key: 'matmul-naive',
-    code: matmulNaiveWgsl,
-    uniforms: packUniforms(PARAMS, { M, N, K }),
-    buffers: [args.a, args.b, args.out],
+  MATMUL_NAIVE.dispatch(ctx, { side: WG }, {
+    uniforms: { M, N, K },
+    buffers: { a: args.a, b: args.b, c: args.out },
     workgroups: [Math.ceil(N / WG), Math.ceil(M / WG)],
   });
 }
 
-function matmulNaiveWgsl(): string {
+function matmulNaiveWgsl(side: number): string {
   return /* wgsl */ `
-${uniformStruct(PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
-
-@compute @workgroup_size(${WG}, ${WG})
+@compute @workgroup_size(${side}, ${side})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let n = gid.x;
   let m = gid.y;

@@ -11,17 +11,19 @@
  *   the batch strides are multiples of 4, A and B are bound as vec4 arrays and k steps by 4 with
  *   dot products (`vec4Applies`): 1.25–1.6× faster on SwiftShader (768–2048 rows, K and N 256–1024).
  *   vec4 or dot-product variants for NN and TN measured only 1.0–1.3×, so they keep the scalar loop.
- * beta = 1 accumulates into C (gradients, convention 5); a batch stride of 0 broadcasts.
+ * beta = 1 accumulates into C: parameter gradients are summed with += into buffers zeroed before
+ * each step (docs/ARCHITECTURE.md, "Conventions"). A batch stride of 0 broadcasts that operand.
  * Backward of C = A·Bᵀ (the linear layer): dA = dC·B, dB = dCᵀ·A — both are calls of this kernel.
  */
 import type { GpuContext } from '../gpu/context';
 import type { Tensor } from '../gpu/buffers';
-import { packUniforms, uniformStruct } from './wgsl';
 import { WGSL_GELU, applyActivation, type Activation } from './wgsl-math';
+import { defineKernel, readOnly, readWrite } from './kernel';
 
+/** Output tile side of a workgroup (both strategies). */
 const TILE = 64;
+/** `shared`: k-slice staged in workgroup memory per step. */
 const TILE_K = 16;
-const THREADS = 16; // per side; each thread owns a 4×4 block of the 64×64 tile
 
 const PARAMS = {
   M: 'u32',
@@ -76,25 +78,36 @@ export function vec4Applies(args: Pick<MatmulArgs, 'M' | 'N' | 'K' | 'transA' | 
   return !transA && transB && nonEmpty && K % 4 === 0 && strideA % 4 === 0 && strideB % 4 === 0;
 }
 
+/** Flags every strategy's code depends on. */
+type Epilogue = { bias: boolean; accumulate: boolean; activation: Activation };
+/** `shared`: each of the (tile/4)² threads owns a 4×4 block; k advances by tileK. */
+type SharedConstants = Epilogue & { transA: boolean; transB: boolean; tile: number; tileK: number };
+/** `registers`: each of the (tile/8)² threads owns an 8×8 block. */
+type RegistersConstants = Epilogue & { transA: boolean; transB: boolean; tile: number };
+type RegistersVec4Constants = Epilogue & { tile: number };
+
+/** a, b (scalar or vec4 along k), c, and the optional bias. */
+function matmulLayout(operand: 'f32' | 'vec4<f32>') {
+  return ({ bias }: Epilogue) => ({
+    uniforms: PARAMS,
+    storage: [readOnly('a', operand), readOnly('b', operand), readWrite('c'), ...(bias ? [readOnly('bias')] : [])],
+  });
+}
+
+const SHARED = defineKernel({ name: 'matmul.shared', layout: matmulLayout('f32'), body: sharedWgsl });
+const REGISTERS = defineKernel({ name: 'matmul.registers', layout: matmulLayout('f32'), body: registersWgsl });
+const REGISTERS_VEC4_NT = defineKernel({ name: 'matmul.registers.vec4NT', layout: matmulLayout('vec4<f32>'), body: registersVec4NTWgsl });
+
 export function matmul(ctx: GpuContext, args: MatmulArgs): void {
   const { M, N, K, transA = false, transB = false, batch = 1, activation = 'none' } = args;
-  const hasBias = args.bias !== undefined;
   const beta = args.beta ?? 0;
-  const accumulate = beta !== 0;
+  const epilogue: Epilogue = { bias: args.bias !== undefined, accumulate: beta !== 0, activation };
   const strategy = args.strategy ?? (ctx.prefersRegisterBlocking ? 'registers' : 'shared');
   const vec4 = strategy === 'registers' && args.vec4 !== false && vec4Applies(args);
-  const key = `matmul:${strategy}${vec4 ? '-vec4' : ''}:${+transA}${+transB}:${+hasBias}:${+accumulate}:${activation}`;
-  const buffers = [args.a, args.b, args.out];
-  if (args.bias) buffers.push(args.bias);
-  ctx.dispatch({
-    key,
-    code: () =>
-      strategy === 'shared'
-        ? sharedWgsl(transA, transB, hasBias, accumulate, activation)
-        : vec4
-          ? registersVec4NTWgsl(hasBias, accumulate, activation)
-          : registersWgsl(transA, transB, hasBias, accumulate, activation),
-    uniforms: packUniforms(PARAMS, {
+  const buffers: Record<string, Tensor> = { a: args.a, b: args.b, c: args.out };
+  if (args.bias) buffers.bias = args.bias;
+  const run = {
+    uniforms: {
       M,
       N,
       K,
@@ -103,91 +116,90 @@ export function matmul(ctx: GpuContext, args: MatmulArgs): void {
       strideC: args.strideC ?? M * N,
       alpha: args.alpha ?? 1,
       beta,
-    }),
+    },
     buffers,
-    workgroups: [Math.ceil(N / TILE), Math.ceil(M / TILE), batch],
-  });
+    workgroups: [Math.ceil(N / TILE), Math.ceil(M / TILE), batch] as const,
+  };
+  if (strategy === 'shared') SHARED.dispatch(ctx, { ...epilogue, transA, transB, tile: TILE, tileK: TILE_K }, run);
+  else if (vec4) REGISTERS_VEC4_NT.dispatch(ctx, { ...epilogue, tile: TILE }, run);
+  else REGISTERS.dispatch(ctx, { ...epilogue, transA, transB, tile: TILE }, run);
 }
 
-/** The uniform struct, bindings and helper functions both strategies declare. */
-function bindingsWgsl(hasBias: boolean, activation: Activation, operand: 'f32' | 'vec4<f32>' = 'f32'): string {
-  return `${uniformStruct(PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<${operand}>;
-@group(0) @binding(2) var<storage, read> b: array<${operand}>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
-${hasBias ? '@group(0) @binding(4) var<storage, read> bias: array<f32>;' : ''}
-${activation === 'gelu' ? WGSL_GELU : ''}`;
+/** The helper functions both strategies declare. */
+function helpersWgsl(activation: Activation): string {
+  return activation === 'gelu' ? WGSL_GELU : '';
 }
 
 /** WGSL storing one output element `acc` at column `col` of the row starting at `rowBase`. */
-function storeElementWgsl(acc: string, col: string, hasBias: boolean, accumulate: boolean, activation: Activation): string {
+function storeElementWgsl(acc: string, col: string, { bias, accumulate, activation }: Epilogue): string {
   let value = `p.alpha * ${acc}`;
-  if (hasBias) value = `(${value} + bias[${col}])`;
+  if (bias) value = `(${value} + bias[${col}])`;
   value = applyActivation(activation, value);
   const idx = `rowBase + ${col}`;
   if (accumulate) value = `${value} + p.beta * c[${idx}]`;
   return `if (${col} < p.N) { c[${idx}] = ${value}; }`;
 }
 
-function sharedWgsl(transA: boolean, transB: boolean, hasBias: boolean, accumulate: boolean, activation: Activation): string {
-  // Each thread loads TILE*TILE_K / 256 = 4 elements of each operand tile, walking the stored
-  // layout's contiguous dimension with consecutive threads.
+function sharedWgsl(c: SharedConstants): string {
+  const { transA, transB, tile, tileK } = c;
+  const threads = tile / 4; // per side: each thread owns a 4×4 block of the tile
+  // Each thread loads tile·tileK / threads² (64·16 / 256 = 4) elements of each operand tile,
+  // walking the stored layout's contiguous dimension with consecutive threads.
   const loadA = transA
-    ? `let mm = e % ${TILE}u; let kk = e / ${TILE}u; let gm = row0 + mm; let gk = k0 + kk;
+    ? `let mm = e % ${tile}u; let kk = e / ${tile}u; let gm = row0 + mm; let gk = k0 + kk;
        if (gm < p.M && gk < p.K) { v = a[offA + gk * p.M + gm]; }`
-    : `let kk = e % ${TILE_K}u; let mm = e / ${TILE_K}u; let gm = row0 + mm; let gk = k0 + kk;
+    : `let kk = e % ${tileK}u; let mm = e / ${tileK}u; let gm = row0 + mm; let gk = k0 + kk;
        if (gm < p.M && gk < p.K) { v = a[offA + gm * p.K + gk]; }`;
   const loadB = transB
-    ? `let kk = e % ${TILE_K}u; let nn = e / ${TILE_K}u; let gn = col0 + nn; let gk = k0 + kk;
+    ? `let kk = e % ${tileK}u; let nn = e / ${tileK}u; let gn = col0 + nn; let gk = k0 + kk;
        if (gn < p.N && gk < p.K) { v = b[offB + gn * p.K + gk]; }`
-    : `let nn = e % ${TILE}u; let kk = e / ${TILE}u; let gn = col0 + nn; let gk = k0 + kk;
+    : `let nn = e % ${tile}u; let kk = e / ${tile}u; let gn = col0 + nn; let gk = k0 + kk;
        if (gn < p.N && gk < p.K) { v = b[offB + gk * p.N + gn]; }`;
   // The 4×4 block lives in four vec4 registers; the code is unrolled at generation time, because
   // dynamically indexed private arrays end up in memory on some backends (SwiftShader: 10× slower).
   const storeRow = (i: number) => {
-    const lines = [0, 1, 2, 3].map((j) => `    ${storeElementWgsl(`acc${i}.${'xyzw'[j]}`, `col + ${j}u`, hasBias, accumulate, activation)}`);
+    const lines = [0, 1, 2, 3].map((j) => `    ${storeElementWgsl(`acc${i}.${'xyzw'[j]}`, `col + ${j}u`, c)}`);
     return `  if (row0 + lid.y * 4u + ${i}u < p.M) {
     let rowBase = offC + (row0 + lid.y * 4u + ${i}u) * p.N;
 ${lines.join('\n')}
   }`;
   };
   return /* wgsl */ `
-${bindingsWgsl(hasBias, activation)}
+${helpersWgsl(c.activation)}
 
 // Tiles as [k][4 consecutive rows (or columns)]: one vec4 read gives a thread its 4 rows at step k.
-var<workgroup> tileA: array<vec4<f32>, ${(TILE * TILE_K) / 4}>;
-var<workgroup> tileB: array<vec4<f32>, ${(TILE * TILE_K) / 4}>;
+var<workgroup> tileA: array<vec4<f32>, ${(tile * tileK) / 4}>;
+var<workgroup> tileB: array<vec4<f32>, ${(tile * tileK) / 4}>;
 
-@compute @workgroup_size(${THREADS}, ${THREADS})
+@compute @workgroup_size(${threads}, ${threads})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let row0 = wg.y * ${TILE}u;
-  let col0 = wg.x * ${TILE}u;
+  let row0 = wg.y * ${tile}u;
+  let col0 = wg.x * ${tile}u;
   let offA = wg.z * p.strideA;
   let offB = wg.z * p.strideB;
   let offC = wg.z * p.strideC;
-  let tid = lid.y * ${THREADS}u + lid.x;
+  let tid = lid.y * ${threads}u + lid.x;
   var acc0 = vec4<f32>();
   var acc1 = vec4<f32>();
   var acc2 = vec4<f32>();
   var acc3 = vec4<f32>();
-  for (var k0 = 0u; k0 < p.K; k0 += ${TILE_K}u) {
-    for (var l = 0u; l < ${(TILE * TILE_K) / (THREADS * THREADS)}u; l++) {
-      let e = tid + l * ${THREADS * THREADS}u;
+  for (var k0 = 0u; k0 < p.K; k0 += ${tileK}u) {
+    for (var l = 0u; l < ${(tile * tileK) / (threads * threads)}u; l++) {
+      let e = tid + l * ${threads * threads}u;
       var v = 0.0;
       ${loadA}
-      tileA[kk * ${TILE / 4}u + mm / 4u][mm % 4u] = v;
+      tileA[kk * ${tile / 4}u + mm / 4u][mm % 4u] = v;
     }
-    for (var l = 0u; l < ${(TILE * TILE_K) / (THREADS * THREADS)}u; l++) {
-      let e = tid + l * ${THREADS * THREADS}u;
+    for (var l = 0u; l < ${(tile * tileK) / (threads * threads)}u; l++) {
+      let e = tid + l * ${threads * threads}u;
       var v = 0.0;
       ${loadB}
-      tileB[kk * ${TILE / 4}u + nn / 4u][nn % 4u] = v;
+      tileB[kk * ${tile / 4}u + nn / 4u][nn % 4u] = v;
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < ${TILE_K}u; kk++) {
-      let av = tileA[kk * ${TILE / 4}u + lid.y];
-      let bv = tileB[kk * ${TILE / 4}u + lid.x];
+    for (var kk = 0u; kk < ${tileK}u; kk++) {
+      let av = tileA[kk * ${tile / 4}u + lid.y];
+      let bv = tileB[kk * ${tile / 4}u + lid.x];
       acc0 += av.x * bv;
       acc1 += av.y * bv;
       acc2 += av.z * bv;
@@ -202,10 +214,10 @@ ${[0, 1, 2, 3].map(storeRow).join('\n')}
 }
 
 const REG_ROWS = 8;
-const REG_COLS = 8; // two vec4 per row
-const REG_THREADS = 8; // per side: 8 threads × 8 = the 64-wide tile
+const REG_COLS = 8; // two vec4 per row; the code below is unrolled for these two
 
-function registersWgsl(transA: boolean, transB: boolean, hasBias: boolean, accumulate: boolean, activation: Activation): string {
+function registersWgsl(c: RegistersConstants): string {
+  const { transA, transB } = c;
   // Out-of-range rows and columns read a clamped (valid) address and are dropped at the store,
   // so the inner loop has no branches.
   const aAt = (r: string) => (transA ? `a[offA + k * p.M + ${r}]` : `a[offA + ${r} * p.K + k]`);
@@ -222,9 +234,9 @@ function registersWgsl(transA: boolean, transB: boolean, hasBias: boolean, accum
     for (const v of vecs) body.push(`acc${r}_${v} += a${r} * b${v};`);
   }
   return /* wgsl */ `
-${bindingsWgsl(hasBias, activation)}
+${helpersWgsl(c.activation)}
 
-${registersHeadWgsl()}
+${registersHeadWgsl(c.tile)}
   let offA = wg.z * p.strideA;
   let offB = wg.z * p.strideB;
   let offC = wg.z * p.strideC;
@@ -236,28 +248,28 @@ ${registersHeadWgsl()}
   for (var k = 0u; k < p.K; k++) {
     ${body.join('\n    ')}
   }
-${registersStoresWgsl(hasBias, accumulate, activation)}
+${registersStoresWgsl(c)}
 }
 `;
 }
 
-/** Entry point of both `registers` kernels: this invocation's 8×8 block starts at (row, col). */
-function registersHeadWgsl(): string {
-  return `@compute @workgroup_size(${REG_THREADS}, ${REG_THREADS})
+/** Entry point of both `registers` kernels: this invocation's 8×8 block of the tile starts at (row, col). */
+function registersHeadWgsl(tile: number): string {
+  return `@compute @workgroup_size(${tile / REG_COLS}, ${tile / REG_ROWS})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let row = wg.y * ${TILE}u + lid.y * ${REG_ROWS}u;
-  let col = wg.x * ${TILE}u + lid.x * ${REG_COLS}u;
+  let row = wg.y * ${tile}u + lid.y * ${REG_ROWS}u;
+  let col = wg.x * ${tile}u + lid.x * ${REG_COLS}u;
   if (row >= p.M || col >= p.N) { return; }`;
 }
 
 /** Epilogue of both `registers` kernels: accumulators acc{r}_{v} (row r, columns 4v..4v+3). */
-function registersStoresWgsl(hasBias: boolean, accumulate: boolean, activation: Activation): string {
+function registersStoresWgsl(epilogue: Epilogue): string {
   const stores: string[] = [];
   for (let r = 0; r < REG_ROWS; r++) {
     const lines: string[] = [];
     for (let v = 0; v < REG_COLS / 4; v++) {
       for (let j = 0; j < 4; j++) {
-        lines.push(`    ${storeElementWgsl(`acc${r}_${v}.${'xyzw'[j]}`, `col + ${v * 4 + j}u`, hasBias, accumulate, activation)}`);
+        lines.push(`    ${storeElementWgsl(`acc${r}_${v}.${'xyzw'[j]}`, `col + ${v * 4 + j}u`, epilogue)}`);
       }
     }
     stores.push(`  if (row + ${r}u < p.M) {
@@ -273,7 +285,7 @@ ${lines.join('\n')}
  * and 8 of B rows, 64 dot products. Rows and columns past the edge read a clamped valid row (of A
  * or B) and are dropped at the store; k needs no clamp since K is a multiple of 4.
  */
-function registersVec4NTWgsl(hasBias: boolean, accumulate: boolean, activation: Activation): string {
+function registersVec4NTWgsl(c: RegistersVec4Constants): string {
   const rows = [...Array(REG_ROWS).keys()];
   const cols = [...Array(REG_COLS).keys()];
   const body: string[] = [];
@@ -285,9 +297,9 @@ function registersVec4NTWgsl(hasBias: boolean, accumulate: boolean, activation: 
     }
   }
   return /* wgsl */ `
-${bindingsWgsl(hasBias, activation, 'vec4<f32>')}
+${helpersWgsl(c.activation)}
 
-${registersHeadWgsl()}
+${registersHeadWgsl(c.tile)}
   let kv4 = p.K / 4u;
   let offA = wg.z * (p.strideA / 4u);
   let offB = wg.z * (p.strideB / 4u);
@@ -298,7 +310,7 @@ ${registersHeadWgsl()}
   for (var kv = 0u; kv < kv4; kv++) {
     ${body.join('\n    ')}
   }
-${registersStoresWgsl(hasBias, accumulate, activation)}
+${registersStoresWgsl(c)}
 }
 `;
 }

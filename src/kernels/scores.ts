@@ -9,13 +9,14 @@
  */
 import type { GpuContext } from '../gpu/context';
 import type { Tensor } from '../gpu/buffers';
-import { flatIndexMain, grid1d, packUniforms, uniformStruct, reductionStrategy, type ReductionStrategy } from './wgsl';
+import { MAX_WORKGROUPS_PER_DIM, flatIndexMain, grid1d, reductionStrategy, type ReductionStrategy } from './wgsl';
+import { defineKernel, readOnly, readWrite } from './kernel';
+import { treeReductionWgsl } from './wgsl-reduce';
 
 const RANK_WORKGROUP = 64;
 const ROW_WORKGROUP = 64;
 const MEAN_WORKGROUP = 256;
 const SERIAL_THREADS = 64;
-const MAX_WORKGROUPS_PER_DIM = 65535;
 
 /** WGSL: x, or 0 when x is NaN or ±inf (bit test, immune to fast-math assumptions). */
 const WGSL_FINITE_OR_ZERO = /* wgsl */ `
@@ -23,13 +24,9 @@ fn finite_or_zero(x: f32) -> f32 {
   return select(x, 0.0, (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u);
 }`;
 
-/** WGSL tree reduction of a vec2 workgroup array of `size` (a power of two); result in [0]. */
-function treeReduce(array: string, size: number): string {
-  return `workgroupBarrier();
-  for (var stride = ${size / 2}u; stride > 0u; stride >>= 1u) {
-    if (tid < stride) { ${array}[tid] += ${array}[tid + stride]; }
-    workgroupBarrier();
-  }`;
+/** `workgroup_sum2(value, tid)`: the workgroup's sum of a vec2, for `threads` invocations. */
+function workgroupSum2(threads: number): string {
+  return treeReductionWgsl({ name: 'workgroup_sum2', op: 'sum', type: 'vec2<f32>', threads });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -56,30 +53,36 @@ export interface RankScoresArgs {
   strategy?: ReductionStrategy;
 }
 
+const RANK_LAYOUT = () => ({
+  uniforms: RANK_PARAMS,
+  storage: [readOnly('a'), readOnly('gradA'), readOnly('b'), readOnly('gradB'), readWrite('out')],
+});
+
+const RANK_SCORES = defineKernel({
+  name: 'rankScores',
+  layout: RANK_LAYOUT,
+  body: ({ threads }: { threads: number }) => rankScoresWgsl(threads),
+});
+
+const RANK_SCORES_SERIAL = defineKernel({
+  name: 'rankScores.serial',
+  layout: RANK_LAYOUT,
+  body: ({ threads }: { threads: number }) => rankScoresSerialWgsl(threads),
+});
+
 /** score[r] = |mean_j(A[r,j]·∂A[r,j])| + |mean_i(B[i,r]·∂B[i,r])|. One workgroup per rank. */
 export function rankScores(ctx: GpuContext, args: RankScoresArgs): void {
   const { rank, inFeatures, outFeatures } = args;
   if (rank === 0) return;
   if (inFeatures === 0 || outFeatures === 0) throw new Error('rankScores: inFeatures and outFeatures must be positive');
   const serial = reductionStrategy(ctx, args.strategy) === 'serial';
-  ctx.dispatch({
-    key: serial ? 'rankScores:serial' : 'rankScores',
-    code: serial ? rankScoresSerialWgsl : rankScoresWgsl,
-    uniforms: packUniforms(RANK_PARAMS, { rank, inFeatures, outFeatures, beta: args.beta }),
-    buffers: [args.a, args.gradA, args.b, args.gradB, args.out],
-    workgroups: serial ? grid1d(rank, SERIAL_THREADS) : [rank],
-  });
+  const run = {
+    uniforms: { rank, inFeatures, outFeatures, beta: args.beta },
+    buffers: { a: args.a, gradA: args.gradA, b: args.b, gradB: args.gradB, out: args.out },
+  };
+  if (serial) RANK_SCORES_SERIAL.dispatch(ctx, { threads: SERIAL_THREADS }, { ...run, workgroups: grid1d(rank, SERIAL_THREADS) });
+  else RANK_SCORES.dispatch(ctx, { threads: RANK_WORKGROUP }, { ...run, workgroups: [rank] });
 }
-
-const RANK_BINDINGS = /* wgsl */ `
-${uniformStruct(RANK_PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> gradA: array<f32>;
-@group(0) @binding(3) var<storage, read> b: array<f32>;
-@group(0) @binding(4) var<storage, read> gradB: array<f32>;
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;
-`;
 
 /** score = |ΣA·∂A / in| + |ΣB·∂B / out|, then out = score + beta·out. */
 const RANK_STORE = /* wgsl */ `
@@ -89,36 +92,34 @@ fn store_score(r: u32, total: vec2<f32>) {
   out[r] = score;
 }`;
 
-function rankScoresWgsl(): string {
-  return /* wgsl */ `${RANK_BINDINGS}${RANK_STORE}
+function rankScoresWgsl(threads: number): string {
+  return /* wgsl */ `${RANK_STORE}
+${workgroupSum2(threads)}
 
-var<workgroup> partial: array<vec2<f32>, ${RANK_WORKGROUP}>; // (Σ_j A·∂A, Σ_i B·∂B)
-
-@compute @workgroup_size(${RANK_WORKGROUP})
+@compute @workgroup_size(${threads})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let r = wg.x;
   var sumA = 0.0;
-  for (var j = tid; j < p.inFeatures; j += ${RANK_WORKGROUP}u) {
+  for (var j = tid; j < p.inFeatures; j += ${threads}u) {
     let idx = r * p.inFeatures + j;
     sumA += a[idx] * gradA[idx];
   }
   var sumB = 0.0;
-  for (var i = tid; i < p.outFeatures; i += ${RANK_WORKGROUP}u) {
+  for (var i = tid; i < p.outFeatures; i += ${threads}u) {
     let idx = i * p.rank + r;
     sumB += b[idx] * gradB[idx];
   }
-  partial[tid] = vec2<f32>(sumA, sumB);
-  ${treeReduce('partial', RANK_WORKGROUP)}
-  if (tid == 0u) { store_score(r, partial[0]); }
+  let total = workgroup_sum2(vec2<f32>(sumA, sumB), tid); // (Σ_j A·∂A, Σ_i B·∂B)
+  if (tid == 0u) { store_score(r, total); }
 }
 `;
 }
 
 /** Serial twin: one invocation per rank loops over both matrices. */
-function rankScoresSerialWgsl(): string {
-  return /* wgsl */ `${RANK_BINDINGS}${RANK_STORE}
+function rankScoresSerialWgsl(threads: number): string {
+  return /* wgsl */ `${RANK_STORE}
 
-${flatIndexMain(SERIAL_THREADS)}
+${flatIndexMain(threads)}
   let r = i;
   if (r >= p.rank) { return; }
   var sumA = 0.0;
@@ -165,39 +166,56 @@ export interface ImportanceRatioArgs {
  * (so the whole GPU streams the two activations), then one workgroup averages the [tokens] ratios.
  * Serial: one invocation per token, then a single invocation averages.
  */
+const ROW_LAYOUT = () => ({
+  uniforms: ROW_PARAMS,
+  storage: [readOnly('delta'), readOnly('base'), readOnly('tokenMask'), readWrite('ratios')],
+});
+
+const RATIO_ROWS = defineKernel({
+  name: 'importanceRatio.rows',
+  layout: ROW_LAYOUT,
+  body: ({ threads }: { threads: number }) => importanceRatioRowsWgsl(threads),
+});
+
+const RATIO_ROWS_SERIAL = defineKernel({
+  name: 'importanceRatio.rows.serial',
+  layout: ROW_LAYOUT,
+  body: ({ threads }: { threads: number }) => importanceRatioRowsSerialWgsl(threads),
+});
+
+/** `threads` 1 is the serial strategy: one invocation loops over every token. */
+const RATIO_MEAN = defineKernel({
+  name: 'importanceRatio.mean',
+  layout: () => ({ uniforms: MEAN_PARAMS, storage: [readOnly('ratios'), readOnly('tokenMask'), readWrite('out')] }),
+  body: ({ threads }: { threads: number }) => importanceRatioMeanWgsl(threads),
+});
+
 export function importanceRatio(ctx: GpuContext, args: ImportanceRatioArgs): void {
   const { tokens, features } = args;
   const serial = reductionStrategy(ctx, args.strategy) === 'serial';
   const ratios = ctx.empty([Math.max(1, tokens)], 'f32', 'importanceRatio scratch'); // [tokens]
   if (tokens > 0) {
-    const x = Math.min(tokens, MAX_WORKGROUPS_PER_DIM);
-    ctx.dispatch({
-      key: serial ? 'importanceRatio:rows:serial' : 'importanceRatio:rows',
-      code: serial ? importanceRatioRowsSerialWgsl : importanceRatioRowsWgsl,
-      uniforms: packUniforms(ROW_PARAMS, { tokens, features }),
-      buffers: [args.delta, args.base, args.tokenMask, ratios],
-      workgroups: serial ? grid1d(tokens, SERIAL_THREADS) : [x, Math.ceil(tokens / x)],
-    });
+    const rows = {
+      uniforms: { tokens, features },
+      buffers: { delta: args.delta, base: args.base, tokenMask: args.tokenMask, ratios },
+    };
+    if (serial) {
+      RATIO_ROWS_SERIAL.dispatch(ctx, { threads: SERIAL_THREADS }, { ...rows, workgroups: grid1d(tokens, SERIAL_THREADS) });
+    } else {
+      const x = Math.min(tokens, MAX_WORKGROUPS_PER_DIM);
+      RATIO_ROWS.dispatch(ctx, { threads: ROW_WORKGROUP }, { ...rows, workgroups: [x, Math.ceil(tokens / x)] });
+    }
   }
-  ctx.dispatch({
-    key: serial ? 'importanceRatio:mean:serial' : 'importanceRatio:mean',
-    code: () => importanceRatioMeanWgsl(serial ? 1 : MEAN_WORKGROUP),
-    uniforms: packUniforms(MEAN_PARAMS, { tokens, beta: args.beta }),
-    buffers: [ratios, args.tokenMask, args.out],
+  RATIO_MEAN.dispatch(ctx, { threads: serial ? 1 : MEAN_WORKGROUP }, {
+    uniforms: { tokens, beta: args.beta },
+    buffers: { ratios, tokenMask: args.tokenMask, out: args.out },
     workgroups: [1],
   });
   // Safe before the GPU runs: whoever reuses this buffer records or uploads after these dispatches.
   ratios.dispose();
 }
 
-const ROW_BINDINGS = /* wgsl */ `
-${uniformStruct(ROW_PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> delta: array<f32>;
-@group(0) @binding(2) var<storage, read> base: array<f32>;
-@group(0) @binding(3) var<storage, read> tokenMask: array<f32>;
-@group(0) @binding(4) var<storage, read_write> ratios: array<f32>;
-${WGSL_FINITE_OR_ZERO}
+const RATIO_HELPERS = /* wgsl */ `${WGSL_FINITE_OR_ZERO}
 /** sums = (Σ delta², Σ base²) of a real token; 0 for padding. */
 fn ratio_of(sums: vec2<f32>) -> f32 {
   var ratio = 0.0;
@@ -205,12 +223,11 @@ fn ratio_of(sums: vec2<f32>) -> f32 {
   return ratio;
 }`;
 
-function importanceRatioRowsWgsl(): string {
-  return /* wgsl */ `${ROW_BINDINGS}
+function importanceRatioRowsWgsl(threads: number): string {
+  return /* wgsl */ `${RATIO_HELPERS}
+${workgroupSum2(threads)}
 
-var<workgroup> partial: array<vec2<f32>, ${ROW_WORKGROUP}>; // (Σ delta², Σ base²)
-
-@compute @workgroup_size(${ROW_WORKGROUP})
+@compute @workgroup_size(${threads})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) tid: u32) {
   let t = wg.x + wg.y * nwg.x;
@@ -220,23 +237,22 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let featureCount = select(0u, p.features, real);
   let row = t * p.features;
   var sums = vec2<f32>(0.0, 0.0);
-  for (var f = tid; f < featureCount; f += ${ROW_WORKGROUP}u) {
+  for (var f = tid; f < featureCount; f += ${threads}u) {
     let d = delta[row + f];
     let b = base[row + f];
     sums += vec2<f32>(d * d, b * b);
   }
-  partial[tid] = sums;
-  ${treeReduce('partial', ROW_WORKGROUP)}
-  if (tid == 0u && inRange) { ratios[t] = ratio_of(partial[0]); }
+  let total = workgroup_sum2(sums, tid); // (Σ delta², Σ base²)
+  if (tid == 0u && inRange) { ratios[t] = ratio_of(total); }
 }
 `;
 }
 
 /** Serial twin: one invocation per token loops over its features. */
-function importanceRatioRowsSerialWgsl(): string {
-  return /* wgsl */ `${ROW_BINDINGS}
+function importanceRatioRowsSerialWgsl(threads: number): string {
+  return /* wgsl */ `${RATIO_HELPERS}
 
-${flatIndexMain(SERIAL_THREADS)}
+${flatIndexMain(threads)}
   let t = i;
   if (t >= p.tokens) { return; }
   var sums = vec2<f32>(0.0, 0.0);
@@ -253,16 +269,8 @@ ${flatIndexMain(SERIAL_THREADS)}
 `;
 }
 
-/** `threads` 1 is the serial strategy: the loop covers every token and the reduction vanishes. */
 function importanceRatioMeanWgsl(threads: number): string {
-  return /* wgsl */ `
-${uniformStruct(MEAN_PARAMS)}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> ratios: array<f32>;
-@group(0) @binding(2) var<storage, read> tokenMask: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-
-${threads === 1 ? '' : `var<workgroup> partial: array<vec2<f32>, ${threads}>; // (Σ ratio, real-token count)`}
+  return /* wgsl */ `${workgroupSum2(threads)}
 
 @compute @workgroup_size(${threads})
 fn main(@builtin(local_invocation_index) tid: u32) {
@@ -270,10 +278,8 @@ fn main(@builtin(local_invocation_index) tid: u32) {
   for (var t = tid; t < p.tokens; t += ${threads}u) {
     sums += vec2<f32>(ratios[t], select(0.0, 1.0, tokenMask[t] != 0.0));
   }
-  ${threads === 1 ? 'let total = sums;' : `partial[tid] = sums;
-  ${treeReduce('partial', threads)}`}
+  let total = workgroup_sum2(sums, tid); // (Σ ratio, real-token count)
   if (tid == 0u) {
-    ${threads === 1 ? '' : 'let total = partial[0];'}
     var value = select(0.0, total.x / total.y, total.y > 0.0);
     if (p.beta != 0.0) { value += p.beta * out[0]; }
     out[0] = value;

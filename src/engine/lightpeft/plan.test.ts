@@ -110,3 +110,110 @@ describe('planPruning', () => {
     expect(before.trainableParams - after.trainableParams).toBe(4 * 2 * 2);
   });
 });
+
+type PruningPlanCounts = ReturnType<typeof planPruning>['counts'];
+
+describe('planPruning counts are round(ratio·N) whatever the fractional part', () => {
+  // Each case has ratio·N = whole + fraction with the fraction below .5 (round = floor) or above
+  // (round = ceil), so replacing any Math.round in plan.ts by Math.floor or Math.ceil fails one.
+  const base = { ...DEFAULT_RATIOS, head: 0, ffn: 0, module: 0, rank: 0 };
+  const cases: Array<[string, Partial<typeof base>, keyof PruningPlanCounts, number]> = [
+    ['heads per layer, 0.3·4 = 1.2', { head: 0.3, headScope: 'layer' }, 'heads', 2 * 1],
+    ['heads per layer, 0.4·4 = 1.6', { head: 0.4, headScope: 'layer' }, 'heads', 2 * 2],
+    ['heads globally, 0.3·8 = 2.4', { head: 0.3, headScope: 'global' }, 'heads', 2],
+    ['heads globally, 0.45·8 = 3.6', { head: 0.45, headScope: 'global' }, 'heads', 4],
+    ['FFN dims per layer, 0.2·6 = 1.2', { ffn: 0.2, ffnScope: 'layer' }, 'ffn', 2 * 1],
+    ['FFN dims per layer, 0.3·6 = 1.8', { ffn: 0.3, ffnScope: 'layer' }, 'ffn', 2 * 2],
+    ['FFN dims globally, 0.2·12 = 2.4', { ffn: 0.2, ffnScope: 'global' }, 'ffn', 2],
+    ['FFN dims globally, 0.3·12 = 3.6', { ffn: 0.3, ffnScope: 'global' }, 'ffn', 4],
+    ['modules, 0.3·4 = 1.2', { module: 0.3 }, 'modules', 1],
+    ['modules, 0.4·4 = 1.6', { module: 0.4 }, 'modules', 2],
+    ['ranks, 0.3·8 = 2.4', { rank: 0.3 }, 'ranks', 2],
+    ['ranks, 0.45·8 = 3.6', { rank: 0.45 }, 'ranks', 4],
+  ];
+  it.each(cases)('%s', (_, ratios, kind, pruned) => {
+    const plan = planPruning(input(), { ...base, ...ratios });
+    expect(plan.counts[kind].pruned).toBe(pruned);
+  });
+});
+
+/** numpy.quantile(values, q) with numpy's default `linear` method, as numpy computes it. */
+function numpyQuantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const virtualIndex = (sorted.length - 1) * q;
+  const below = Math.floor(virtualIndex);
+  const a = sorted[below];
+  const b = sorted[Math.min(below + 1, sorted.length - 1)];
+  const t = virtualIndex - below;
+  return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t; // numpy's _lerp
+}
+
+/** How many of `scores` the public Light-PEFT code prunes at ratio q: it keeps score > quantile(q). */
+function publicCodePruned(scores: number[], q: number): number {
+  const threshold = numpyQuantile(scores, q);
+  return scores.filter((s) => !(s > threshold)).length;
+}
+
+type Kind = 'heads' | 'ffn' | 'modules' | 'ranks';
+const RATIO_OF: Record<Kind, 'head' | 'ffn' | 'module' | 'rank'> = { heads: 'head', ffn: 'ffn', modules: 'module', ranks: 'rank' };
+
+/** `n` distinct positive scores. */
+const distinct = (n: number) => Array.from({ length: n }, (_, i) => 1 + Math.sin(i * 7.1));
+
+/**
+ * A one-layer plan input whose `kind` has exactly `scores` (the other kinds are left alone at
+ * ratio 0): heads or FFN dimensions of the layer, modules of one rank each, or the ranks of one module.
+ */
+function inputOf(kind: Kind, scores: number[]): PlanInput {
+  const n = scores.length;
+  return {
+    shape: { ...shape, layers: 1, heads: n, intermediate: n },
+    headMasks: [kind === 'heads' ? scores : distinct(n)],
+    ffnMasks: [kind === 'ffn' ? scores : distinct(n)],
+    modules: kind === 'modules' ? scores.map((s, i) => module(0, `m${i}`, s, [1])) : [module(0, 'ranks', 1, kind === 'ranks' ? scores : [1])],
+  };
+}
+
+/** Pruned counts of `kind` at ratio q (head scope per layer, FFN scope global): this plan's and the public code's. */
+function both(kind: Kind, q: number, scores: number[]): { ours: number; theirs: number } {
+  const ratios = { ...DEFAULT_RATIOS, head: 0, ffn: 0, module: 0, rank: 0, [RATIO_OF[kind]]: q };
+  return { ours: planPruning(inputOf(kind, scores), ratios).counts[kind].pruned, theirs: publicCodePruned(scores, q) };
+}
+
+describe("planPruning against the public code's quantile rule", () => {
+  const sizes = [12, 16, 24, 64, 144, 768, 3072];
+
+  it("agrees at the public script's ratios (heads and FFN 0.333333333, modules 0.75, ranks 0.5)", () => {
+    for (const n of sizes) {
+      for (const [kind, q] of [['heads', 0.333333333], ['ffn', 0.333333333], ['modules', 0.75], ['ranks', 0.5]] as const) {
+        const { ours, theirs } = both(kind, q, distinct(n));
+        expect(ours, `${kind}, N=${n}, q=${q}`).toBe(theirs);
+        expect(ours).toBe(Math.round(q * n));
+      }
+    }
+  });
+
+  it('agrees at exactly 1/3 unless (N−1)/3 is a whole number, where the public rule prunes one more', () => {
+    for (const n of sizes) {
+      const { ours, theirs } = both('heads', 1 / 3, distinct(n));
+      expect(theirs - ours, `N=${n}`).toBe((n - 1) % 3 === 0 ? 1 : 0);
+    }
+    expect(both('heads', 1 / 3, distinct(16))).toEqual({ ours: 5, theirs: 6 });
+  });
+
+  it('differs where q·(N−1) is a whole number: N=5 at 0.25 prunes 2 there, 1 here', () => {
+    for (const kind of ['heads', 'ffn', 'modules', 'ranks'] as const) {
+      expect(both(kind, 0.25, distinct(5)), kind).toEqual({ ours: 1, theirs: 2 });
+    }
+  });
+
+  it('differs where ratio·N ends in exactly .5: N=6 at 0.75 prunes 4 there, 5 here', () => {
+    expect(both('modules', 0.75, distinct(6))).toEqual({ ours: 5, theirs: 4 });
+  });
+
+  it('differs on ties: all-equal scores are all pruned there, round(ratio·N) by index here', () => {
+    const equal = Array(12).fill(0.5);
+    expect(both('heads', 1 / 3, equal)).toEqual({ ours: 4, theirs: 12 });
+    expect(planPruning(inputOf('heads', equal), { ...DEFAULT_RATIOS, head: 1 / 3 }).keptHeads[0]).toEqual([4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+});

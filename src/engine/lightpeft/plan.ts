@@ -4,10 +4,16 @@
  * broken by index) — plus predicted parameter counts and FLOPs, so a UI can re-plan as a slider
  * moves without touching the GPU.
  *
- * Differences from the paper's public code, on purpose: counts are exact (its interpolated
- * quantile with a strict `>` prunes 5 of 16 heads at 1/3); heads and FFN dimensions are ranked by
- * mask magnitude (a mask of −0.9 still scales its head strongly); no layer loses all its heads or
- * FFN dimensions unless `allowEmptyLayers`.
+ * The paper's public code keeps the scores above numpy's interpolated quantile (score >
+ * quantile(ratio)), which prunes floor(ratio·(N−1)) + 1 of N distinct scores. At its script's
+ * ratios (0.333333333 for heads and FFN, 0.75 for modules, 0.5 for ranks) that equals
+ * round(ratio·N) at the sizes plan.test.ts checks (12 to 3072; e.g. 5 of 16 heads either way), but
+ * the rules part where ratio·(N−1) is a whole number (N = 5 at 0.25: 2 pruned there, 1 here;
+ * N = 16 at exactly 1/3: 6 there, 5 here), where ratio·N ends in exactly .5 (N = 6 at 0.75: 4
+ * there, 5 here), and on tied scores (all-equal masks: all pruned there, round(ratio·N) by index here).
+ * Where we differ from it on purpose: heads and FFN dimensions are ranked by mask magnitude (a
+ * mask of −0.9 still scales its head strongly), and no layer loses all its heads or FFN dimensions
+ * unless `allowEmptyLayers`.
  */
 
 export type Scope = 'layer' | 'global';
