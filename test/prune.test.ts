@@ -78,6 +78,10 @@ describe.each(['lora-all', 'adapter'])('physical pruning (%s)', (name) => {
     expect(pruned.model.layers.map((l) => l.heads)).toEqual(plan.keptHeads.map((k) => k.length));
     expect(pruned.model.layers.map((l) => l.intermediate)).toEqual(plan.keptFfn.map((k) => k.length));
     expect(pruned.model.peftModules().map((m) => m.module)).toEqual(plan.keptModules.map((m) => m.module));
+    // The plan's predicted sizes are the models' (adapters: down and up projections, no biases).
+    expect(plan.predicted.before.trainableParams).toBe(reference.model.trainableParameterCount());
+    expect(plan.predicted.after.trainableParams).toBe(pruned.model.trainableParameterCount());
+    expect(plan.predicted.after.baseParams).toBe(pruned.model.baseParameterCount());
 
     const logits = async (s: { model: RobertaModel; batch: ReturnType<typeof uploadBatch> }) => {
       const r = s.model.forward(s.batch, { forBackward: false });
