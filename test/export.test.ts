@@ -10,6 +10,7 @@ import { readModelDir, readPeftDir } from '../src/engine/model/model-dir';
 import { buildModel } from '../src/engine/model/build';
 import { parseBatchJson, uploadBatch } from '../src/engine/model/batch';
 import { exportPeftAdapter, zipFiles } from '../src/engine/export/export';
+import { parseSafetensors } from '../src/engine/io/safetensors';
 import type { RobertaModel } from '../src/engine/model/roberta';
 
 const FIXTURES = join(__dirname, 'fixtures');
@@ -24,7 +25,7 @@ async function logits(model: RobertaModel, name: string): Promise<number[]> {
   return out;
 }
 
-describe.each(['lora-awkward', 'adapter'])('PEFT export (%s)', (name) => {
+describe.each(['lora-awkward', 'adapter', 'lora-dropout'])('PEFT export (%s)', (name) => {
   it('writes a directory that loads back to the same model', async () => {
     const ctx = await gpuContext();
     const dir = join(FIXTURES, name);
@@ -41,8 +42,14 @@ describe.each(['lora-awkward', 'adapter'])('PEFT export (%s)', (name) => {
     if (peft.kind === 'lora') {
       const original = JSON.parse(readFileSync(join(dir, 'adapter', 'adapter_config.json'), 'utf8'));
       expect(exported).toMatchObject({ peft_type: 'LORA', r: original.r, lora_alpha: original.lora_alpha, target_modules: original.target_modules, rank_pattern: {}, alpha_pattern: {} });
+      expect(exported.lora_dropout).toBe(original.lora_dropout);
     } else {
       expect(exported).toMatchObject({ peft_type: 'BOTTLENECK_ADAPTER', adapter_size: peft.size, adapter_act: peft.activation });
+      expect(exported).toMatchObject({ adapter_dropout: peft.dropout, bias: 'none' });
+      // Down and up projections only: the paper's adapters have no biases.
+      const names = [...parseSafetensors(files[1].bytes, 'exported').tensors.keys()].filter((n) => n.includes('.adapter.'));
+      expect(names.length).toBe(2 * model.peftModules().length);
+      expect(names.every((n) => /\.adapter\.(down|up)\.weight$/.test(n))).toBe(true);
     }
 
     const reloaded = await readPeftDir(nodeDirReader(out));

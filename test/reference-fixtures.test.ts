@@ -1,6 +1,8 @@
 /**
  * The whole model against PyTorch (tools/reference/make_fixtures.py): logits, losses, every hidden
- * state, every trainable gradient, Light-PEFT scores, and 10 AdamW steps of losses.
+ * state, every trainable gradient, Light-PEFT scores, and 10 AdamW steps of losses. The *-dropout
+ * fixtures take the first step in training mode (meta.json's dropout_seed): the reference applies
+ * the engine's dropout masks, LoRA's and the adapters' own dropout included.
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -16,7 +18,7 @@ import { gradientStep } from '../src/engine/train/step';
 import { AdamW } from '../src/engine/train/optimizer';
 
 const FIXTURES = join(__dirname, 'fixtures');
-const CONFIGS = ['lora-all', 'lora-awkward', 'adapter'];
+const CONFIGS = ['lora-all', 'lora-awkward', 'adapter', 'lora-dropout', 'adapter-dropout'];
 
 async function setup(name: string) {
   const dir = join(FIXTURES, name);
@@ -30,13 +32,15 @@ async function setup(name: string) {
   const batch = uploadBatch(ctx, host);
   const expected = parseSafetensors(readFileSync(join(dir, 'expected.safetensors')), `${name}/expected.safetensors`);
   const want = (key: string) => readTensorF32(expected, key).data;
-  return { ctx, model, batch, meta, expected, want, lambdas: { lambdaHead: meta.lambda_head, lambdaFfn: meta.lambda_ffn } };
+  // Training mode when the fixture was computed with dropout; evaluation mode otherwise.
+  const dropoutSeed: number | undefined = meta.dropout_seed;
+  return { ctx, model, batch, meta, expected, want, dropoutSeed, lambdas: { lambdaHead: meta.lambda_head, lambdaFfn: meta.lambda_ffn } };
 }
 
 describe.each(CONFIGS)('PyTorch reference: %s', (name) => {
   it('matches logits, losses, hidden states, every gradient and the Light-PEFT scores', async () => {
-    const { ctx, model, batch, expected, want, lambdas } = await setup(name);
-    const step = gradientStep(model, batch, { ...lambdas, scoreBeta: 0 });
+    const { ctx, model, batch, expected, want, lambdas, dropoutSeed } = await setup(name);
+    const step = gradientStep(model, batch, { ...lambdas, scoreBeta: 0, dropoutSeed });
     expectClose(await ctx.read(step.forward.logits), want('logits'), 1e-4, 'logits');
     expectClose(await ctx.read(step.taskLoss), want('loss.task'), 1e-4, 'loss.task');
     expectClose(await ctx.read(step.totalLoss), want('loss'), 1e-4, 'loss');

@@ -12,6 +12,7 @@ import { buildExamples, guessColumns } from '../engine/io/datasets';
 import { buildModel } from '../engine/model/build';
 import type { WeightSource } from '../engine/model/weights';
 import type { PeftConfig } from '../engine/model/peft';
+import { CLASSIFIER_TENSORS, peftModelName } from '../engine/model/names';
 import { evaluate } from '../engine/train/trainer';
 import { BadInputError } from '../errors';
 
@@ -40,7 +41,7 @@ export async function evalCommand(args: string[]): Promise<void> {
   let peftInit: WeightSource | undefined;
   let adapterLabels: string[] | undefined;
   if (o.adapter) ({ peft, init: peftInit, labels: adapterLabels } = await readPeftDir(nodeDirReader(o.adapter)));
-  const hasHead = weights.has('classifier.out_proj.weight') || Boolean(peftInit?.has('base_model.model.classifier.out_proj.weight'));
+  const hasHead = weights.has(CLASSIFIER_TENSORS.outWeight) || Boolean(peftInit?.has(peftModelName(CLASSIFIER_TENSORS.outWeight)));
   if (!hasHead) throw new BadInputError(modelDir, null, 'has no trained classification head (classifier.*) and no --adapter brings one; evaluate a fine-tuned model or pass its adapter');
   const table = await readDatasetFile(dataFile);
   const guess = guessColumns(table);

@@ -16,6 +16,7 @@ import { WeightSource } from '../engine/model/weights';
 import { buildModel } from '../engine/model/build';
 import { parseBatchJson, uploadBatch } from '../engine/model/batch';
 import { parseLoraTargets, type PeftConfig } from '../engine/model/peft';
+import { moduleScoreName, rankScoreName } from '../engine/model/names';
 import { gradientStep } from '../engine/train/step';
 
 const OPTIONS = {
@@ -82,8 +83,8 @@ export async function gradCommand(args: string[]): Promise<void> {
   await put('loss.task', step.taskLoss);
   for (const p of model.trainableParams()) await put(`grad.${p.name}`, p.grad);
   for (const m of model.peftModules()) {
-    await put(`score.rank.${m.module}`, m.rankScore);
-    await put(`score.module.${m.module}`, m.importance);
+    await put(rankScoreName(m.module), m.rankScore);
+    await put(moduleScoreName(m.module), m.importance);
   }
   await writeFile(outFile, writeSafetensors(out, { format: 'pt', producer: 'light-peft grad' }));
   process.stdout.write(`wrote ${out.length} tensors to ${outFile} (loss ${out[1][1].data[0].toFixed(6)})\n`);

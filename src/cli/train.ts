@@ -17,6 +17,7 @@ import { checkTokenizerFitsModel } from '../engine/io/tokenizer';
 import { exportPeftAdapter, exportPrunedModel } from '../engine/export/export';
 import { buildModel } from '../engine/model/build';
 import { parseLoraTargets, type PeftConfig } from '../engine/model/peft';
+import { CLASSIFIER_TENSORS } from '../engine/model/names';
 import { prepareTask } from '../engine/train/task';
 import { evaluate, train, type EvalLog, type StepLog, type TrainHooks, type TrainSettings } from '../engine/train/trainer';
 import { evaluationsCsv, lossCurveCsv } from '../engine/train/curves-csv';
@@ -80,7 +81,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   checkTokenizerFitsModel(tokenizer, baseConfig);
   const task = prepareTask({
     config: baseConfig,
-    hasHead: weights.has('classifier.out_proj.weight'),
+    hasHead: weights.has(CLASSIFIER_TENSORS.outWeight),
     train: await readDatasetFile(dataFile),
     validation: o['eval-data'] ? await readDatasetFile(o['eval-data']) : undefined,
     columns: { text: o['text-column'], textPair: o['text-pair-column'], label: o['label-column'] },

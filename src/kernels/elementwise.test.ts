@@ -201,6 +201,21 @@ describe('dropout', () => {
     }
     for (const t of [tX, tDy, tOut, tOut2, tOther, tDx]) t.dispose();
   });
+
+  it('backward with accumulate adds the masked gradient to what dx holds', async () => {
+    const ctx = await gpuContext();
+    const n = 1000;
+    const p = 0.4;
+    const seed = 77;
+    const dy = randomArray(n, 43);
+    const prior = randomArray(n, 44);
+    const masked = new Float32Array(n);
+    dropoutForwardRef(dy, masked, n, p, seed);
+    const [tDy, tDx] = [upload(ctx, dy), upload(ctx, prior)];
+    dropoutBackward(ctx, { dy: tDy, dx: tDx, n, p, seed, accumulate: true });
+    expect(await ctx.read(tDx)).toEqual(prior.map((v, i) => Math.fround(v + masked[i])));
+    for (const t of [tDy, tDx]) t.dispose();
+  });
 });
 
 describe('gatherRows / scatterRowsAdd', () => {

@@ -112,6 +112,12 @@ const TABLE: Record<string, ElementwiseKernel> = {
     helpers: WGSL_DROPOUT_HASH,
     body: 'dx[i] = select(0.0, dy[i] * p.scale, dropout_keep(p.seed, i, p.rate));',
   },
+  'dropoutBackward.accumulate': {
+    bindings: [readOnly('dy'), readWrite('dx')],
+    uniforms: DROPOUT_UNIFORMS,
+    helpers: WGSL_DROPOUT_HASH,
+    body: 'dx[i] = dx[i] + select(0.0, dy[i] * p.scale, dropout_keep(p.seed, i, p.rate));',
+  },
   // One thread per output element [count, cols]; row i of the output is row i*stride of the input.
   gatherRows: {
     bindings: [readOnly('x'), readWrite('out')],
@@ -275,9 +281,13 @@ export function dropoutForward(ctx: GpuContext, args: { x: Tensor; out: Tensor; 
   runElementwise(ctx, 'dropoutForward', { x: args.x, out: args.out }, args.n, dropoutUniforms(args.p, args.seed));
 }
 
-/** dx = keep(seed, i) ? dy/(1-p) : 0 (overwritten), the same mask as the forward with the same seed. */
-export function dropoutBackward(ctx: GpuContext, args: { dy: Tensor; dx: Tensor; n: number; p: number; seed: number }): void {
-  runElementwise(ctx, 'dropoutBackward', { dy: args.dy, dx: args.dx }, args.n, dropoutUniforms(args.p, args.seed));
+/**
+ * dx = (accumulate ? dx : 0) + (keep(seed, i) ? dy/(1-p) : 0), the same mask as the forward with
+ * the same seed. Accumulating serves a branch that joins a gradient already there (LoRA, adapters).
+ */
+export function dropoutBackward(ctx: GpuContext, args: { dy: Tensor; dx: Tensor; n: number; p: number; seed: number; accumulate?: boolean }): void {
+  const name = args.accumulate ? 'dropoutBackward.accumulate' : 'dropoutBackward';
+  runElementwise(ctx, name, { dy: args.dy, dx: args.dx }, args.n, dropoutUniforms(args.p, args.seed));
 }
 
 /** x [count*stride, cols] → out [count, cols]: out[i,:] = x[i*stride,:] (the <s> token of each sequence). */

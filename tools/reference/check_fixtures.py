@@ -4,7 +4,9 @@
 For every fixture directory given (default: all of test/fixtures/*):
   1. re-reads every safetensors file with the tiny reader (layout checks);
   2. recomputes logits / hidden states / losses / importance ratios from the
-     *stored* F32 files with an independent, loop-based float64 forward;
+     *stored* F32 files with an independent, loop-based float64 forward (in
+     training mode for fixtures with a dropout_seed: explicit site numbers,
+     the masks from reference_model.dropout_factor);
   3. finite-difference spot check (float64, central) of stored gradients;
   4. recomputes Taylor rank scores from stored tensors and gradients;
   5. replays the AdamW steps with a hand-written AdamW and compares train.losses;
@@ -62,12 +64,35 @@ def gelu(x):
     return 0.5 * x * (1.0 + torch.erf(x / math.sqrt(2.0)))
 
 
-def lin(cfg, P, x, module, ratios):
+PLACES = ["attention.self.query", "attention.self.key", "attention.self.value",
+          "attention.output.dense", "intermediate.dense", "output.dense",
+          "attention.output.adapter", "output.adapter"]
+
+
+class Masks:
+    """Dropout in training mode: site k of the step seed s has seed s*0x9E3779B1 + k*0x85EBCA6B."""
+
+    def __init__(self, cfg, train):
+        self.cfg, self.seed = cfg, cfg.get("dropout_seed") if train else None
+
+    def __call__(self, x, p, site):
+        if self.seed is None or p == 0:
+            return x
+        seed = (self.seed * 0x9E3779B1 + site * 0x85EBCA6B) % 2 ** 32
+        return x * rm.dropout_factor(seed, tuple(x.shape), p)
+
+    def peft(self, x, p, layer, place):
+        return self(x, p, 2 ** 20 + 8 * layer + PLACES.index(place))
+
+
+def lin(cfg, P, x, module, ratios, masks):
     y = x @ P[module + ".weight"].T + P[module + ".bias"]
     a = "base_model.model.%s.lora_A.weight" % module
     if a in P:
         bname = "base_model.model.%s.lora_B.weight" % module
-        d = (cfg["lora_alpha"] / cfg["lora_r"]) * ((x @ P[a].T) @ P[bname].T)
+        layer, place = int(module.split(".")[3]), module.split(".", 4)[4]
+        xd = masks.peft(x, cfg.get("lora_dropout", 0.0), layer, place)
+        d = (cfg["lora_alpha"] / cfg["lora_r"]) * ((xd @ P[a].T) @ P[bname].T)
         ratios[module] = ratio(d, y)
         y = y + d
     return y
@@ -79,20 +104,24 @@ def ratio(d, y):
     return r.detach()
 
 
-def adapt(cfg, P, y, module, ratios):
+def adapt(cfg, P, y, module, ratios, masks):
     if cfg["peft"] != "adapter":
         return y
-    h = y @ P[module + ".down.weight"].T + P[module + ".down.bias"]
+    layer, place = int(module.split(".")[3]), module.split(".", 4)[4]
+    h = masks.peft(y, cfg.get("adapter_dropout", 0.0), layer, place) @ P[module + ".down.weight"].T
     h = torch.clamp(h, min=0) if cfg["adapter_act"] == "relu" else gelu(h)
-    d = h @ P[module + ".up.weight"].T + P[module + ".up.bias"]
+    d = h @ P[module + ".up.weight"].T
     ratios[module] = ratio(d, y)
     return y + d
 
 
-def independent_forward(cfg, P, ids, am):
+def independent_forward(cfg, P, ids, am, train=True):
     B, T = ids.shape
     H, nH = cfg["hidden_size"], cfg["num_attention_heads"]
     dH, eps = H // nH, cfg["layer_norm_eps"]
+    L = cfg["num_hidden_layers"]
+    masks = Masks(cfg, train)
+    ph, pa = 0.1, 0.1  # config.json's hidden / attention dropout
     ratios = OrderedDict()
     pos = torch.ones_like(ids)
     for b in range(B):
@@ -104,14 +133,15 @@ def independent_forward(cfg, P, ids, am):
     e = "roberta.embeddings."
     x = (P[e + "word_embeddings.weight"][ids] + P[e + "position_embeddings.weight"][pos]
          + P[e + "token_type_embeddings.weight"][0])
-    x = ln(x, P[e + "LayerNorm.weight"], P[e + "LayerNorm.bias"], eps)
+    x = masks(ln(x, P[e + "LayerNorm.weight"], P[e + "LayerNorm.bias"], eps), ph, 1)
     hidden = [x]
     bias = (1.0 - am.to(torch.float64)) * -1e30  # [B,T] additive key mask
     for i in range(cfg["num_hidden_layers"]):
         p = "roberta.encoder.layer.%d." % i
-        q = lin(cfg, P, x, p + "attention.self.query", ratios)
-        k = lin(cfg, P, x, p + "attention.self.key", ratios)
-        v = lin(cfg, P, x, p + "attention.self.value", ratios)
+        q = lin(cfg, P, x, p + "attention.self.query", ratios, masks)
+        k = lin(cfg, P, x, p + "attention.self.key", ratios, masks)
+        v = lin(cfg, P, x, p + "attention.self.value", ratios, masks)
+        attn_drop = masks(torch.ones(B, nH, T, T, dtype=torch.float64), pa, 2 + 3 * i)
         hm = P[p + "attention.self.head_mask"]
         parts = []
         for h in range(nH):
@@ -120,23 +150,25 @@ def independent_forward(cfg, P, ids, am):
             s = s + bias[:, None, :]
             s = s - s.max(-1, keepdim=True).values
             pr = torch.exp(s) / torch.exp(s).sum(-1, keepdim=True)
-            parts.append(torch.einsum("bts,bsd->btd", pr * hm[h], v[..., sl]))
+            parts.append(torch.einsum("bts,bsd->btd", pr * attn_drop[:, h] * hm[h], v[..., sl]))
         ctx = torch.cat(parts, -1)
-        a = adapt(cfg, P, lin(cfg, P, ctx, p + "attention.output.dense", ratios),
-                  p + "attention.output.adapter", ratios)
-        x1 = ln(a + x, P[p + "attention.output.LayerNorm.weight"],
+        a = adapt(cfg, P, lin(cfg, P, ctx, p + "attention.output.dense", ratios, masks),
+                  p + "attention.output.adapter", ratios, masks)
+        x1 = ln(masks(a, ph, 3 + 3 * i) + x, P[p + "attention.output.LayerNorm.weight"],
                 P[p + "attention.output.LayerNorm.bias"], eps)
-        f = gelu(lin(cfg, P, x1, p + "intermediate.dense", ratios)) * P[p + "intermediate.ffn_mask"]
-        o = adapt(cfg, P, lin(cfg, P, f, p + "output.dense", ratios), p + "output.adapter", ratios)
-        x = ln(o + x1, P[p + "output.LayerNorm.weight"], P[p + "output.LayerNorm.bias"], eps)
+        f = gelu(lin(cfg, P, x1, p + "intermediate.dense", ratios, masks)) * P[p + "intermediate.ffn_mask"]
+        o = adapt(cfg, P, lin(cfg, P, f, p + "output.dense", ratios, masks), p + "output.adapter", ratios, masks)
+        x = ln(masks(o, ph, 4 + 3 * i) + x1, P[p + "output.LayerNorm.weight"], P[p + "output.LayerNorm.bias"], eps)
         hidden.append(x)
-    c = torch.tanh(x[:, 0] @ P["classifier.dense.weight"].T + P["classifier.dense.bias"])
+    c = masks(x[:, 0], ph, 2 + 3 * L)
+    c = masks(torch.tanh(c @ P["classifier.dense.weight"].T + P["classifier.dense.bias"]), ph, 3 + 3 * L)
     logits = c @ P["classifier.out_proj.weight"].T + P["classifier.out_proj.bias"]
     return logits, hidden, ratios
 
 
-def independent_loss(cfg, P, batch):
-    logits, hidden, ratios = independent_forward(cfg, P, batch["input_ids"], batch["attention_mask"])
+def independent_loss(cfg, P, batch, train=True):
+    """The fixture's first step: in training mode when it has a dropout_seed (train=False: evaluation)."""
+    logits, hidden, ratios = independent_forward(cfg, P, batch["input_ids"], batch["attention_mask"], train)
     logp = logits - torch.logsumexp(logits, -1, keepdim=True)
     task = -logp[torch.arange(len(batch["labels"])), batch["labels"]].mean()
     l1h = sum(P[n].abs().sum() for n in P if n.endswith("head_mask"))
@@ -223,7 +255,7 @@ def check_training(cfg, P, batch, exp):
     for step in range(1, cfg["steps"] + 1):
         for n in m:
             P[n].requires_grad_(True)
-        loss = independent_loss(cfg, P, batch)[0]
+        loss = independent_loss(cfg, P, batch, train=False)[0]
         losses.append(loss.item())
         grads = dict(zip(m, torch.autograd.grad(loss, [P[n] for n in m])))
         with torch.no_grad():
@@ -236,7 +268,8 @@ def check_training(cfg, P, batch, exp):
                     vh = v[n] / (1 - b2 ** step)
                     P[n] = p - lr * mh / (torch.sqrt(vh) + cfg["eps"])
     close("train.losses", torch.tensor(losses, dtype=torch.float64), exp["train.losses"])
-    assert exp["train.losses"][0] == exp["loss"][0]
+    if "dropout_seed" not in cfg:  # else the first step's loss is the training-mode one
+        assert exp["train.losses"][0] == exp["loss"][0]
 
 
 def check_stability(cfg, P, batch, exp, noise=1e-6, trials=3):

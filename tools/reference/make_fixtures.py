@@ -14,6 +14,10 @@ For each config this writes, into <out>/:
                                     grad.<trainable>, score.rank.<module>,
                                     score.module.<module>, train.losses (F32)
 
+A config with "dropout_seed" computes logits, losses, hidden states, gradients
+and scores in training mode, with the engine's dropout masks for that step seed
+(reference_model.Dropout); train.losses are always in evaluation mode.
+
 Parameters are random (fixed seed per config) and rounded to float32 before
 use; all reference math runs in float64 and is stored as float32.
 
@@ -97,9 +101,31 @@ BUILTIN_CONFIGS = [
         "num_hidden_layers": 2, "hidden_size": 24, "num_attention_heads": 6,
         "intermediate_size": 40, "vocab_size": 80, "max_position_embeddings": 30,
         "num_labels": 2, "batch_size": 3, "seq_len": 11,
-        "peft": "adapter", "adapter_size": 5, "adapter_act": "relu",
+        "peft": "adapter", "adapter_size": 5, "adapter_act": "relu", "adapter_dropout": 0.1,
         "lambda_head": 0.01, "lambda_ffn": 0.01,
         "lr": 0.01, "weight_decay": 0.01, "mask_lr_mult": 3,
+    },
+    # Training mode (dropout_seed): the engine's dropout masks everywhere, and the
+    # PEFT modules' own dropout (LoRA input, adapter input) on top.
+    {
+        "name": "lora-dropout", "seed": 8, "dropout_seed": 1234,
+        "num_hidden_layers": 2, "hidden_size": 24, "num_attention_heads": 4,
+        "intermediate_size": 36, "vocab_size": 70, "max_position_embeddings": 20,
+        "num_labels": 3, "batch_size": 3, "seq_len": 8,
+        "peft": "lora", "lora_r": 4, "lora_alpha": 8, "lora_dropout": 0.2,
+        "lora_targets": ["query", "key", "value", "attention.output.dense",
+                         "intermediate.dense", "output.dense"],
+        "lambda_head": 0.01, "lambda_ffn": 0.005,
+        "lr": 0.005, "weight_decay": 0.01, "mask_lr_mult": 1,
+    },
+    {
+        "name": "adapter-dropout", "seed": 9, "dropout_seed": 4321,
+        "num_hidden_layers": 2, "hidden_size": 20, "num_attention_heads": 4,
+        "intermediate_size": 30, "vocab_size": 60, "max_position_embeddings": 20,
+        "num_labels": 2, "batch_size": 3, "seq_len": 9,
+        "peft": "adapter", "adapter_size": 4, "adapter_act": "relu", "adapter_dropout": 0.2,
+        "lambda_head": 0.01, "lambda_ffn": 0.01,
+        "lr": 0.01, "weight_decay": 0.01, "mask_lr_mult": 2,
     },
 ]
 
@@ -137,6 +163,10 @@ def validate_config(cfg):
     need(cfg["max_position_embeddings"] >= cfg["seq_len"] + 2,
          "max_position_embeddings must be >= seq_len + 2")
     need(cfg["peft"] in ("lora", "adapter"), "peft must be lora or adapter")
+    for key in ("lora_dropout", "adapter_dropout"):
+        need(0 <= cfg.get(key, 0.0) < 1, "%s must be in [0, 1)" % key)
+    need(isinstance(cfg.get("dropout_seed", 0), int) and cfg.get("dropout_seed", 0) >= 0,
+         "dropout_seed must be a non-negative integer")
     if cfg["peft"] == "lora":
         unknown = [t for t in cfg["lora_targets"] if t not in rm.LORA_TARGET_PATHS]
         need(not unknown, "unknown lora targets %s" % unknown)
@@ -152,8 +182,7 @@ def validate_config(cfg):
 INIT_STD = {
     "embedding": (0.0, 0.3), "linear": (0.0, 0.1), "ln_weight": (1.0, 0.1),
     "ln_bias": (0.0, 0.1), "classifier": (0.0, 0.2), "lora_A": (0.0, 0.2),
-    "lora_B": (0.0, 0.2), "adapter_weight": (0.0, 0.2), "adapter_bias": (0.0, 0.05),
-    "mask": (1.0, 0.1),
+    "lora_B": (0.0, 0.2), "adapter_weight": (0.0, 0.2), "mask": (1.0, 0.1),
 }
 
 
@@ -242,13 +271,15 @@ def adapter_config(cfg):
         return OrderedDict([
             ("peft_type", "LORA"), ("task_type", "SEQ_CLS"),
             ("r", cfg["lora_r"]), ("lora_alpha", cfg["lora_alpha"]),
-            ("lora_dropout", 0.0), ("target_modules", peft_target_regex(cfg["lora_targets"])),
+            ("lora_dropout", cfg.get("lora_dropout", 0.0)),
+            ("target_modules", peft_target_regex(cfg["lora_targets"])),
             ("bias", "none"), ("modules_to_save", ["classifier"]),
             ("base_model_name_or_path", None),
         ])
     return OrderedDict([
         ("peft_type", "BOTTLENECK_ADAPTER"), ("adapter_size", cfg["adapter_size"]),
-        ("adapter_act", cfg["adapter_act"]), ("task_type", "SEQ_CLS"),
+        ("adapter_act", cfg["adapter_act"]), ("adapter_dropout", cfg.get("adapter_dropout", 0.0)),
+        ("bias", "none"), ("task_type", "SEQ_CLS"),
     ])
 
 

@@ -1,6 +1,14 @@
 """Reference math for Light-PEFT Studio: RoBERTa for sequence classification
-(eval mode, no dropout) with LoRA or bottleneck adapters and Light-PEFT
-head/FFN masks, written in plain torch with Hugging Face parameter names.
+with LoRA or bottleneck adapters and Light-PEFT head/FFN masks, written in
+plain torch with Hugging Face parameter names. Evaluation mode by default; a
+config with ``dropout_seed`` runs one step in training mode, with the engine's
+dropout masks (see ``Dropout``).
+
+The PEFT modules follow the Light-PEFT paper's code: LoRA adds
+s*B(A(dropout(x))) to the frozen linear; a bottleneck adapter sits inside the
+dense layer of the attention output and of the FFN output, before the hidden
+dropout and the LayerNorm: y + up(act(down(dropout(y)))), no biases. Each
+Importance Ratio divides the module's output by the frozen dense output.
 
 Everything here works on a flat dict ``tensors`` that maps a name to a torch
 tensor:
@@ -8,7 +16,7 @@ tensor:
 * base model tensors use HF names (``roberta.encoder.layer.0.attention.self.query.weight``,
   ``classifier.out_proj.bias``, ...);
 * LoRA tensors use HF PEFT names (``base_model.model.<module>.lora_A.weight``);
-* adapter tensors are ``<module>.down.weight`` etc. with
+* adapter tensors are ``<module>.down.weight`` and ``<module>.up.weight`` with
   ``<module> = roberta.encoder.layer.{i}.attention.output.adapter`` or
   ``roberta.encoder.layer.{i}.output.adapter``;
 * masks are ``roberta.encoder.layer.{i}.attention.self.head_mask`` [nH] and
@@ -21,6 +29,7 @@ The TypeScript engine implements exactly this math.
 import math
 from collections import OrderedDict
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -115,8 +124,7 @@ def peft_tensor_names(cfg):
         if cfg["peft"] == "lora":
             names += [a, b]
         else:
-            names += [module + ".down.weight", module + ".down.bias",
-                      module + ".up.weight", module + ".up.bias"]
+            names += [module + ".down.weight", module + ".up.weight"]
     return names
 
 
@@ -177,7 +185,7 @@ def _linear_in_out(cfg, path):
 def peft_tensor_shapes(cfg):
     """OrderedDict name -> (shape, kind) for the PEFT tensors.
 
-    kind is one of: lora_A, lora_B, adapter_weight, adapter_bias.
+    kind is one of: lora_A, lora_B, adapter_weight.
     """
     s = OrderedDict()
     H = cfg["hidden_size"]
@@ -191,9 +199,7 @@ def peft_tensor_shapes(cfg):
         else:
             m = cfg["adapter_size"]
             s[module + ".down.weight"] = ([m, H], "adapter_weight")
-            s[module + ".down.bias"] = ([m], "adapter_bias")
             s[module + ".up.weight"] = ([H, m], "adapter_weight")
-            s[module + ".up.bias"] = ([H], "adapter_bias")
     return s
 
 
@@ -203,6 +209,73 @@ def mask_tensor_shapes(cfg):
         s[head_mask_name(i)] = ([cfg["num_attention_heads"]], "mask")
         s[ffn_mask_name(i)] = ([cfg["intermediate_size"]], "mask")
     return s
+
+
+# ----------------------------------------------------------------------------
+# Dropout masks (the engine's: src/kernels/elementwise.ts and
+# src/engine/model/layers/dropout-layer.ts)
+# ----------------------------------------------------------------------------
+
+MASK32 = 0xFFFFFFFF
+PEFT_SITE_BASE = 1 << 20
+PEFT_PLACES = list(LORA_TARGET_PATHS.values()) + ["attention.output.adapter", "output.adapter"]
+
+
+def _pcg(v):
+    """PCG hash of uint32 values held in a uint64 numpy array."""
+    state = (v * np.uint64(747796405) + np.uint64(2891336453)) & np.uint64(MASK32)
+    word = (((state >> ((state >> np.uint64(28)) + np.uint64(4))) ^ state) * np.uint64(277803737)) & np.uint64(MASK32)
+    return (word >> np.uint64(22)) ^ word
+
+
+def site_seed(step_seed, site):
+    return (step_seed * 0x9E3779B1 + site * 0x85EBCA6B) & MASK32
+
+
+def dropout_factor(seed, shape, p):
+    """Inverted-dropout factors (0 or f32(1/(1-p))) over the row-major flat
+    index of a tensor of `shape`, exactly the engine's keep-mask."""
+    n = int(np.prod(shape))
+    i = np.arange(n, dtype=np.uint64)
+    h = _pcg(_pcg(i) ^ _pcg(np.array([seed], dtype=np.uint64)))
+    keep = (h >> np.uint64(8)).astype(np.float64) / 16777216.0 >= float(np.float32(p))
+    scale = float(np.float32(1.0 / (1.0 - p)))
+    return torch.from_numpy(np.where(keep, scale, 0.0).reshape(shape))
+
+
+class Dropout:
+    """One step's dropout. `step_seed` None: evaluation (no dropout).
+
+    The base model's sites take seeds 1, 2, ... in forward order: embeddings,
+    then per layer attention probabilities, attention output, FFN output, then
+    the classifier's two. A PEFT module's site is fixed by its layer and place.
+    """
+
+    def __init__(self, cfg, step_seed):
+        self.step_seed = step_seed
+        self.hidden = cfg.get("hidden_dropout", 0.1)
+        self.attention = cfg.get("attention_dropout", 0.1)
+        self.lora = cfg.get("lora_dropout", 0.0)
+        self.adapter = cfg.get("adapter_dropout", 0.0)
+        self.site = 0
+
+    def next_seed(self):
+        self.site += 1
+        return site_seed(self.step_seed or 0, self.site)
+
+    def apply(self, x, p, seed):
+        if self.step_seed is None or p == 0:
+            return x
+        return x * dropout_factor(seed, tuple(x.shape), p)
+
+    def base(self, x, p):
+        """Dropout at the next base-model site (a seed is drawn even when off)."""
+        return self.apply(x, p, self.next_seed())
+
+    def peft(self, x, p, module):
+        layer, path = module.split(".", 4)[3], module.split(".", 4)[4]
+        site = PEFT_SITE_BASE + int(layer) * len(PEFT_PLACES) + PEFT_PLACES.index(path)
+        return self.apply(x, p, site_seed(self.step_seed or 0, site))
 
 
 # ----------------------------------------------------------------------------
@@ -220,13 +293,13 @@ def layer_norm(x, tensors, prefix, eps):
                         tensors[prefix + ".bias"], eps)
 
 
-def embed(cfg, tensors, input_ids):
+def embed(cfg, tensors, input_ids, drop):
     e = "roberta.embeddings."
     pos = position_ids(input_ids)
     x = (tensors[e + "word_embeddings.weight"][input_ids]
          + tensors[e + "position_embeddings.weight"][pos]
          + tensors[e + "token_type_embeddings.weight"][0])
-    return layer_norm(x, tensors, e + "LayerNorm", cfg["layer_norm_eps"])
+    return drop.base(layer_norm(x, tensors, e + "LayerNorm", cfg["layer_norm_eps"]), drop.hidden)
 
 
 def token_ratio(delta, base):
@@ -236,14 +309,15 @@ def token_ratio(delta, base):
         return torch.where(torch.isfinite(r), r, torch.zeros_like(r))
 
 
-def peft_linear(cfg, tensors, x, module, ratios):
-    """Frozen linear `module` plus its LoRA delta when it is a LoRA target."""
+def peft_linear(cfg, tensors, x, module, ratios, drop):
+    """Frozen linear `module` plus its LoRA delta s*B(A(dropout(x))) when it is a LoRA target."""
     base = F.linear(x, tensors[module + ".weight"], tensors[module + ".bias"])
     a_name = lora_a_name(module)
     if a_name not in tensors:
         return base
     scale = cfg["lora_alpha"] / cfg["lora_r"]
-    delta = scale * F.linear(F.linear(x, tensors[a_name]), tensors[lora_b_name(module)])
+    dropped = drop.peft(x, drop.lora, module)
+    delta = scale * F.linear(F.linear(dropped, tensors[a_name]), tensors[lora_b_name(module)])
     ratios[module] = token_ratio(delta, base)
     return base + delta
 
@@ -256,18 +330,18 @@ def activation(name, x):
     raise ValueError("unknown activation %r" % name)
 
 
-def apply_adapter(cfg, tensors, y, module, ratios):
-    """y + up(act(down(y))) when adapters are enabled, else y."""
+def apply_adapter(cfg, tensors, y, module, ratios, drop):
+    """y + up(act(down(dropout(y)))) when adapters are enabled, else y.
+    y is the dense layer's output, before the hidden dropout."""
     if cfg["peft"] != "adapter":
         return y
-    h = F.linear(y, tensors[module + ".down.weight"], tensors[module + ".down.bias"])
-    d = F.linear(activation(cfg["adapter_act"], h),
-                 tensors[module + ".up.weight"], tensors[module + ".up.bias"])
+    h = F.linear(drop.peft(y, drop.adapter, module), tensors[module + ".down.weight"])
+    d = F.linear(activation(cfg["adapter_act"], h), tensors[module + ".up.weight"])
     ratios[module] = token_ratio(d, y)
     return y + d
 
 
-def self_attention(cfg, tensors, x, attention_mask, i, ratios):
+def self_attention(cfg, tensors, x, attention_mask, i, ratios, drop):
     B, T, H = x.shape
     nH = cfg["num_attention_heads"]
     dH = H // nH
@@ -276,48 +350,61 @@ def self_attention(cfg, tensors, x, attention_mask, i, ratios):
     def heads(t):  # [B,T,H] -> [B,nH,T,dH]; head h = columns h*dH..(h+1)*dH
         return t.view(B, T, nH, dH).transpose(1, 2)
 
-    q = heads(peft_linear(cfg, tensors, x, p + "attention.self.query", ratios))
-    k = heads(peft_linear(cfg, tensors, x, p + "attention.self.key", ratios))
-    v = heads(peft_linear(cfg, tensors, x, p + "attention.self.value", ratios))
+    seed = drop.next_seed()  # drawn before Q, K, V, as the engine does
+    q = heads(peft_linear(cfg, tensors, x, p + "attention.self.query", ratios, drop))
+    k = heads(peft_linear(cfg, tensors, x, p + "attention.self.key", ratios, drop))
+    v = heads(peft_linear(cfg, tensors, x, p + "attention.self.value", ratios, drop))
     scores = q @ k.transpose(-1, -2) / math.sqrt(dH)
     key_is_pad = (attention_mask == 0)[:, None, None, :]
     scores = scores.masked_fill(key_is_pad, float("-inf"))
     probs = torch.softmax(scores, dim=-1)
+    probs = drop.apply(probs, drop.attention, seed)
     probs = probs * tensors[head_mask_name(i)].view(1, nH, 1, 1)
     ctx = (probs @ v).transpose(1, 2).reshape(B, T, H)
     return ctx
 
 
-def encoder_layer(cfg, tensors, x, attention_mask, i, ratios):
+def sublayer_output(cfg, tensors, x, residual, dense, adapter, norm, ratios, drop):
+    """HF's RobertaSelfOutput / RobertaOutput with the paper's adapter inside the
+    dense layer: LayerNorm(dropout(adapter(dense(x))) + residual)."""
+    seed = drop.next_seed()
+    y = peft_linear(cfg, tensors, x, dense, ratios, drop)
+    y = apply_adapter(cfg, tensors, y, adapter, ratios, drop)
+    y = drop.apply(y, drop.hidden, seed)
+    return layer_norm(y + residual, tensors, norm, cfg["layer_norm_eps"])
+
+
+def encoder_layer(cfg, tensors, x, attention_mask, i, ratios, drop):
     p = layer_prefix(i)
-    eps = cfg["layer_norm_eps"]
-    ctx = self_attention(cfg, tensors, x, attention_mask, i, ratios)
-    a = peft_linear(cfg, tensors, ctx, p + "attention.output.dense", ratios)
-    a = apply_adapter(cfg, tensors, a, p + "attention.output.adapter", ratios)
-    x1 = layer_norm(a + x, tensors, p + "attention.output.LayerNorm", eps)
-    f = F.gelu(peft_linear(cfg, tensors, x1, p + "intermediate.dense", ratios))
+    ctx = self_attention(cfg, tensors, x, attention_mask, i, ratios, drop)
+    x1 = sublayer_output(cfg, tensors, ctx, x, p + "attention.output.dense",
+                         p + "attention.output.adapter", p + "attention.output.LayerNorm", ratios, drop)
+    f = F.gelu(peft_linear(cfg, tensors, x1, p + "intermediate.dense", ratios, drop))
     f = f * tensors[ffn_mask_name(i)]
-    o = peft_linear(cfg, tensors, f, p + "output.dense", ratios)
-    o = apply_adapter(cfg, tensors, o, p + "output.adapter", ratios)
-    return layer_norm(o + x1, tensors, p + "output.LayerNorm", eps)
+    return sublayer_output(cfg, tensors, f, x1, p + "output.dense",
+                           p + "output.adapter", p + "output.LayerNorm", ratios, drop)
 
 
-def classifier_head(tensors, x):
-    c = x[:, 0, :]
+def classifier_head(tensors, x, drop):
+    c = drop.base(x[:, 0, :], drop.hidden)
     c = torch.tanh(F.linear(c, tensors["classifier.dense.weight"], tensors["classifier.dense.bias"]))
+    c = drop.base(c, drop.hidden)
     return F.linear(c, tensors["classifier.out_proj.weight"], tensors["classifier.out_proj.bias"])
 
 
-def forward(cfg, tensors, input_ids, attention_mask):
+def forward(cfg, tensors, input_ids, attention_mask, step_seed=None):
     """Returns dict: logits [B,C], hidden_states (list of L+1 [B,T,H]),
-    ratios (module -> per-token importance ratio [B,T], detached)."""
+    ratios (module -> per-token importance ratio [B,T], detached).
+    `step_seed` None: evaluation mode; else training mode with the engine's
+    dropout masks for that step seed."""
+    drop = Dropout(cfg, step_seed)
     ratios = OrderedDict()
-    x = embed(cfg, tensors, input_ids)
+    x = embed(cfg, tensors, input_ids, drop)
     hidden = [x]
     for i in range(cfg["num_hidden_layers"]):
-        x = encoder_layer(cfg, tensors, x, attention_mask, i, ratios)
+        x = encoder_layer(cfg, tensors, x, attention_mask, i, ratios, drop)
         hidden.append(x)
-    return {"logits": classifier_head(tensors, x), "hidden_states": hidden, "ratios": ratios}
+    return {"logits": classifier_head(tensors, x, drop), "hidden_states": hidden, "ratios": ratios}
 
 
 # ----------------------------------------------------------------------------
@@ -361,13 +448,14 @@ def with_trainable(cfg, tensors):
 
 
 def evaluate(cfg, tensors, batch):
-    """One forward + backward on the initial parameters.
+    """One forward + backward on the initial parameters (in training mode when
+    the config has a dropout_seed).
 
     Returns dict with logits, loss, loss_task, hidden_states, grads (name ->
     tensor), module_scores, rank_scores.
     """
     t = with_trainable(cfg, tensors)
-    out = forward(cfg, t, batch["input_ids"], batch["attention_mask"])
+    out = forward(cfg, t, batch["input_ids"], batch["attention_mask"], cfg.get("dropout_seed"))
     loss, task = total_loss(cfg, t, out["logits"], batch["labels"])
     names = trainable_names(cfg)
     grads = OrderedDict(zip(names, torch.autograd.grad(loss, [t[n] for n in names])))
@@ -394,8 +482,8 @@ def optimizer_groups(cfg, t):
 
 
 def train_losses(cfg, tensors, batch):
-    """cfg['steps'] AdamW steps on the same batch; returns the total loss
-    measured before each update, as a float64 tensor [steps]."""
+    """cfg['steps'] AdamW steps on the same batch, in evaluation mode; returns
+    the total loss measured before each update, as a float64 tensor [steps]."""
     t = with_trainable(cfg, tensors)
     opt = torch.optim.AdamW(optimizer_groups(cfg, t), betas=tuple(cfg["betas"]),
                             eps=cfg["eps"])

@@ -5,10 +5,25 @@
  */
 import { zipSync } from 'fflate';
 import type { RobertaModel } from '../model/roberta';
-import type { LoraModule } from '../model/params';
+import type { AdapterModule, LoraModule } from '../model/params';
 import { linearsOf } from '../model/params';
 import type { PruningPlan } from '../lightpeft/plan';
-import { LORA_TARGETS, linearModuleName, loraTensorName, peftTargetRegex, type LoraTarget } from '../model/peft';
+import { peftTargetRegex } from '../model/peft';
+import {
+  adapterTensorName,
+  biasName,
+  CLASSIFIER_MODULE,
+  CLASSIFIER_TENSORS,
+  EMBEDDING_NORM,
+  EMBEDDING_TENSORS,
+  layerNormName,
+  LORA_TARGETS,
+  linearModuleName,
+  loraTensorName,
+  peftModelName,
+  weightName,
+  type LoraTarget,
+} from '../model/names';
 import { writeSafetensors } from '../io/safetensors';
 
 export interface ExportedFile {
@@ -16,7 +31,7 @@ export interface ExportedFile {
   bytes: Uint8Array;
 }
 
-const CLASSIFIER = ['dense.weight', 'dense.bias', 'out_proj.weight', 'out_proj.bias'] as const;
+const HEAD_KEYS = ['denseWeight', 'denseBias', 'outWeight', 'outBias'] as const;
 
 /** `baseModel`/`revision`: the Hub id (or folder) and revision the adapter was trained on, for PEFT's base_model_name_or_path and revision. */
 export async function exportPeftAdapter(model: RobertaModel, options: { baseModel?: string | null; revision?: string } = {}): Promise<ExportedFile[]> {
@@ -34,27 +49,14 @@ export async function exportPeftAdapter(model: RobertaModel, options: { baseMode
     }
     config = loraConfig(model, loras, options.baseModel ?? null, options.revision ?? null);
   } else {
-    for (const m of modules) {
-      if (m.kind !== 'adapter') continue;
-      await put(`${m.module}.down.weight`, m.w.downWeight);
-      await put(`${m.module}.down.bias`, m.w.downBias);
-      await put(`${m.module}.up.weight`, m.w.upWeight);
-      await put(`${m.module}.up.bias`, m.w.upBias);
+    const adapters = modules.filter((m): m is AdapterModule => m.kind === 'adapter');
+    for (const m of adapters) {
+      await put(adapterTensorName(m.module, 'down'), m.w.downWeight);
+      await put(adapterTensorName(m.module, 'up'), m.w.upWeight);
     }
-    const first = modules[0];
-    config = {
-      peft_type: 'BOTTLENECK_ADAPTER',
-      task_type: 'SEQ_CLS',
-      adapter_size: first.kind === 'adapter' ? first.w.size : 0,
-      adapter_act: first.kind === 'adapter' ? first.w.activation : 'relu',
-      modules_to_save: ['classifier'],
-      base_model_name_or_path: options.baseModel ?? null,
-      revision: options.revision ?? null,
-    };
+    config = adapterConfig(adapters, options.baseModel ?? null, options.revision ?? null);
   }
-  const { w } = model.classifier;
-  const head = [w.denseWeight, w.denseBias, w.outWeight, w.outBias];
-  for (const [i, suffix] of CLASSIFIER.entries()) await put(`base_model.model.classifier.${suffix}`, head[i]);
+  for (const key of HEAD_KEYS) await put(peftModelName(CLASSIFIER_TENSORS[key]), model.classifier.w[key]);
   return [
     { name: 'adapter_config.json', bytes: new TextEncoder().encode(JSON.stringify(config, null, 2) + '\n') },
     // The head's label names ride in the safetensors metadata, which PEFT ignores.
@@ -83,12 +85,32 @@ function loraConfig(model: RobertaModel, loras: LoraModule[], baseModel: string 
     task_type: 'SEQ_CLS',
     r,
     lora_alpha: scale * r,
-    lora_dropout: 0.0,
+    lora_dropout: loras[0]?.dropout ?? 0,
     target_modules: targetModulesOf(model, loras),
     rank_pattern: rankPattern,
     alpha_pattern: alphaPattern,
     bias: 'none',
-    modules_to_save: ['classifier'],
+    modules_to_save: [CLASSIFIER_MODULE],
+    base_model_name_or_path: baseModel,
+    revision,
+  };
+}
+
+/**
+ * Our bottleneck-adapter config: the most common bottleneck size (pruned modules keep fewer units;
+ * the file's tensors say how many), the activation, and the adapter dropout, as the Light-PEFT
+ * paper's `adapter_dropout`. `bias: "none"`: the projections have no biases.
+ */
+function adapterConfig(adapters: AdapterModule[], baseModel: string | null, revision: string | null): Record<string, unknown> {
+  const first = adapters[0];
+  return {
+    peft_type: 'BOTTLENECK_ADAPTER',
+    task_type: 'SEQ_CLS',
+    adapter_size: first?.w.size ?? 0,
+    adapter_act: first?.w.activation ?? 'relu',
+    adapter_dropout: first?.dropout ?? 0,
+    bias: 'none',
+    modules_to_save: [CLASSIFIER_MODULE],
     base_model_name_or_path: baseModel,
     revision,
   };
@@ -121,25 +143,24 @@ export async function exportPrunedModel(model: RobertaModel, plan: PruningPlan):
   const put = async (name: string, t: { shape: readonly number[] } & Parameters<typeof ctx.read>[0]) =>
     tensors.push([name, { data: await ctx.read(t), shape: [...t.shape] }]);
   const e = model.embeddings;
-  await put('roberta.embeddings.word_embeddings.weight', e.word);
-  await put('roberta.embeddings.position_embeddings.weight', e.position);
-  await put('roberta.embeddings.token_type_embeddings.weight', e.tokenType);
-  await put('roberta.embeddings.LayerNorm.weight', e.norm.gamma);
-  await put('roberta.embeddings.LayerNorm.bias', e.norm.beta);
+  await put(EMBEDDING_TENSORS.word, e.word);
+  await put(EMBEDDING_TENSORS.position, e.position);
+  await put(EMBEDDING_TENSORS.tokenType, e.tokenType);
+  await put(weightName(EMBEDDING_NORM), e.norm.gamma);
+  await put(biasName(EMBEDDING_NORM), e.norm.beta);
   for (const layer of model.layers) {
     for (const lin of linearsOf(layer)) {
-      await put(`${lin.module}.weight`, lin.weight);
-      await put(`${lin.module}.bias`, lin.bias);
+      await put(weightName(lin.module), lin.weight);
+      await put(biasName(lin.module), lin.bias);
     }
-    const p = `roberta.encoder.layer.${layer.index}.`;
-    await put(`${p}attention.output.LayerNorm.weight`, layer.attentionNorm.gamma);
-    await put(`${p}attention.output.LayerNorm.bias`, layer.attentionNorm.beta);
-    await put(`${p}output.LayerNorm.weight`, layer.outputNorm.gamma);
-    await put(`${p}output.LayerNorm.bias`, layer.outputNorm.beta);
+    const attentionNorm = layerNormName(layer.index, 'attention.output');
+    const outputNorm = layerNormName(layer.index, 'output');
+    await put(weightName(attentionNorm), layer.attentionNorm.gamma);
+    await put(biasName(attentionNorm), layer.attentionNorm.beta);
+    await put(weightName(outputNorm), layer.outputNorm.gamma);
+    await put(biasName(outputNorm), layer.outputNorm.beta);
   }
-  const { w } = model.classifier;
-  const head = [w.denseWeight, w.denseBias, w.outWeight, w.outBias];
-  for (const [i, suffix] of CLASSIFIER.entries()) await put(`classifier.${suffix}`, head[i]);
+  for (const key of HEAD_KEYS) await put(CLASSIFIER_TENSORS[key], model.classifier.w[key]);
 
   const removed = (kept: number[], n: number) => Array.from({ length: n }, (_, i) => i).filter((i) => !kept.includes(i));
   const prunedHeads = Object.fromEntries(plan.keptHeads.map((k, l) => [String(l), removed(k, config.heads)]).filter(([, r]) => r.length > 0));

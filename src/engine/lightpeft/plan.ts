@@ -221,7 +221,8 @@ function modelCost(
   }
   let peft = 0;
   for (const m of modules) {
-    const params = m.kind === 'lora' ? m.rank * (m.inFeatures + m.outFeatures) : m.rank * (2 * H) + m.rank + H;
+    // LoRA: A [r, in] and B [out, r]; an adapter: down [m, H] and up [H, m], no biases.
+    const params = m.kind === 'lora' ? m.rank * (m.inFeatures + m.outFeatures) : m.rank * (2 * H);
     peft += params;
     flops += 2 * (m.kind === 'lora' ? m.rank * (m.inFeatures + m.outFeatures) : 2 * m.rank * H);
   }

@@ -83,15 +83,14 @@ async function sliceRanks(ctx: GpuContext, lora: LoraModule, ranks: number[], li
   lora.rank = ranks.length;
 }
 
+/** Keeps bottleneck units: rows of the down projection, columns of the up projection (no biases to slice). */
 async function sliceAdapter(ctx: GpuContext, adapter: AdapterModule, units: number[], hidden: number): Promise<void> {
   const m = adapter.w.size;
   if (units.length === m) return;
   const { w, grads } = adapter;
   w.downWeight = await replace(ctx, w.downWeight, (d) => selectRows(d, hidden, units), [units.length, hidden]);
-  w.downBias = await replace(ctx, w.downBias, (d) => selectRows(d, 1, units), [units.length]);
   w.upWeight = await replace(ctx, w.upWeight, (d) => selectCols(d, m, units), [hidden, units.length]);
   grads.downWeight = resized(ctx, grads.downWeight, [units.length, hidden]);
-  grads.downBias = resized(ctx, grads.downBias, [units.length]);
   grads.upWeight = resized(ctx, grads.upWeight, [hidden, units.length]);
   adapter.rankScore = await replace(ctx, adapter.rankScore, (d) => selectRows(d, 1, units), [units.length]);
   w.size = units.length;
@@ -140,5 +139,5 @@ function disposeLora(lora: LoraModule): void {
 
 function disposeAdapter(adapter: AdapterModule): void {
   const { w, grads } = adapter;
-  for (const t of [w.downWeight, w.downBias, w.upWeight, w.upBias, grads.downWeight, grads.downBias, grads.upWeight, grads.upBias, adapter.importance, adapter.rankScore]) t.dispose();
+  for (const t of [w.downWeight, w.upWeight, grads.downWeight, grads.upWeight, adapter.importance, adapter.rankScore]) t.dispose();
 }

@@ -5,7 +5,7 @@
  */
 import type { RobertaModel } from '../model/roberta';
 import { linearsOf } from '../model/params';
-import { ffnMaskName, headMaskName } from '../model/peft';
+import { ffnMaskName, headMaskName, moduleScoreName, rankScoreName } from '../model/names';
 import { parseSafetensors, readTensorF32, writeSafetensors } from '../io/safetensors';
 import { BadInputError } from '../../errors';
 import type { ModuleScores, PlanInput, PlanShape } from './plan';
@@ -40,8 +40,8 @@ export function scoresToSafetensors(scores: PlanInput): Uint8Array {
   scores.headMasks.forEach((m, l) => tensors.push([headMaskName(l), { data: Float32Array.from(m), shape: [m.length] }]));
   scores.ffnMasks.forEach((m, l) => tensors.push([ffnMaskName(l), { data: Float32Array.from(m), shape: [m.length] }]));
   for (const m of scores.modules) {
-    tensors.push([`score.module.${m.module}`, { data: Float32Array.of(m.importance), shape: [1] }]);
-    tensors.push([`score.rank.${m.module}`, { data: Float32Array.from(m.rankScores), shape: [m.rankScores.length] }]);
+    tensors.push([moduleScoreName(m.module), { data: Float32Array.of(m.importance), shape: [1] }]);
+    tensors.push([rankScoreName(m.module), { data: Float32Array.from(m.rankScores), shape: [m.rankScores.length] }]);
   }
   const modules = scores.modules.map(({ module, kind, inFeatures, outFeatures }) => ({ module, kind, inFeatures, outFeatures }));
   return writeSafetensors(tensors, { format: 'pt', shape: JSON.stringify(scores.shape), modules: JSON.stringify(modules) });
@@ -64,6 +64,6 @@ export function scoresFromSafetensors(bytes: Uint8Array, file: string): PlanInpu
     shape,
     headMasks: Array.from({ length: shape.layers }, (_, l) => vector(headMaskName(l))),
     ffnMasks: Array.from({ length: shape.layers }, (_, l) => vector(ffnMaskName(l))),
-    modules: modules.map((m) => ({ ...m, importance: vector(`score.module.${m.module}`)[0], rankScores: vector(`score.rank.${m.module}`) })),
+    modules: modules.map((m) => ({ ...m, importance: vector(moduleScoreName(m.module))[0], rankScores: vector(rankScoreName(m.module)) })),
   };
 }

@@ -4,7 +4,7 @@
  * before uploading anything.
  */
 import type { ModelConfig } from './config';
-import { LORA_TARGETS, linearModuleName, type LoraTarget } from './peft';
+import { biasName, EMBEDDING_NORM, EMBEDDING_TENSORS, layerNormName, LORA_TARGETS, linearModuleName, weightName, type LoraTarget } from './names';
 
 /** A linear layer's [in, out] features in layer `i` of a (possibly pruned) model. */
 export function linearFeatures(config: ModelConfig, i: number, target: LoraTarget): [number, number] {
@@ -28,19 +28,19 @@ export function linearFeatures(config: ModelConfig, i: number, target: LoraTarge
 export function baseTensorShapes(config: ModelConfig): Map<string, number[]> {
   const H = config.hidden;
   const shapes = new Map<string, number[]>();
-  const norm = (prefix: string) => shapes.set(`${prefix}.weight`, [H]).set(`${prefix}.bias`, [H]);
-  shapes.set('roberta.embeddings.word_embeddings.weight', [config.vocabSize, H]);
-  shapes.set('roberta.embeddings.position_embeddings.weight', [config.maxPositions, H]);
-  shapes.set('roberta.embeddings.token_type_embeddings.weight', [config.typeVocabSize, H]);
-  norm('roberta.embeddings.LayerNorm');
+  const norm = (module: string) => shapes.set(weightName(module), [H]).set(biasName(module), [H]);
+  shapes.set(EMBEDDING_TENSORS.word, [config.vocabSize, H]);
+  shapes.set(EMBEDDING_TENSORS.position, [config.maxPositions, H]);
+  shapes.set(EMBEDDING_TENSORS.tokenType, [config.typeVocabSize, H]);
+  norm(EMBEDDING_NORM);
   for (let i = 0; i < config.layers; i++) {
     for (const target of LORA_TARGETS) {
       const module = linearModuleName(i, target);
       const [inFeatures, outFeatures] = linearFeatures(config, i, target);
-      shapes.set(`${module}.weight`, [outFeatures, inFeatures]).set(`${module}.bias`, [outFeatures]);
+      shapes.set(weightName(module), [outFeatures, inFeatures]).set(biasName(module), [outFeatures]);
     }
-    norm(`roberta.encoder.layer.${i}.attention.output.LayerNorm`);
-    norm(`roberta.encoder.layer.${i}.output.LayerNorm`);
+    norm(layerNormName(i, 'attention.output'));
+    norm(layerNormName(i, 'output'));
   }
   return shapes;
 }

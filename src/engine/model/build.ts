@@ -11,17 +11,26 @@ import { baseTensorShapes, linearFeatures } from './base-tensors';
 import { RobertaModel } from './roberta';
 import { seededRandom, type SeededRandom } from '../random';
 import type { AdapterModule, Classifier, Embeddings, Layer, LayerNormParams, Linear, LoraModule } from './params';
+import { patternValue, type PeftConfig } from './peft';
 import {
   ADAPTER_SITES,
   adapterModuleName,
+  adapterTensorName,
+  biasName,
+  CLASSIFIER_TENSORS,
+  EMBEDDING_NORM,
+  EMBEDDING_TENSORS,
   ffnMaskName,
   headMaskName,
+  layerNormName,
   linearModuleName,
   loraTensorName,
-  patternValue,
+  peftModelName,
+  weightName,
+  type AdapterSite,
   type LoraTarget,
-  type PeftConfig,
-} from './peft';
+} from './names';
+import { peftDropoutSite } from './layers/dropout-layer';
 
 export interface BuildOptions {
   config: ModelConfig;
@@ -51,28 +60,29 @@ async function build(ctx: GpuContext, options: BuildOptions): Promise<RobertaMod
   const shapes = baseTensorShapes(config);
   weights.checkAll(shapes);
   const upload = (name: string) => weights.upload(ctx, name, shapes.get(name)!);
-  const norm = async (prefix: string): Promise<LayerNormParams> => ({ gamma: await upload(`${prefix}.weight`), beta: await upload(`${prefix}.bias`) });
+  const norm = async (module: string): Promise<LayerNormParams> => ({ gamma: await upload(weightName(module)), beta: await upload(biasName(module)) });
+  checkDropout(options.peft);
 
   const embeddings: Embeddings = {
-    word: await upload('roberta.embeddings.word_embeddings.weight'),
-    position: await upload('roberta.embeddings.position_embeddings.weight'),
-    tokenType: await upload('roberta.embeddings.token_type_embeddings.weight'),
-    norm: await norm('roberta.embeddings.LayerNorm'),
+    word: await upload(EMBEDDING_TENSORS.word),
+    position: await upload(EMBEDDING_TENSORS.position),
+    tokenType: await upload(EMBEDDING_TENSORS.tokenType),
+    norm: await norm(EMBEDDING_NORM),
   };
 
   const layers: Layer[] = [];
   for (let i = 0; i < config.layers; i++) {
-    const p = `roberta.encoder.layer.${i}.`;
     const linear = async (target: LoraTarget): Promise<Linear> => {
       const module = linearModuleName(i, target);
       const [inFeatures, outFeatures] = linearFeatures(config, i, target);
-      const weight = await upload(`${module}.weight`);
-      const lin: Linear = { module, weight, bias: await upload(`${module}.bias`), inFeatures, outFeatures };
+      const weight = await upload(weightName(module));
+      const lin: Linear = { module, weight, bias: await upload(biasName(module)), inFeatures, outFeatures };
       const peft = options.peft;
       if (peft.kind === 'lora' && peft.targets.includes(target) && (!peft.modules || peft.modules.includes(module))) {
         const rank = patternValue(peft.rankPattern, module, peft.rank);
         const alpha = patternValue(peft.alphaPattern, module, peft.alpha);
-        lin.lora = await makeLora(ctx, module, inFeatures, outFeatures, rank, alpha, options.peftInit, peftRandom);
+        const dropout = { p: peft.dropout ?? 0, site: peftDropoutSite(i, target) };
+        lin.lora = await makeLora(ctx, module, inFeatures, outFeatures, rank, alpha, dropout, options.peftInit, peftRandom);
       }
       return lin;
     };
@@ -89,8 +99,8 @@ async function build(ctx: GpuContext, options: BuildOptions): Promise<RobertaMod
       attentionOutput: await linear('attention.output.dense'),
       intermediateDense: await linear('intermediate.dense'),
       outputDense: await linear('output.dense'),
-      attentionNorm: await norm(`${p}attention.output.LayerNorm`),
-      outputNorm: await norm(`${p}output.LayerNorm`),
+      attentionNorm: await norm(layerNormName(i, 'attention.output')),
+      outputNorm: await norm(layerNormName(i, 'output')),
       headMask: await initMask(ctx, options.masks, headMaskName(i), heads),
       ffnMask: await initMask(ctx, options.masks, ffnMaskName(i), intermediate),
       dHeadMask: ctx.zeros([heads]),
@@ -98,13 +108,15 @@ async function build(ctx: GpuContext, options: BuildOptions): Promise<RobertaMod
     };
     const peft = options.peft;
     if (peft.kind === 'adapter') {
-      const [attentionSite, outputSite] = ADAPTER_SITES;
-      const adapter = async (name: string) => {
+      const adapter = async (site: AdapterSite) => {
+        const name = adapterModuleName(i, site);
         const size = peft.modules ? peft.modules[name] : peft.size;
-        return size ? makeAdapter(ctx, name, H, size, peft.activation, options.peftInit, peftRandom) : undefined;
+        const dropout = { p: peft.dropout ?? 0, site: peftDropoutSite(i, site) };
+        return size ? makeAdapter(ctx, name, H, size, peft.activation, dropout, options.peftInit, peftRandom) : undefined;
       };
-      layer.attentionAdapter = await adapter(adapterModuleName(i, attentionSite));
-      layer.outputAdapter = await adapter(adapterModuleName(i, outputSite));
+      const [attentionSite, outputSite] = ADAPTER_SITES;
+      layer.attentionAdapter = await adapter(attentionSite);
+      layer.outputAdapter = await adapter(outputSite);
     }
     layers.push(layer);
   }
@@ -121,6 +133,7 @@ async function makeLora(
   outFeatures: number,
   rank: number,
   alpha: number,
+  dropout: { p: number; site: number },
   init: WeightSource | undefined,
   random: SeededRandom,
 ): Promise<LoraModule> {
@@ -146,6 +159,8 @@ async function makeLora(
     dB: ctx.zeros([outFeatures, rank]),
     rank,
     scale: alpha / rank,
+    dropout: dropout.p,
+    dropoutSite: dropout.site,
     importance: ctx.zeros([1]),
     rankScore: ctx.zeros([rank]),
   };
@@ -157,26 +172,33 @@ async function makeAdapter(
   hidden: number,
   size: number,
   activation: 'relu' | 'gelu',
+  dropout: { p: number; site: number },
   init: WeightSource | undefined,
   random: SeededRandom,
 ): Promise<AdapterModule> {
-  const shapes = { downWeight: [size, hidden], downBias: [size], upWeight: [hidden, size], upBias: [hidden] } as const;
-  const names = { downWeight: 'down.weight', downBias: 'down.bias', upWeight: 'up.weight', upBias: 'up.bias' } as const;
-  const tensor = async (key: keyof typeof shapes): Promise<Tensor> => {
-    const shape = [...shapes[key]];
-    if (init) return init.upload(ctx, `${module}.${names[key]}`, shape);
-    // Near-identity start (Houlsby): small down projection, zero up projection and biases.
-    if (key === 'downWeight') return ctx.fromArray(Float32Array.from({ length: size * hidden }, () => random.normal() * 0.02), shape);
-    return ctx.zeros(shape);
+  const shapes = { down: [size, hidden], up: [hidden, size] };
+  const tensor = async (projection: 'down' | 'up'): Promise<Tensor> => {
+    const shape = shapes[projection];
+    if (init) return init.upload(ctx, adapterTensorName(module, projection), shape);
+    // The paper's code initialises both projections as BERT does its linears: N(0, 0.02²).
+    return ctx.fromArray(Float32Array.from({ length: size * hidden }, () => random.normal() * 0.02), shape);
   };
   return {
     kind: 'adapter',
     module,
-    w: { downWeight: await tensor('downWeight'), downBias: await tensor('downBias'), upWeight: await tensor('upWeight'), upBias: await tensor('upBias'), size, activation },
-    grads: { downWeight: ctx.zeros([size, hidden]), downBias: ctx.zeros([size]), upWeight: ctx.zeros([hidden, size]), upBias: ctx.zeros([hidden]) },
+    w: { downWeight: await tensor('down'), upWeight: await tensor('up'), size, activation },
+    grads: { downWeight: ctx.zeros(shapes.down), upWeight: ctx.zeros(shapes.up) },
+    dropout: dropout.p,
+    dropoutSite: dropout.site,
     importance: ctx.zeros([1]),
     rankScore: ctx.zeros([size]),
   };
+}
+
+/** A dropout probability from a PEFT configuration must be in [0, 1). */
+function checkDropout(peft: PeftConfig): void {
+  const p = peft.dropout ?? 0;
+  if (!(p >= 0 && p < 1)) throw new RangeError(`${peft.kind === 'lora' ? 'LoRA' : 'adapter'} dropout must be at least 0 and below 1, got ${p}`);
 }
 
 /** The classification head from the checkpoint (or a PEFT dir's modules_to_save), else a fresh one. */
@@ -184,15 +206,15 @@ async function makeClassifier(ctx: GpuContext, config: ModelConfig, weights: Wei
   const H = config.hidden;
   const C = config.numLabels;
   const shapes = { denseWeight: [H, H], denseBias: [H], outWeight: [C, H], outBias: [C] };
-  const names = { denseWeight: 'classifier.dense.weight', denseBias: 'classifier.dense.bias', outWeight: 'classifier.out_proj.weight', outBias: 'classifier.out_proj.bias' };
+  const names = CLASSIFIER_TENSORS;
   const keys = Object.keys(shapes) as Array<keyof typeof shapes>;
-  const fromPeft = peftInit && keys.every((k) => peftInit.has(`base_model.model.${names[k]}`));
+  const fromPeft = peftInit && keys.every((k) => peftInit.has(peftModelName(names[k])));
   const fromBase = keys.every((k) => weights.has(names[k]));
   if (!fromPeft && !fromBase && keys.some((k) => weights.has(names[k]))) {
     throw new BadInputError(weights.fileNames, 'classifier', 'has some classifier.* tensors but not all four (dense.weight/bias, out_proj.weight/bias)');
   }
   const make = async (k: keyof typeof shapes): Promise<Tensor> => {
-    if (fromPeft) return peftInit.upload(ctx, `base_model.model.${names[k]}`, shapes[k]);
+    if (fromPeft) return peftInit.upload(ctx, peftModelName(names[k]), shapes[k]);
     if (fromBase) return weights.upload(ctx, names[k], shapes[k]);
     // A fresh head, as HF initialises it: N(0, 0.02²) weights, zero biases.
     const n = shapes[k].reduce((a, b) => a * b, 1);

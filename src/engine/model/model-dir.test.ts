@@ -37,6 +37,28 @@ describe('readPeftDir', () => {
     }
   });
 
+  it('reads lora_dropout and adapter_dropout as the modules\' dropout (0 or absent: off)', async () => {
+    const loraFiles = (extra: object) => memoryDir({ 'adapter_config.json': json({ ...lora, ...extra }), 'adapter_model.safetensors': writeSafetensors([[LORA_A, zeros(2, 8)]]) });
+    expect((await readPeftDir(loraFiles({ lora_dropout: 0.05 }))).peft).toMatchObject({ kind: 'lora', dropout: 0.05 });
+    for (const off of [{ lora_dropout: 0 }, { lora_dropout: null }, {}]) expect((await readPeftDir(loraFiles(off))).peft).not.toHaveProperty('dropout');
+    const adapterFiles = memoryDir({ 'adapter_config.json': json({ peft_type: 'BOTTLENECK_ADAPTER', adapter_size: 2, adapter_dropout: 0.1 }), 'adapter_model.safetensors': writeSafetensors([[DOWN, zeros(2, 8)]]) });
+    expect((await readPeftDir(adapterFiles)).peft).toMatchObject({ kind: 'adapter', dropout: 0.1, modules: { 'roberta.encoder.layer.0.output.adapter': 2 } });
+  });
+
+  it('rejects a dropout that is not a probability below 1', async () => {
+    for (const bad of [1, -0.1, '0.1']) {
+      const files = { 'adapter_config.json': json({ ...lora, lora_dropout: bad }), 'adapter_model.safetensors': writeSafetensors([[LORA_A, zeros(2, 8)]]) };
+      await expect(readPeftDir(memoryDir(files))).rejects.toThrow(`adapter/adapter_config.json: "lora_dropout" must be a number at least 0 and below 1, got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it('refuses an adapter with biases (the earlier architecture) and says to train it again', async () => {
+    const bias = 'roberta.encoder.layer.0.output.adapter.down.bias';
+    const files = { 'adapter_config.json': json({ peft_type: 'BOTTLENECK_ADAPTER', adapter_size: 2 }), 'adapter_model.safetensors': writeSafetensors([[DOWN, zeros(2, 8)], [bias, zeros(2)]]) };
+    await expect(readPeftDir(memoryDir(files))).rejects.toThrow(`adapter/adapter_model.safetensors (tensor ${bias}): is an adapter bias;`);
+    await expect(readPeftDir(memoryDir(files))).rejects.toThrow('train it again');
+  });
+
   it('rejects fractional ranks in rank_pattern', async () => {
     const files = { 'adapter_config.json': json({ ...lora, rank_pattern: { query: 0.5 } }), 'adapter_model.safetensors': writeSafetensors([[LORA_A, zeros(2, 8)]]) };
     await expect(readPeftDir(memoryDir(files))).rejects.toThrow('adapter/adapter_config.json: "rank_pattern" must map module names to positive integers, got {"query":0.5}');

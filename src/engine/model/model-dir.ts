@@ -8,7 +8,8 @@ import { parseModelConfig, type ModelConfig } from './config';
 import { WeightSource } from './weights';
 import type { ByteSource } from '../io/byte-source';
 import type { DirReader } from '../io/dir-reader';
-import { LORA_TARGETS, targetOfModule, targetsFromPeftConfig, type PeftConfig } from './peft';
+import { targetsFromPeftConfig, type PeftConfig } from './peft';
+import { adapterModuleOfDownTensor, adapterTensorName, LORA_TARGETS, loraModuleOfTensor, loraTensorName, targetOfModule } from './names';
 
 async function readJson(reader: DirReader, name: string): Promise<unknown> {
   const bytes = await reader.read(name);
@@ -97,26 +98,34 @@ async function readPeftConfigAndWeights(reader: DirReader): Promise<{ peft: Peft
     // adapter keeps only some modules of each target).
     const modules = loraModulesIn(init);
     if (modules.length === 0) {
-      throw new BadInputError(reader.describe(weightsName), null, 'holds no LoRA factors (base_model.model.<module>.lora_A.weight); is it an adapter of another kind?');
+      throw new BadInputError(reader.describe(weightsName), null, `holds no LoRA factors (${loraTensorName('<module>', 'A')}); is it an adapter of another kind?`);
     }
     const unsupported = modules.find((m) => targetOfModule(m) === null);
     if (unsupported) {
-      throw new BadInputError(reader.describe(weightsName), `tensor base_model.model.${unsupported}.lora_A.weight`, `LoRA on ${unsupported} is not supported; supported layers: ${LORA_TARGETS.join(', ')}`);
+      throw new BadInputError(reader.describe(weightsName), `tensor ${loraTensorName(unsupported, 'A')}`, `LoRA on ${unsupported} is not supported; supported layers: ${LORA_TARGETS.join(', ')}`);
     }
     const targets = LORA_TARGETS.filter((t) => modules.some((m) => targetOfModule(m) === t));
     const rankPattern = numberMap(json.rank_pattern, 'rank_pattern', 'positive integers', Number.isInteger, fail);
     const alphaPattern = numberMap(json.alpha_pattern, 'alpha_pattern', 'positive numbers', Number.isFinite, fail);
-    return { peft: { kind: 'lora', rank: rank as number, alpha, targets, rankPattern, alphaPattern, modules }, init };
+    const dropout = dropoutOf(json, 'lora_dropout', fail);
+    return { peft: { kind: 'lora', rank: rank as number, alpha, targets, rankPattern, alphaPattern, ...dropout, modules }, init };
   }
   if (json.peft_type === 'BOTTLENECK_ADAPTER') {
     const size = json.adapter_size;
     const activation = json.adapter_act ?? 'relu';
     if (!Number.isInteger(size) || (size as number) < 1) throw fail(`"adapter_size" must be a positive integer, got ${JSON.stringify(size)}`);
     if (activation !== 'relu' && activation !== 'gelu') throw fail(`"adapter_act" must be "relu" or "gelu", got ${JSON.stringify(activation)}`);
+    const dropout = dropoutOf(json, 'adapter_dropout', fail);
+    // Adapters with biases come from an earlier version of this app, whose adapters sat after the
+    // hidden dropout: their weights do not fit the paper's architecture used now.
+    const bias = init.names().find((name) => /\.adapter\.(down|up)\.bias$/.test(name));
+    if (bias) {
+      throw new BadInputError(reader.describe(weightsName), `tensor ${bias}`, 'is an adapter bias; adapters now have no biases and sit before the hidden dropout (as in the Light-PEFT paper), so this adapter from an earlier version cannot be loaded; train it again');
+    }
     // The modules and their bottleneck sizes are the ones the file holds (pruning may drop or shrink some).
     const modules: Record<string, number> = {};
     for (const name of init.names()) {
-      const module = /^(roberta\.encoder\.layer\.\d+\.(?:attention\.output|output)\.adapter)\.down\.weight$/.exec(name)?.[1];
+      const module = adapterModuleOfDownTensor(name);
       if (!module) continue;
       const shape = init.shapeOf(name)!;
       // [size, hidden]; a 0-row or 1-D tensor would build an adapter of size 0 or undefined.
@@ -125,16 +134,22 @@ async function readPeftConfigAndWeights(reader: DirReader): Promise<{ peft: Peft
       }
       modules[module] = shape[0];
     }
-    if (Object.keys(modules).length === 0) throw new BadInputError(reader.describe(weightsName), null, 'holds no adapter weights (<module>.down.weight); is it an adapter of another kind?');
-    return { peft: { kind: 'adapter', size: size as number, activation, modules }, init };
+    if (Object.keys(modules).length === 0) throw new BadInputError(reader.describe(weightsName), null, `holds no adapter weights (${adapterTensorName('<module>', 'down')}); is it an adapter of another kind?`);
+    return { peft: { kind: 'adapter', size: size as number, activation, ...dropout, modules }, init };
   }
   throw fail(`peft_type ${JSON.stringify(json.peft_type)} is not supported; supported: LORA, BOTTLENECK_ADAPTER`);
 }
 
-const LORA_A = /^base_model\.model\.(.+)\.lora_A\.weight$/;
-
 function loraModulesIn(init: WeightSource): string[] {
-  return init.names().flatMap((name) => LORA_A.exec(name)?.[1] ?? []);
+  return init.names().flatMap((name) => loraModuleOfTensor(name) ?? []);
+}
+
+/** A dropout probability (`lora_dropout`, `adapter_dropout`): absent, null or 0 leaves it off. */
+function dropoutOf(json: Record<string, unknown>, key: string, fail: (why: string) => BadInputError): { dropout?: number } {
+  const p = json[key];
+  if (p === undefined || p === null) return {};
+  if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw fail(`"${key}" must be a number at least 0 and below 1, got ${JSON.stringify(p)}`);
+  return p > 0 ? { dropout: p } : {};
 }
 
 /** PEFT's rank_pattern / alpha_pattern: module name (or regex) → positive value of the kind `ok` accepts. */

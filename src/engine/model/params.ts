@@ -1,6 +1,6 @@
 /** The model's parameter structures: frozen base, PEFT modules, Light-PEFT masks, classifier head. */
 import type { Tensor } from '../../gpu/buffers';
-import type { AdapterWeights } from './layers/adapter';
+import type { AdapterGrads, AdapterWeights } from './layers/adapter';
 import type { ClassifierWeights } from './layers/classifier';
 
 export interface LoraModule {
@@ -12,6 +12,10 @@ export interface LoraModule {
   dB: Tensor;
   rank: number;
   scale: number;
+  /** Dropout probability on the LoRA path's input, in training mode. */
+  dropout: number;
+  /** This module's dropout seed site (dropout-seeds.ts), fixed by its layer and place. */
+  dropoutSite: number;
   importance: Tensor; // [1] Importance Ratio (sum over the batches it was accumulated on)
   rankScore: Tensor; // [r] Taylor score (sum over steps)
 }
@@ -20,7 +24,11 @@ export interface AdapterModule {
   kind: 'adapter';
   module: string; // e.g. roberta.encoder.layer.0.output.adapter
   w: AdapterWeights;
-  grads: { downWeight: Tensor; downBias: Tensor; upWeight: Tensor; upBias: Tensor };
+  grads: AdapterGrads;
+  /** Dropout probability on the adapter's input, in training mode. */
+  dropout: number;
+  /** This module's dropout seed site (dropout-seeds.ts), fixed by its layer and place. */
+  dropoutSite: number;
   importance: Tensor;
   rankScore: Tensor; // [m], one per bottleneck unit
 }

@@ -1,32 +1,9 @@
 /** Where PEFT modules go and what they are called (HF and HF PEFT names, so files move to Python unchanged). */
 
-import { LORA_TARGETS, type LoraTarget } from '../../shared/peft-targets';
+import { BASE_MODEL_PREFIX, LORA_TARGETS, linearModuleName, targetPath, type LoraTarget } from './names';
 
+// The configuration's vocabulary; the names themselves live in names.ts.
 export { LORA_TARGETS, type LoraTarget };
-
-/** HF module path of a target in layer i. `output.dense` is the FFN output only, never attention.output.dense. */
-export function linearModuleName(layer: number, target: LoraTarget): string {
-  const prefix = `roberta.encoder.layer.${layer}.`;
-  switch (target) {
-    case 'query':
-    case 'key':
-    case 'value':
-      return `${prefix}attention.self.${target}`;
-    default:
-      return prefix + target;
-  }
-}
-
-/** Module path of a target inside a layer (`attention.self.query`, …, `output.dense`). */
-function targetPath(target: LoraTarget): string {
-  return linearModuleName(0, target).slice('roberta.encoder.layer.0.'.length);
-}
-
-/** Which of the six linears a module path is (`roberta.encoder.layer.3.attention.self.query` → query), or null. */
-export function targetOfModule(module: string): LoraTarget | null {
-  const path = /^roberta\.encoder\.layer\.\d+\.(.+)$/.exec(module)?.[1];
-  return LORA_TARGETS.find((t) => targetPath(t) === path) ?? null;
-}
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -37,7 +14,7 @@ const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  */
 export function peftTargetRegex(targets: readonly LoraTarget[]): string {
   const paths = LORA_TARGETS.filter((t) => targets.includes(t)).map((t) => escapeRegex(targetPath(t)));
-  return `roberta\\.encoder\\.layer\\.\\d+\\.(${paths.join('|')})`;
+  return `${escapeRegex(`${BASE_MODEL_PREFIX}encoder.layer.`)}\\d+\\.(${paths.join('|')})`;
 }
 
 /**
@@ -76,17 +53,6 @@ export function patternValue(pattern: Record<string, number> | undefined, module
   return fallback;
 }
 
-export type AdapterSite = 'attention.output.adapter' | 'output.adapter';
-export const ADAPTER_SITES: AdapterSite[] = ['attention.output.adapter', 'output.adapter'];
-
-export function adapterModuleName(layer: number, site: AdapterSite): string {
-  return `roberta.encoder.layer.${layer}.${site}`;
-}
-
-export const loraTensorName = (module: string, factor: 'A' | 'B') => `base_model.model.${module}.lora_${factor}.weight`;
-export const headMaskName = (layer: number) => `roberta.encoder.layer.${layer}.attention.self.head_mask`;
-export const ffnMaskName = (layer: number) => `roberta.encoder.layer.${layer}.intermediate.ffn_mask`;
-
 export type AdapterActivation = 'relu' | 'gelu';
 
 export type PeftConfig =
@@ -98,6 +64,11 @@ export type PeftConfig =
       /** HF PEFT per-module overrides (module-name pattern → value), e.g. ranks left by Light-PEFT pruning. */
       rankPattern?: Record<string, number>;
       alphaPattern?: Record<string, number>;
+      /**
+       * Dropout on the LoRA path's input in training mode, y = Wx + b + s·B·A·dropout(x), as HF
+       * PEFT's `lora_dropout` (the Light-PEFT paper's scripts use 0.05). 0 when absent.
+       */
+      dropout?: number;
       /** Only these modules get LoRA (a pruned adapter); all modules of the targets when absent. */
       modules?: string[];
     }
@@ -105,6 +76,11 @@ export type PeftConfig =
       kind: 'adapter';
       size: number;
       activation: AdapterActivation;
+      /**
+       * Dropout on the adapter's input in training mode, y + up(act(down(dropout(y)))), as the
+       * Light-PEFT paper's `adapter_dropout` (0.1 in its scripts). 0 when absent.
+       */
+      dropout?: number;
       /** Only these modules, with these bottleneck sizes (a pruned adapter); all, of `size`, when absent. */
       modules?: Record<string, number>;
     };

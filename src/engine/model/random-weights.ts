@@ -7,6 +7,7 @@ import { writeSafetensors } from '../io/safetensors';
 import { seededRandom } from '../random';
 import type { ModelConfig } from './config';
 import { baseTensorShapes } from './base-tensors';
+import { EMBEDDING_TENSORS, EMBEDDINGS_PREFIX } from './names';
 
 /** Random RoBERTa weights for a config (HF names), as a pre-trained checkpoint would provide. */
 export function randomWeightTensors(config: ModelConfig, seed = 7): Array<[string, { data: Float32Array; shape: number[] }]> {
@@ -21,8 +22,8 @@ export function randomWeightTensors(config: ModelConfig, seed = 7): Array<[strin
 function initOf(name: string, shape: number[]): { scale: number; offset: number } {
   if (name.endsWith('LayerNorm.weight')) return { scale: 0, offset: 1 };
   if (name.endsWith('.bias')) return { scale: 0, offset: 0 };
-  if (name === 'roberta.embeddings.word_embeddings.weight') return { scale: 0.5, offset: 0 };
-  if (name.startsWith('roberta.embeddings.')) return { scale: 0.1, offset: 0 };
+  if (name === EMBEDDING_TENSORS.word) return { scale: 0.5, offset: 0 };
+  if (name.startsWith(EMBEDDINGS_PREFIX)) return { scale: 0.1, offset: 0 };
   return { scale: 1 / Math.sqrt(shape[1]), offset: 0 };
 }
 

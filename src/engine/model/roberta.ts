@@ -1,33 +1,26 @@
 /**
- * RoBERTa for sequence classification with PEFT modules and Light-PEFT masks: the forward and
- * backward schedule over our kernels. Activations stay on the GPU; the backward consumes the
- * forward's saved tensors and disposes them as it goes.
+ * RoBERTa for sequence classification with PEFT modules and Light-PEFT masks: the schedule of its
+ * layers (layers/), forward over the layers, the loss, backward over the layers in reverse, and
+ * the model's parameters. Activations stay on the GPU; the backward consumes the forward's saved
+ * tensors and disposes them as it goes.
  */
 import type { GpuContext } from '../../gpu/context';
 import { Tensor } from '../../gpu/buffers';
 import type { ModelConfig } from './config';
 import type { DeviceBatch } from './batch';
-import type { AdapterModule, Classifier, Embeddings, Layer, LayerNormParams, Linear, ParamGroupName, PeftModule, TrainableParam } from './params';
+import type { Classifier, Embeddings, Layer, ParamGroupName, PeftModule, TrainableParam } from './params';
 import { linearsOf, peftModulesOf } from './params';
-import { headMaskName, ffnMaskName, loraTensorName } from './peft';
-import { embeddingForward } from '../../kernels/embedding';
-import { layerNormBackward, layerNormForward } from '../../kernels/layernorm';
-import { linearBackward, linearForward, type ImportanceRequest } from './layers/linear';
-import { attentionBackward, attentionForward } from '../../kernels/attention';
-import {
-  activationBackward,
-  activationForward,
-  add,
-  dropoutBackward,
-  dropoutForward,
-  scaleColumnsBackward,
-  scaleColumnsForward,
-} from '../../kernels/elementwise';
-import { adapterBackward, adapterForward, type AdapterSaved } from './layers/adapter';
-import { classifierBackward, classifierForward, type ClassifierSaved } from './layers/classifier';
+import { adapterTensorName, CLASSIFIER_TENSORS, ffnMaskName, headMaskName, loraTensorName } from './names';
 import { crossEntropy } from '../../kernels/cross-entropy';
 import { maskL1 } from '../../kernels/mask-l1';
-import { importanceRatio, rankScores } from '../../kernels/scores';
+import type { Alloc, BackwardPass, ForwardPass } from './layers/step-pass';
+import { StepDropout } from './layers/dropout-layer';
+import { embeddingsForward } from './layers/embeddings-layer';
+import { attentionBlockBackward, attentionBlockForward, type AttentionBlockSaved } from './layers/attention-block';
+import { ffnBlockBackward, ffnBlockForward, type FfnBlockSaved, type FfnMaskUse } from './layers/ffn-block';
+import { classifierHeadBackward, classifierHeadForward, type ClassifierHeadSaved } from './layers/classifier-head';
+import { loraRankScores } from './layers/linear-layer';
+import { adapterRankScores } from './layers/adapter-layer';
 
 export interface ForwardOptions {
   /** Dropout on (training) with this step's seed; off when undefined (evaluation). */
@@ -46,48 +39,9 @@ export interface LossWeights {
   lambdaFfn: number;
 }
 
-interface LinearSaved {
-  u?: Tensor;
-}
-
-/**
- * What the end of a sub-layer saves (HF's RobertaSelfOutput / RobertaOutput, plus our adapter):
- * dense result → dropout → adapter → LayerNorm(· + residual input).
- */
-interface SublayerOutputSaved {
-  dense: Tensor; // the dense result after dropout (the adapter's input)
-  adapter?: AdapterSaved;
-  residual: Tensor;
-  mean: Tensor;
-  rstd: Tensor;
-  output: Tensor;
-}
-
 interface LayerSaved {
-  input: Tensor;
-  q: Tensor;
-  k: Tensor;
-  v: Tensor;
-  qSaved: LinearSaved;
-  kSaved: LinearSaved;
-  vSaved: LinearSaved;
-  probs: Tensor;
-  context: Tensor;
-  attnOutSaved: LinearSaved;
-  attention: SublayerOutputSaved; // its output is the input of the FFN
-  interSaved: LinearSaved;
-  preGelu: Tensor;
-  gelu: Tensor;
-  masked: Tensor; // gelu · ffnMask
-  outSaved: LinearSaved;
-  ffn: SublayerOutputSaved; // its output is the layer's output
-  seeds: LayerSeeds;
-}
-
-interface LayerSeeds {
-  attention: number;
-  attentionOutput: number;
-  output: number;
+  attention: AttentionBlockSaved; // its output is the input of the FFN
+  ffn: FfnBlockSaved; // its output is the layer's output
 }
 
 export interface ForwardResult {
@@ -97,9 +51,7 @@ export interface ForwardResult {
   hiddenStates: Tensor[];
   /** What each layer saved for the backward pass (forBackward only). */
   layers: LayerSaved[];
-  classifier: ClassifierSaved;
-  dropoutP: { hidden: number; attention: number };
-  classifierSeeds: [number, number];
+  classifier: ClassifierHeadSaved;
   /** Every tensor this forward allocated, disposed by `release`. */
   owned: Tensor[];
 }
@@ -120,8 +72,8 @@ export class RobertaModel {
     public ffnMasksApplied = true,
   ) {}
 
-  private get masksActive(): boolean {
-    return this.trainMasks || this.ffnMasksApplied;
+  private get ffnMask(): FfnMaskUse {
+    return { applied: this.trainMasks || this.ffnMasksApplied, trained: this.trainMasks };
   }
 
   peftModules(): PeftModule[] {
@@ -136,9 +88,8 @@ export class RobertaModel {
         params.push({ name: loraTensorName(m.module, 'A'), tensor: m.A, grad: m.dA, group: 'peft' });
         params.push({ name: loraTensorName(m.module, 'B'), tensor: m.B, grad: m.dB, group: 'peft' });
       } else {
-        for (const key of ['downWeight', 'downBias', 'upWeight', 'upBias'] as const) {
-          params.push({ name: `${m.module}.${adapterTensorSuffix[key]}`, tensor: m.w[key], grad: m.grads[key], group: 'peft' });
-        }
+        params.push({ name: adapterTensorName(m.module, 'down'), tensor: m.w.downWeight, grad: m.grads.downWeight, group: 'peft' });
+        params.push({ name: adapterTensorName(m.module, 'up'), tensor: m.w.upWeight, grad: m.grads.upWeight, group: 'peft' });
       }
     }
     if (this.trainMasks) {
@@ -148,10 +99,9 @@ export class RobertaModel {
       }
     }
     const { w, grads } = this.classifier;
-    params.push({ name: 'classifier.dense.weight', tensor: w.denseWeight, grad: grads.denseWeight, group: 'head' });
-    params.push({ name: 'classifier.dense.bias', tensor: w.denseBias, grad: grads.denseBias, group: 'head' });
-    params.push({ name: 'classifier.out_proj.weight', tensor: w.outWeight, grad: grads.outWeight, group: 'head' });
-    params.push({ name: 'classifier.out_proj.bias', tensor: w.outBias, grad: grads.outBias, group: 'head' });
+    for (const key of ['denseWeight', 'denseBias', 'outWeight', 'outBias'] as const) {
+      params.push({ name: CLASSIFIER_TENSORS[key], tensor: w[key], grad: grads[key], group: 'head' });
+    }
     return params;
   }
 
@@ -191,73 +141,27 @@ export class RobertaModel {
   }
 
   forward(batch: DeviceBatch, options: ForwardOptions): ForwardResult {
-    const { ctx, config } = this;
-    const { batch: B, seqLen: T } = batch;
-    const N = B * T;
-    const H = config.hidden;
-    const train = options.dropoutSeed !== undefined;
-    const dropoutP = { hidden: train ? config.hiddenDropout : 0, attention: train ? config.attentionDropout : 0 };
-    const seed = seedStream(options.dropoutSeed ?? 0);
     const owned: Tensor[] = [];
-    const alloc = (shape: number[]) => {
-      const t = ctx.empty(shape);
+    const pass = this.forwardPass(batch, options, (shape) => {
+      const t = this.ctx.empty(shape);
       owned.push(t);
       return t;
-    };
-
-    const embedded = alloc([N, H]);
-    embeddingForward(ctx, {
-      inputIds: batch.inputIds,
-      wordEmb: this.embeddings.word,
-      posEmb: this.embeddings.position,
-      typeEmb: this.embeddings.tokenType,
-      out: embedded,
-      batch: B,
-      seqLen: T,
-      hidden: H,
-      padId: config.padTokenId,
     });
-    const embNorm = alloc([N, H]);
-    const scratchMean = alloc([N]);
-    const scratchRstd = alloc([N]);
-    layerNormForward(ctx, { x: embedded, ...this.embeddings.norm, out: embNorm, mean: scratchMean, rstd: scratchRstd, rows: N, cols: H, eps: config.layerNormEps });
-    let x = this.dropout(embNorm, N * H, dropoutP.hidden, seed(), alloc);
-
+    let x = embeddingsForward(pass, this.embeddings);
     const hiddenStates = options.forBackward ? [x] : [];
     const saved: LayerSaved[] = [];
     for (const layer of this.layers) {
       if (options.forBackward) {
-        const s = this.layerForward(layer, x, batch, options, dropoutP, seed, alloc);
+        const s = this.layerForward(pass, layer, x);
         saved.push(s);
-        x = s.ffn.output;
+        x = s.ffn.output.output;
         hiddenStates.push(x);
       } else {
-        x = this.layerForwardFreeing(layer, x, batch, options, dropoutP, seed, owned);
+        x = this.layerForwardFreeing(pass, layer, x, owned);
       }
     }
-
-    const logits = alloc([B, config.numLabels]);
-    const classifierHidden = alloc([B, H]);
-    const classifierSaved: ClassifierSaved = {
-      cls: alloc([B, H]),
-      hidden: classifierHidden,
-      hiddenDropped: dropoutP.hidden > 0 ? alloc([B, H]) : classifierHidden,
-    };
-    const scratch = alloc([B, H]);
-    const classifierSeeds: [number, number] = [seed(), seed()];
-    classifierForward(ctx, {
-      batch: B,
-      seqLen: T,
-      hidden: H,
-      classes: config.numLabels,
-      dropout: { p: dropoutP.hidden, seeds: classifierSeeds },
-      w: this.classifier.w,
-      x,
-      logits,
-      saved: classifierSaved,
-      scratch,
-    });
-    return { batch, logits, hiddenStates, layers: saved, classifier: classifierSaved, dropoutP, classifierSeeds, owned };
+    const head = classifierHeadForward(pass, this.classifier, x);
+    return { batch, logits: head.logits, hiddenStates, layers: saved, classifier: head.saved, owned };
   }
 
   /**
@@ -287,45 +191,20 @@ export class RobertaModel {
     const { ctx, config } = this;
     const { batch } = result;
     if (result.layers.length !== this.layers.length) throw new Error('backward() needs a forward with forBackward: true');
-    const N = batch.batch * batch.seqLen;
-    const H = config.hidden;
-    const dX = ctx.zeros([N, H]);
-    const scratchA = ctx.empty([batch.batch, H]);
-    const scratchB = ctx.empty([batch.batch, H]);
-    classifierBackward(ctx, {
-      batch: batch.batch,
-      seqLen: batch.seqLen,
-      hidden: H,
-      classes: config.numLabels,
-      dropout: { p: result.dropoutP.hidden, seeds: result.classifierSeeds },
-      w: this.classifier.w,
-      grads: this.classifier.grads,
-      saved: result.classifier,
-      dLogits,
-      dX,
-      ones: batch.ones,
-      scratchA,
-      scratchB,
-    });
-    scratchA.dispose();
-    scratchB.dispose();
+    const dX = ctx.zeros([batch.batch * batch.seqLen, config.hidden]);
+    this.withBackwardPass(batch, (pass) => classifierHeadBackward(pass, this.classifier, result.classifier, dLogits, dX));
     let grad: Tensor | null = dX;
     for (let i = this.layers.length - 1; i >= 0 && grad; i--) {
-      grad = this.layerBackward(this.layers[i], result.layers[i], grad, batch, result.dropoutP, i > 0);
+      grad = this.layerBackward(this.layers[i], result.layers[i], grad, batch, i > 0);
     }
     grad?.dispose();
   }
 
   /** Taylor rank scores from the current gradients: out = beta·out + score. */
   rankScores(beta: 0 | 1): void {
-    for (const m of this.peftModules()) {
-      if (m.kind === 'lora') {
-        const lin = this.linearOf(m.module);
-        rankScores(this.ctx, { a: m.A, gradA: m.dA, b: m.B, gradB: m.dB, rank: m.rank, inFeatures: lin.inFeatures, outFeatures: lin.outFeatures, out: m.rankScore, beta });
-      } else {
-        const H = this.config.hidden;
-        rankScores(this.ctx, { a: m.w.downWeight, gradA: m.grads.downWeight, b: m.w.upWeight, gradB: m.grads.upWeight, rank: m.w.size, inFeatures: H, outFeatures: H, out: m.rankScore, beta });
-      }
+    for (const layer of this.layers) {
+      for (const lin of linearsOf(layer)) loraRankScores(this.ctx, lin, beta);
+      for (const adapter of [layer.attentionAdapter, layer.outputAdapter]) if (adapter) adapterRankScores(this.ctx, adapter, this.config.hidden, beta);
     }
   }
 
@@ -333,57 +212,29 @@ export class RobertaModel {
     for (const t of result.owned) t.dispose();
   }
 
-  private linearOf(module: string): Linear {
-    for (const layer of this.layers) for (const lin of linearsOf(layer)) if (lin.module === module) return lin;
-    throw new Error(`no linear layer ${module}`);
+  private forwardPass(batch: DeviceBatch, options: ForwardOptions, alloc: Alloc): ForwardPass {
+    const rows = batch.batch * batch.seqLen;
+    const dropout = new StepDropout(options.dropoutSeed, this.config);
+    return { ctx: this.ctx, config: this.config, batch, rows, alloc, dropout, importanceBeta: options.importanceBeta };
   }
 
-  private dropout(x: Tensor, n: number, p: number, seed: number, alloc: (shape: number[]) => Tensor): Tensor {
-    if (p === 0) return x;
-    const out = alloc([n]);
-    dropoutForward(this.ctx, { x, out, n, p, seed });
-    return out;
+  /** Runs `body` with a backward pass whose scratch tensors are freed when it returns. */
+  private withBackwardPass<T>(batch: DeviceBatch, body: (pass: BackwardPass) => T): T {
+    const temps: Tensor[] = [];
+    const temp = (shape: number[]) => {
+      const t = this.ctx.empty(shape);
+      temps.push(t);
+      return t;
+    };
+    const result = body({ ctx: this.ctx, config: this.config, batch, rows: batch.batch * batch.seqLen, temp });
+    for (const t of temps) t.dispose();
+    return result;
   }
 
-  private linear(lin: Linear, x: Tensor, rows: number, options: ForwardOptions, batch: DeviceBatch, alloc: (shape: number[]) => Tensor): { out: Tensor; saved: LinearSaved } {
-    const out = alloc([rows, lin.outFeatures]);
-    const lora = lin.lora;
-    if (!lora) {
-      linearForward(this.ctx, { rows, inFeatures: lin.inFeatures, outFeatures: lin.outFeatures, x, weight: lin.weight, bias: lin.bias, out });
-      return { out, saved: {} };
-    }
-    const u = alloc([rows, lora.rank]);
-    let importance: ImportanceRequest | undefined;
-    let delta: Tensor | undefined;
-    if (options.importanceBeta !== undefined) {
-      delta = this.ctx.empty([rows, lin.outFeatures]);
-      importance = { tokenMask: batch.tokenMask, out: lora.importance, beta: options.importanceBeta, delta };
-    }
-    linearForward(this.ctx, {
-      rows,
-      inFeatures: lin.inFeatures,
-      outFeatures: lin.outFeatures,
-      x,
-      weight: lin.weight,
-      bias: lin.bias,
-      out,
-      lora: { A: lora.A, B: lora.B, rank: lora.rank, scale: lora.scale, u },
-      importance,
-    });
-    delta?.dispose();
-    return { out, saved: { u } };
-  }
-
-  private adapter(module: AdapterModule, y: Tensor, rows: number, options: ForwardOptions, batch: DeviceBatch, alloc: (shape: number[]) => Tensor): { out: Tensor; saved: AdapterSaved } {
-    const H = this.config.hidden;
-    const m = module.w.size;
-    const saved: AdapterSaved = { pre: alloc([rows, m]), hidden: alloc([rows, m]), delta: alloc([rows, H]) };
-    const out = alloc([rows, H]);
-    adapterForward(this.ctx, { w: module.w, y, out, saved, rows, features: H });
-    if (options.importanceBeta !== undefined) {
-      importanceRatio(this.ctx, { delta: saved.delta, base: y, tokenMask: batch.tokenMask, tokens: rows, features: H, out: module.importance, beta: options.importanceBeta });
-    }
-    return { out, saved };
+  private layerForward(pass: ForwardPass, layer: Layer, input: Tensor): LayerSaved {
+    const attention = attentionBlockForward(pass, layer, input);
+    const ffn = ffnBlockForward(pass, layer, attention.output.output, this.ffnMask);
+    return { attention, ffn };
   }
 
   /**
@@ -391,22 +242,14 @@ export class RobertaModel {
    * forward allocated it) are disposed at once. Later dispatches may reuse their buffers: the
    * queue runs dispatches in order, so the reads here come first.
    */
-  private layerForwardFreeing(
-    layer: Layer,
-    input: Tensor,
-    batch: DeviceBatch,
-    options: ForwardOptions,
-    dropoutP: { hidden: number; attention: number },
-    seed: () => number,
-    owned: Tensor[],
-  ): Tensor {
+  private layerForwardFreeing(pass: ForwardPass, layer: Layer, input: Tensor, owned: Tensor[]): Tensor {
     const temporaries: Tensor[] = [];
-    const s = this.layerForward(layer, input, batch, options, dropoutP, seed, (shape) => {
+    const s = this.layerForward({ ...pass, alloc: (shape) => {
       const t = this.ctx.empty(shape);
       temporaries.push(t);
       return t;
-    });
-    const output = s.ffn.output;
+    } }, layer, input);
+    const output = s.ffn.output.output;
     for (const t of temporaries) if (t !== output) t.dispose();
     const inputIndex = owned.indexOf(input);
     if (inputIndex >= 0) owned.splice(inputIndex, 1)[0].dispose();
@@ -414,250 +257,21 @@ export class RobertaModel {
     return output;
   }
 
-  private layerForward(
-    layer: Layer,
-    input: Tensor,
-    batch: DeviceBatch,
-    options: ForwardOptions,
-    dropoutP: { hidden: number; attention: number },
-    seed: () => number,
-    alloc: (shape: number[]) => Tensor,
-  ): LayerSaved {
-    const { ctx, config } = this;
-    const N = batch.batch * batch.seqLen;
-    const seeds: LayerSeeds = { attention: seed(), attentionOutput: seed(), output: seed() };
-    const q = this.linear(layer.query, input, N, options, batch, alloc);
-    const k = this.linear(layer.key, input, N, options, batch, alloc);
-    const v = this.linear(layer.value, input, N, options, batch, alloc);
-    const shape = { batch: batch.batch, seqLen: batch.seqLen, heads: layer.heads, headDim: config.headDim };
-    const probs = alloc([batch.batch * layer.heads * batch.seqLen * batch.seqLen]);
-    const context = alloc([N, layer.heads * config.headDim]);
-    attentionForward(ctx, {
-      ...shape,
-      q: q.out,
-      k: k.out,
-      v: v.out,
-      attnMask: batch.tokenMask,
-      headMask: layer.headMask,
-      probs,
-      out: context,
-      dropout: dropoutP.attention > 0 ? { p: dropoutP.attention, seed: seeds.attention } : undefined,
-    });
-    const attnOut = this.linear(layer.attentionOutput, context, N, options, batch, alloc);
-    const attention = this.sublayerOutput(attnOut.out, input, layer.attentionAdapter, layer.attentionNorm, seeds.attentionOutput, dropoutP.hidden, batch, options, alloc);
-
-    const inter = this.linear(layer.intermediateDense, attention.output, N, options, batch, alloc);
-    const I = layer.intermediate;
-    const gelu = alloc([N, I]);
-    activationForward(ctx, { act: 'gelu', x: inter.out, out: gelu, n: N * I });
-    let masked = gelu;
-    if (this.masksActive) {
-      masked = alloc([N, I]);
-      scaleColumnsForward(ctx, { x: gelu, scale: layer.ffnMask, out: masked, rows: N, cols: I });
-    }
-    const out = this.linear(layer.outputDense, masked, N, options, batch, alloc);
-    const ffn = this.sublayerOutput(out.out, attention.output, layer.outputAdapter, layer.outputNorm, seeds.output, dropoutP.hidden, batch, options, alloc);
-    return {
-      input,
-      q: q.out,
-      k: k.out,
-      v: v.out,
-      qSaved: q.saved,
-      kSaved: k.saved,
-      vSaved: v.saved,
-      probs,
-      context,
-      attnOutSaved: attnOut.saved,
-      attention,
-      interSaved: inter.saved,
-      preGelu: inter.out,
-      gelu,
-      masked,
-      outSaved: out.saved,
-      ffn,
-      seeds,
-    };
-  }
-
-  /** dense → dropout → adapter → LayerNorm(· + residualInput). */
-  private sublayerOutput(
-    dense: Tensor,
-    residualInput: Tensor,
-    adapter: AdapterModule | undefined,
-    norm: LayerNormParams,
-    seed: number,
-    dropoutP: number,
-    batch: DeviceBatch,
-    options: ForwardOptions,
-    alloc: (shape: number[]) => Tensor,
-  ): SublayerOutputSaved {
-    const { ctx, config } = this;
-    const N = batch.batch * batch.seqLen;
-    const H = config.hidden;
-    const dropped = this.dropout(dense, N * H, dropoutP, seed, alloc);
-    let branch = dropped;
-    let adapterSaved: AdapterSaved | undefined;
-    if (adapter) {
-      const r = this.adapter(adapter, dropped, N, options, batch, alloc);
-      adapterSaved = r.saved;
-      branch = r.out;
-    }
-    const residual = alloc([N, H]);
-    add(ctx, { a: branch, b: residualInput, out: residual, n: N * H });
-    const saved = { dense: dropped, adapter: adapterSaved, residual, mean: alloc([N]), rstd: alloc([N]), output: alloc([N, H]) };
-    layerNormForward(ctx, { x: residual, ...norm, out: saved.output, mean: saved.mean, rstd: saved.rstd, rows: N, cols: H, eps: config.layerNormEps });
-    return saved;
-  }
-
-  /**
-   * Backward of sublayerOutput: writes d(residual input) into `dResidualInput` and returns the
-   * gradient of the dense result (a temp, or `dResidualInput` itself when there is no adapter or dropout).
-   */
-  private sublayerOutputBackward(
-    s: SublayerOutputSaved,
-    dOutput: Tensor,
-    dResidualInput: Tensor,
-    adapter: AdapterModule | undefined,
-    norm: LayerNormParams,
-    seed: number,
-    dropoutP: number,
-    batch: DeviceBatch,
-    temp: (shape: number[]) => Tensor,
-  ): Tensor {
-    const N = batch.batch * batch.seqLen;
-    const H = this.config.hidden;
-    layerNormBackward(this.ctx, { dy: dOutput, x: s.residual, gamma: norm.gamma, mean: s.mean, rstd: s.rstd, dx: dResidualInput, rows: N, cols: H });
-    let dDense = dResidualInput;
-    if (adapter && s.adapter) dDense = this.adapterBackward(adapter, s.dense, s.adapter, dResidualInput, N, batch, temp);
-    return this.dropoutBackward(dDense, N * H, dropoutP, seed, temp);
-  }
-
   /** Backward through one layer; consumes dOutput and returns the input's gradient (null when not needed). */
-  private layerBackward(
-    layer: Layer,
-    s: LayerSaved,
-    dOutput: Tensor,
-    batch: DeviceBatch,
-    dropoutP: { hidden: number; attention: number },
-    needInputGrad: boolean,
-  ): Tensor | null {
+  private layerBackward(layer: Layer, s: LayerSaved, dOutput: Tensor, batch: DeviceBatch, needInputGrad: boolean): Tensor | null {
     const { ctx, config } = this;
-    const N = batch.batch * batch.seqLen;
-    const H = config.hidden;
-    const I = layer.intermediate;
-    const temps: Tensor[] = [];
-    const temp = (shape: number[]) => {
-      const t = ctx.empty(shape);
-      temps.push(t);
-      return t;
-    };
-
-    // output.LayerNorm; dHidden1 starts as the residual branch of its gradient.
-    const dHidden1 = ctx.empty([N, H]);
-    const dOutDense = this.sublayerOutputBackward(s.ffn, dOutput, dHidden1, layer.outputAdapter, layer.outputNorm, s.seeds.output, dropoutP.hidden, batch, temp);
-    dOutput.dispose();
-
-    // output.dense → ffn mask → GELU → intermediate.dense
-    const dMasked = temp([N, I]);
-    this.linearBackward(layer.outputDense, s.outSaved, dOutDense, s.masked, dMasked, false, N, temp);
-    let dGelu = dMasked;
-    if (this.masksActive) {
-      dGelu = temp([N, I]);
-      const dMaskScratch = this.trainMasks ? layer.dFfnMask : temp([I]);
-      scaleColumnsBackward(ctx, { x: s.gelu, scale: layer.ffnMask, dy: dMasked, dx: dGelu, dScale: dMaskScratch, rows: N, cols: I });
-    }
-    const dPre = temp([N, I]);
-    activationBackward(ctx, { act: 'gelu', saved: s.preGelu, dy: dGelu, dx: dPre, n: N * I });
-    this.linearBackward(layer.intermediateDense, s.interSaved, dPre, s.attention.output, dHidden1, true, N, temp);
-
-    // attention.output.LayerNorm; dInput starts as the residual branch.
-    const dInput = ctx.empty([N, H]);
-    const dAttnDense = this.sublayerOutputBackward(s.attention, dHidden1, dInput, layer.attentionAdapter, layer.attentionNorm, s.seeds.attentionOutput, dropoutP.hidden, batch, temp);
-    const width = layer.heads * config.headDim;
-    const dContext = temp([N, width]);
-    this.linearBackward(layer.attentionOutput, s.attnOutSaved, dAttnDense, s.context, dContext, false, N, temp);
-
-    const dQ = temp([N, width]);
-    const dK = temp([N, width]);
-    const dV = temp([N, width]);
-    attentionBackward(ctx, {
-      batch: batch.batch,
-      seqLen: batch.seqLen,
-      heads: layer.heads,
-      headDim: config.headDim,
-      dOut: dContext,
-      q: s.q,
-      k: s.k,
-      v: s.v,
-      attnMask: batch.tokenMask,
-      headMask: layer.headMask,
-      probs: s.probs,
-      dQ,
-      dK,
-      dV,
-      dHeadMask: layer.dHeadMask,
-      dropout: dropoutP.attention > 0 ? { p: dropoutP.attention, seed: s.seeds.attention } : undefined,
+    const shape = [batch.batch * batch.seqLen, config.hidden];
+    const dInput = this.withBackwardPass(batch, (pass) => {
+      const dAttentionOutput = ctx.empty(shape);
+      ffnBlockBackward(pass, layer, s.ffn, dOutput, dAttentionOutput, this.ffnMask);
+      dOutput.dispose();
+      const d = ctx.empty(shape);
+      attentionBlockBackward(pass, layer, s.attention, dAttentionOutput, d, needInputGrad);
+      dAttentionOutput.dispose();
+      return d;
     });
-    const dx = needInputGrad ? dInput : undefined;
-    this.linearBackward(layer.query, s.qSaved, dQ, s.input, dx, true, N, temp);
-    this.linearBackward(layer.key, s.kSaved, dK, s.input, dx, true, N, temp);
-    this.linearBackward(layer.value, s.vSaved, dV, s.input, dx, true, N, temp);
-    dHidden1.dispose();
-    for (const t of temps) t.dispose();
-    if (!needInputGrad) {
-      dInput.dispose();
-      return null;
-    }
-    return dInput;
+    if (needInputGrad) return dInput;
+    dInput.dispose();
+    return null;
   }
-
-  private linearBackward(lin: Linear, saved: LinearSaved, dy: Tensor, x: Tensor, dx: Tensor | undefined, accumulateDx: boolean, rows: number, temp: (shape: number[]) => Tensor): void {
-    const lora = lin.lora;
-    linearBackward(this.ctx, {
-      rows,
-      inFeatures: lin.inFeatures,
-      outFeatures: lin.outFeatures,
-      dy,
-      x,
-      weight: lin.weight,
-      dx,
-      accumulateDx,
-      lora: lora && saved.u ? { A: lora.A, B: lora.B, rank: lora.rank, scale: lora.scale, u: saved.u, du: temp([rows, lora.rank]), dA: lora.dA, dB: lora.dB } : undefined,
-    });
-  }
-
-  private adapterBackward(module: AdapterModule, y: Tensor, saved: AdapterSaved, dOut: Tensor, rows: number, batch: DeviceBatch, temp: (shape: number[]) => Tensor): Tensor {
-    const H = this.config.hidden;
-    const dy = temp([rows, H]);
-    adapterBackward(this.ctx, {
-      w: module.w,
-      grads: module.grads,
-      y,
-      saved,
-      dOut,
-      dy,
-      dHidden: temp([rows, module.w.size]),
-      dPre: temp([rows, module.w.size]),
-      ones: batch.ones,
-      rows,
-      features: H,
-    });
-    return dy;
-  }
-
-  private dropoutBackward(dy: Tensor, n: number, p: number, seed: number, temp: (shape: number[]) => Tensor): Tensor {
-    if (p === 0) return dy;
-    const dx = temp([n]);
-    dropoutBackward(this.ctx, { dy, dx, n, p, seed });
-    return dx;
-  }
-}
-
-const adapterTensorSuffix = { downWeight: 'down.weight', downBias: 'down.bias', upWeight: 'up.weight', upBias: 'up.bias' } as const;
-export { adapterTensorSuffix };
-
-/** Distinct dropout seeds for each site of a step, derived from the step's seed. */
-function seedStream(stepSeed: number): () => number {
-  let site = 0;
-  return () => (Math.imul(stepSeed >>> 0, 0x9e3779b1) + Math.imul(++site, 0x85ebca6b)) >>> 0;
 }

@@ -4,6 +4,7 @@ import type { GpuContext } from '../../gpu/context';
 import type { Tensor } from '../../gpu/buffers';
 import { openSafetensors, parseSafetensors, readTensor, type SafetensorsFile } from '../io/safetensors';
 import type { ByteSource } from '../io/byte-source';
+import { BASE_MODEL_PREFIX } from './names';
 
 export interface HostTensor {
   data: Float32Array;
@@ -78,8 +79,8 @@ export class WeightSource {
 
 /** The names a checkpoint may store a tensor under, preferred first. */
 function storedNames(name: string): string[] {
-  if (!name.startsWith('roberta.')) return [name];
-  const names = [name, name.slice('roberta.'.length)];
+  if (!name.startsWith(BASE_MODEL_PREFIX)) return [name];
+  const names = [name, name.slice(BASE_MODEL_PREFIX.length)];
   const legacy = (n: string) => n.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta');
   return [...names, ...names.map(legacy).filter((n) => !names.includes(n))];
 }

@@ -6,6 +6,7 @@ import type { RobertaModel } from '../model/roberta';
 import type { AdamW } from './optimizer';
 import type { StoredTensor } from './checkpoint-store';
 import type { Tensor } from '../../gpu/buffers';
+import { ADAM_STEP, adamMomentName, moduleScoreName, rankScoreName, stateParamName } from '../model/names';
 
 type Named = Array<[string, Tensor]>;
 
@@ -13,10 +14,10 @@ function stateTensors(model: RobertaModel, optimizer: AdamW): Named {
   const named: Named = [];
   for (const p of model.trainableParams()) {
     const { m, v } = optimizer.moments(p);
-    named.push([`param.${p.name}`, p.tensor], [`adam.m.${p.name}`, m], [`adam.v.${p.name}`, v]);
+    named.push([stateParamName(p.name), p.tensor], [adamMomentName('m', p.name), m], [adamMomentName('v', p.name), v]);
   }
   for (const module of model.peftModules()) {
-    named.push([`score.module.${module.module}`, module.importance], [`score.rank.${module.module}`, module.rankScore]);
+    named.push([moduleScoreName(module.module), module.importance], [rankScoreName(module.module), module.rankScore]);
   }
   return named;
 }
@@ -24,7 +25,7 @@ function stateTensors(model: RobertaModel, optimizer: AdamW): Named {
 export async function captureTrainingState(model: RobertaModel, optimizer: AdamW): Promise<Map<string, StoredTensor>> {
   const out = new Map<string, StoredTensor>();
   for (const [name, t] of stateTensors(model, optimizer)) out.set(name, { shape: [...t.shape], data: await model.ctx.read(t) });
-  out.set('adam.step', { shape: [1], data: Float32Array.of(optimizer.step) });
+  out.set(ADAM_STEP, { shape: [1], data: Float32Array.of(optimizer.step) });
   return out;
 }
 
@@ -36,5 +37,5 @@ export function restoreTrainingState(model: RobertaModel, optimizer: AdamW, stor
     if (s.data.length !== t.size) throw new Error(`checkpoint's ${name} has ${s.data.length} values, the model needs ${t.size}`);
     model.ctx.upload(t, s.data);
   }
-  optimizer.step = stored.get('adam.step')?.data[0] ?? 0;
+  optimizer.step = stored.get(ADAM_STEP)?.data[0] ?? 0;
 }

@@ -8,6 +8,7 @@ import { readModelDir } from '../../engine/model/model-dir';
 import { checkTokenizerFitsModel, loadTokenizer, type TextTokenizer } from '../../engine/io/tokenizer';
 import { buildModel } from '../../engine/model/build';
 import type { PeftConfig } from '../../engine/model/peft';
+import { CLASSIFIER_TENSORS } from '../../engine/model/names';
 import type { RobertaModel } from '../../engine/model/roberta';
 import type { ModelOrigin, ModelSource, ModelSummary } from '../protocol';
 import type { ProgressReporter, Session } from '../session';
@@ -81,7 +82,7 @@ export async function loadModel(session: Session, source: ModelSource, progress:
     trainableParameters: model.trainableParameterCount(),
     peft: describePeft(DEFAULT_PEFT),
     id2label: [...config.id2label],
-    freshHead: !weights.has('classifier.out_proj.weight'),
+    freshHead: !weights.has(CLASSIFIER_TENSORS.outWeight),
     tokenizer: tokenizer && { vocabSize: tokenizer.vocabSize, source: tokenizer.source, modelMaxLength: tokenizer.modelMaxLength },
     tokenizerProblem,
     gpuBytes: 0,

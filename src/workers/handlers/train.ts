@@ -14,6 +14,7 @@ import type { Example } from '../../engine/io/datasets';
 import { checkTokenizerFitsModel } from '../../engine/io/tokenizer';
 import { buildModel } from '../../engine/model/build';
 import { LORA_TARGETS, type PeftConfig } from '../../engine/model/peft';
+import { CLASSIFIER_TENSORS } from '../../engine/model/names';
 import type { RobertaModel } from '../../engine/model/roberta';
 import { shuffledBatches } from '../../engine/train/batches';
 import { AdamW } from '../../engine/train/optimizer';
@@ -509,7 +510,7 @@ function labelsFor(loaded: LoadedModel, data: LoadedData): { id2label: string[];
 }
 
 function hasHead(loaded: LoadedModel): boolean {
-  return loaded.weights.has('classifier.out_proj.weight');
+  return loaded.weights.has(CLASSIFIER_TENSORS.outWeight);
 }
 
 function relabel(examples: Example[], remap: number[] | null): Example[] {

@@ -1,12 +1,13 @@
 /**
- * LoRA linear: y = x·Wᵀ + b + s·(x·Aᵀ)·Bᵀ, with W, b frozen and A [r,in], B [out,r] trained.
+ * LoRA linear: y = x·Wᵀ + b + s·(drop(x)·Aᵀ)·Bᵀ, with W, b frozen and A [r,in], B [out,r] trained;
+ * drop is the LoRA path's own dropout (training mode only), as in HF PEFT.
  * Built from matmul calls; the low-rank path is fused into y by the matmul epilogue (beta = 1),
  * or written to `delta` first when the caller needs it (Light-PEFT's Importance Ratio).
  */
 import type { GpuContext } from '../../../gpu/context';
 import type { Tensor } from '../../../gpu/buffers';
 import { matmul } from '../../../kernels/matmul';
-import { addInPlace } from '../../../kernels/elementwise';
+import { addInPlace, dropoutBackward, dropoutForward } from '../../../kernels/elementwise';
 import { importanceRatio } from '../../../kernels/scores';
 
 export interface LinearShape {
@@ -20,11 +21,16 @@ export interface LoraFactors {
   B: Tensor; // [out, r]
   rank: number;
   scale: number; // alpha / r
+  /**
+   * Dropout on the LoRA path's input, with its seed; `dropped` [N,in] is scratch that holds
+   * drop(x) (the backward rebuilds it from the seed rather than keeping it).
+   */
+  dropout?: { p: number; seed: number; dropped: Tensor };
 }
 
 /**
  * Importance Ratio request: out = beta·out + mean over tokens with tokenMask = 1 of
- * ‖s·B·A·x‖₂ / ‖W·x + b‖₂. Needs a `delta` [N,out] scratch to hold the LoRA path apart.
+ * ‖s·B·A·drop(x)‖₂ / ‖W·x + b‖₂. Needs a `delta` [N,out] scratch to hold the LoRA path apart.
  */
 export interface ImportanceRequest {
   tokenMask: Tensor; // [N]
@@ -33,7 +39,7 @@ export interface ImportanceRequest {
   delta: Tensor; // [N, out] scratch
 }
 
-/** y = x·Wᵀ + b (+ LoRA). `u` [N,r] receives x·Aᵀ (saved for backward). */
+/** y = x·Wᵀ + b (+ LoRA). `u` [N,r] receives drop(x)·Aᵀ (saved for backward). */
 export function linearForward(
   ctx: GpuContext,
   args: LinearShape & {
@@ -48,7 +54,8 @@ export function linearForward(
   const { rows, inFeatures, outFeatures, x, lora, importance } = args;
   matmul(ctx, { a: x, b: args.weight, out: args.out, M: rows, N: outFeatures, K: inFeatures, transB: true, bias: args.bias });
   if (!lora) return;
-  matmul(ctx, { a: x, b: lora.A, out: lora.u, M: rows, N: lora.rank, K: inFeatures, transB: true });
+  const loraInput = dropLoraInput(ctx, x, rows * inFeatures, lora.dropout);
+  matmul(ctx, { a: loraInput, b: lora.A, out: lora.u, M: rows, N: lora.rank, K: inFeatures, transB: true });
   if (importance) {
     const { delta } = importance;
     matmul(ctx, { a: lora.u, b: lora.B, out: delta, M: rows, N: outFeatures, K: lora.rank, transB: true, alpha: lora.scale });
@@ -62,6 +69,7 @@ export function linearForward(
 /**
  * Gradients of the LoRA linear: dA, dB accumulate (+=); dx is written, or accumulated when
  * `accumulateDx` (several layers read the same x). `du` [N,r] is scratch. dx is skipped when absent.
+ * With LoRA dropout, dA uses drop(x) and the LoRA path's share of dx goes back through the mask.
  */
 export function linearBackward(
   ctx: GpuContext,
@@ -81,10 +89,26 @@ export function linearBackward(
     matmul(ctx, { a: dy, b: lora.u, out: lora.dB, M: outFeatures, N: rank, K: rows, transA: true, alpha: scale, beta: 1 });
     // du = s·dy·B     [N,r]
     matmul(ctx, { a: dy, b: lora.B, out: lora.du, M: rows, N: rank, K: outFeatures, alpha: scale });
-    // dA += duᵀ·x     [r,in]
-    matmul(ctx, { a: lora.du, b: x, out: lora.dA, M: rank, N: inFeatures, K: rows, transA: true, beta: 1 });
+    // dA += duᵀ·drop(x)     [r,in]
+    const loraInput = dropLoraInput(ctx, x, rows * inFeatures, lora.dropout);
+    matmul(ctx, { a: lora.du, b: loraInput, out: lora.dA, M: rank, N: inFeatures, K: rows, transA: true, beta: 1 });
   }
   if (!dx) return;
   matmul(ctx, { a: dy, b: args.weight, out: dx, M: rows, N: inFeatures, K: outFeatures, beta: args.accumulateDx ? 1 : 0 });
-  if (lora) matmul(ctx, { a: lora.du, b: lora.A, out: dx, M: rows, N: inFeatures, K: lora.rank, beta: 1 });
+  if (!lora) return;
+  const drop = lora.dropout;
+  if (!drop) {
+    matmul(ctx, { a: lora.du, b: lora.A, out: dx, M: rows, N: inFeatures, K: lora.rank, beta: 1 });
+    return;
+  }
+  // dx += drop'(du·A), with du·A in the scratch that held drop(x) (dA above has read it by now).
+  matmul(ctx, { a: lora.du, b: lora.A, out: drop.dropped, M: rows, N: inFeatures, K: lora.rank });
+  dropoutBackward(ctx, { dy: drop.dropped, dx, n: rows * inFeatures, p: drop.p, seed: drop.seed, accumulate: true });
+}
+
+/** drop(x) in the dropout's scratch, or x itself without LoRA dropout. */
+function dropLoraInput(ctx: GpuContext, x: Tensor, n: number, dropout: LoraFactors['dropout']): Tensor {
+  if (!dropout) return x;
+  dropoutForward(ctx, { x, out: dropout.dropped, n, p: dropout.p, seed: dropout.seed });
+  return dropout.dropped;
 }
