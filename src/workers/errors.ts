@@ -1,14 +1,14 @@
-/** Errors the worker raises itself (the engine's own are in src/engine/gpu/errors.ts). */
+/** Errors the worker raises (the engine's own are in src/engine/gpu/errors.ts and src/engine/train/). */
 import { EngineError } from '../engine/gpu/errors';
 
-/** A step that needs an earlier one (a model, a tokenizer, data) was asked for too soon. */
-export class NotReadyError extends EngineError {}
+/** Shared with the engine's run checks: a step that needs an earlier one was asked for too soon. */
+export { NotReadyError } from '../engine/train/errors';
+
+/** Shared with the engine's rule table: a setting the user typed is out of range; says what range is allowed. */
+export { SettingError } from '../engine/train/checks';
 
 /** The built-in demo model or data is not on the server (the app was built without it). */
 export class DemoNotBuiltError extends EngineError {}
-
-/** A setting the user typed is out of range; says what range is allowed. */
-export class SettingError extends EngineError {}
 
 /** A download failed (network, HTTP status). */
 export class DownloadError extends EngineError {}

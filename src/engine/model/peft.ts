@@ -100,6 +100,8 @@ export type PeftConfig =
       alphaPattern?: Record<string, number>;
       /** Only these modules get LoRA (a pruned adapter); all modules of the targets when absent. */
       modules?: string[];
+      /** Dropout probability on the PEFT module's input while training (0 or absent: none). */
+      dropout?: number;
     }
   | {
       kind: 'adapter';
@@ -107,6 +109,8 @@ export type PeftConfig =
       activation: AdapterActivation;
       /** Only these modules, with these bottleneck sizes (a pruned adapter); all, of `size`, when absent. */
       modules?: Record<string, number>;
+      /** Dropout probability on the PEFT module's input while training (0 or absent: none). */
+      dropout?: number;
     };
 
 /** Parses a comma-separated target list, rejecting unknown names with the list of valid ones. */

@@ -17,7 +17,10 @@ import { loadModel } from './load-model';
 import { loadData } from './load-data';
 import { chooseColumns } from './choose-columns';
 import { listRuns } from './runs';
-import { logEveryFor, resumeRun, runCurvesOf, runSettingsOf, startTraining, stopTraining, throttledTrainProgress } from './train';
+import { resumeRun, startTraining, stopTraining } from './train';
+import { throttledTrainProgress } from './train-progress';
+import { logEveryFor } from '../../engine/train/run-options';
+import { runCurvesOf, runSettingsOf } from '../../engine/train/run-record';
 import { unzipSync } from 'fflate';
 import { exportAdapter } from './export-adapter';
 
