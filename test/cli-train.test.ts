@@ -82,7 +82,7 @@ describe('light-peft train', () => {
     const out = join(work, 'out');
     const r = await cli([
       'train', '--model', model, '--data', csv(work, 'train.csv', 200, 1), '--eval-data', csv(work, 'val.csv', 60, 2),
-      '--method', 'light-peft', '--lora-r', '4', '--steps', '60', '--estimate-steps', '20', '--batch-size', '16', '--lr', '5e-3',
+      '--method', 'light-peft', '--lora-r', '4', '--steps', '40', '--estimate-steps', '20', '--batch-size', '16', '--lr', '5e-3',
       '--lambda-head', '0.01', '--lambda-ffn', '0.01', '--mask-lr-multiplier', '5', '--max-length', '24', '--log-every', '10', '--eval-every', '15', '--out', out,
     ]);
     expect(r.stderr).not.toContain('internal error');
@@ -132,7 +132,7 @@ describe('light-peft train', () => {
     const out = join(work, 'out');
     const r = await cli([
       'train', '--model', model, '--data', csv(work, 'train.csv', 120, 3), '--eval-data', csv(work, 'val.csv', 40, 4),
-      '--method', 'light-peft', '--peft', 'adapter', '--adapter-size', '6', '--steps', '24', '--estimate-steps', '12', '--batch-size', '16',
+      '--method', 'light-peft', '--peft', 'adapter', '--adapter-size', '6', '--steps', '12', '--estimate-steps', '12', '--batch-size', '16',
       '--lr', '5e-3', '--max-length', '24', '--log-every', '6', '--max-grad-norm', '0', '--out', out,
     ]);
     expect(r.stderr).not.toContain('internal error');
