@@ -191,6 +191,19 @@ describe('train, stop and resume', () => {
     expect(await listRuns(session)).toEqual([]);
   });
 
+  it('resumes a version 1 run (saved before runs stored their PEFT configuration) as it was built: no PEFT dropout', async () => {
+    const session = await readySession('train-version-1');
+    const stopped = await startTraining(session, OPTIONS, (p) => p.step >= 2 && stopTraining(session));
+    const store = await CheckpointStore.open('train-version-1');
+    const saved = (await store.load(stopped.runId))!;
+    const { peft, ...v1 } = saved.run.settings as { peft: unknown; version: number };
+    expect(peft).toMatchObject({ kind: 'lora', dropout: 0.05 });
+    await store.save({ ...saved.run, settings: { ...v1, version: 1 } }, saved.tensors);
+    const resumed = await resumeRun(session, stopped.runId, noProgress);
+    expect(resumed).toMatchObject({ status: 'finished', step: 12 });
+    expect((await store.load(stopped.runId))!.run.settings).toMatchObject({ version: 2, peft: { kind: 'lora', rank: 4, alpha: 8, dropout: 0 } });
+  });
+
   it('lists a run saved as running but not running here as interrupted, and names the model to load again', async () => {
     const store = await CheckpointStore.open('train-interrupted');
     const session = await readySession('train-interrupted');

@@ -82,7 +82,7 @@ async function trainRun(session: Session, run: RunRecord, checkpoint: Map<string
   let phase: TrainProgress['phase'] = 'preparing';
   let checkpointStep: number | null = null;
   let trainer: TrainingRun | null = null;
-  let record = run;
+  let record: RunRecord = { ...run, settings }; // saved with the current version of its settings
   const unposted: StepLog[] = [...earlier.loss];
   const unpostedEvaluations: EvalLog[] = [...earlier.evaluations];
   const post = () =>
