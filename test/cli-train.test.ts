@@ -95,6 +95,15 @@ describe('light-peft train', () => {
     expect(report.training.evaluations.map((e: { step: number }) => e.step)).toEqual([30, 45]);
     expect(report.evaluations.map((e: { step: number }) => e.step)).toEqual([15, 30, 45, 60]);
     expect(report.training.loss.at(-1).step).toBe(60);
+    // Two runs, each with its own schedule: --steps is the pruned model's budget; lr starts again from the peak.
+    const schedule = { lr: 5e-3, warmupRatio: 0, weightDecay: 0 };
+    expect(report.phases).toEqual({ estimation: { steps: 20, ...schedule }, training: { steps: 40, ...schedule } });
+    const rows = readFileSync(join(out, 'curves.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('step,loss,lr,grad_norm,seconds,phase');
+    const points = rows.slice(1).map((row) => row.split(','));
+    expect(points.map((p) => [Number(p[0]), p[5]])).toEqual([[10, 'estimation'], [20, 'estimation'], [30, 'training'], [40, 'training'], [50, 'training'], [60, 'training']]);
+    expect(Number(points[1][2])).toBeCloseTo((5e-3 * 1) / 20, 12); // the estimation's last step
+    expect(Number(points[2][2])).toBeCloseTo((5e-3 * 31) / 40, 12); // step 10 of 40 after pruning
     const { plan, parameters, inference } = report.lightPeft;
     // Defaults: 1 of 4 heads per layer, round(128/3) = 43 FFN dims, 75% of 12 modules, half the ranks left.
     expect(plan.counts.heads).toEqual({ before: 8, pruned: 2 });
