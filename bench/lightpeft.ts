@@ -16,10 +16,10 @@ import { parseModelConfig, type ModelConfig } from '../src/engine/model/config';
 import { randomWeights } from '../src/engine/model/random-weights';
 import { buildModel } from '../src/engine/model/build';
 import { uploadBatch, type DeviceBatch } from '../src/engine/model/batch';
-import { LORA_TARGETS, type PeftConfig } from '../src/engine/model/peft';
+import type { PeftConfig } from '../src/engine/model/peft';
 import { gradientStep } from '../src/engine/train/step';
-import { AdamW } from '../src/engine/train/optimizer';
-import { defaultOptimizer } from '../src/engine/train/trainer';
+import { AdamW, defaultOptimizer } from '../src/engine/train/optimizer';
+import { BASELINE_SCHEDULE, LIGHT_PEFT_DEFAULTS, LORA_DEFAULTS } from '../src/engine/train/defaults';
 import { DEFAULT_RATIOS, planPruning, type PlanRatios } from '../src/engine/lightpeft/plan';
 import { prune } from '../src/engine/lightpeft/prune';
 import { readScores } from '../src/engine/lightpeft/scores';
@@ -49,9 +49,11 @@ async function main(): Promise<void> {
   const shape = quick ? SHAPES.quick : SHAPES.full;
   const config = parseModelConfig({ model_type: 'roberta', max_position_embeddings: shape.seqLen + 2, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, ...shape.config });
   console.error(`Light-PEFT benchmark: ${config.layers} layers × ${config.hidden} hidden, batch ${shape.batch} × ${shape.seqLen}, median of ${runs} steps`);
-  const baseline = await measure('lora r=8 query,value (baseline)', config, shape, runs, { kind: 'lora', rank: 8, alpha: 16, targets: ['query', 'value'] }, null);
-  const defaults = await measure('light-peft default ratios', config, shape, runs, { kind: 'lora', rank: 8, alpha: 16, targets: [...LORA_TARGETS] }, DEFAULT_RATIOS);
-  const halves = await measure('light-peft heads 1/2 + ffn 1/2', config, shape, runs, { kind: 'lora', rank: 8, alpha: 16, targets: [...LORA_TARGETS] }, { ...DEFAULT_RATIOS, head: 0.5, ffn: 0.5 });
+  const { rank, alpha, dropout } = LORA_DEFAULTS;
+  const baseline = await measure('lora r=8 query,value (baseline)', config, shape, runs, { kind: 'lora', rank, alpha, dropout, targets: LORA_DEFAULTS.targets }, null);
+  const lightPeft: PeftConfig = { kind: 'lora', rank, alpha, dropout, targets: LIGHT_PEFT_DEFAULTS.targets };
+  const defaults = await measure('light-peft default ratios', config, shape, runs, lightPeft, DEFAULT_RATIOS);
+  const halves = await measure('light-peft heads 1/2 + ffn 1/2', config, shape, runs, lightPeft, { ...DEFAULT_RATIOS, head: 0.5, ffn: 0.5 });
   const vs = (m: Measurement) => ({
     trainSpeedup: baseline.trainStepMs / m.trainStepMs,
     trainMemorySaved: 1 - m.peakTrainBytes / baseline.peakTrainBytes,
@@ -93,7 +95,9 @@ async function measure(name: string, config: ModelConfig, shape: { batch: number
       await prune(model, planPruning(scores, ratios));
     }
     model.trainMasks = false;
-    const optimizer = new AdamW(ctx, defaultOptimizer({ lr: 1e-4, weightDecay: 0.01, maskLrMultiplier: 1 }));
+    // Each method's own schedule (the baseline's weight decay; the pruned model's run has none).
+    const schedule = ratios ? LIGHT_PEFT_DEFAULTS.training : BASELINE_SCHEDULE;
+    const optimizer = new AdamW(ctx, defaultOptimizer({ ...schedule, maskLrMultiplier: LIGHT_PEFT_DEFAULTS.maskLrMultiplier }));
     const trainStep = async () => {
       const step = gradientStep(model, batch, { lambdaHead: 0, lambdaFfn: 0 });
       optimizer.update(model.trainableParams());

@@ -109,6 +109,15 @@ export class DemoNotBuiltError extends EngineError {
 /** A setting the user typed is out of range; says what range is allowed. */
 export class SettingError extends EngineError {
   static override readonly code = 'SETTING';
+  constructor(
+    message: string,
+    /** The setting, when it is one of the training core's rule table (src/engine/train/checks.ts). */
+    readonly setting?: string,
+    readonly accepts?: string,
+    readonly got?: unknown,
+  ) {
+    super(message);
+  }
 }
 
 /** A download failed (network, HTTP status). */

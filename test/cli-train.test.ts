@@ -82,7 +82,7 @@ describe('light-peft train', () => {
     const out = join(work, 'out');
     const r = await cli([
       'train', '--model', model, '--data', csv(work, 'train.csv', 200, 1), '--eval-data', csv(work, 'val.csv', 60, 2),
-      '--method', 'light-peft', '--lora-r', '4', '--steps', '60', '--estimate-steps', '20', '--batch-size', '16', '--lr', '5e-3',
+      '--method', 'light-peft', '--lora-r', '4', '--steps', '40', '--estimate-steps', '20', '--batch-size', '16', '--lr', '5e-3',
       '--lambda-head', '0.01', '--lambda-ffn', '0.01', '--mask-lr-multiplier', '5', '--max-length', '24', '--log-every', '10', '--eval-every', '15', '--out', out,
     ]);
     expect(r.stderr).not.toContain('internal error');
@@ -95,6 +95,15 @@ describe('light-peft train', () => {
     expect(report.training.evaluations.map((e: { step: number }) => e.step)).toEqual([30, 45]);
     expect(report.evaluations.map((e: { step: number }) => e.step)).toEqual([15, 30, 45, 60]);
     expect(report.training.loss.at(-1).step).toBe(60);
+    // Two runs, each with its own schedule: --steps is the pruned model's budget; lr starts again from the peak.
+    const schedule = { lr: 5e-3, warmupRatio: 0, weightDecay: 0 };
+    expect(report.phases).toEqual({ estimation: { steps: 20, ...schedule }, training: { steps: 40, ...schedule } });
+    const rows = readFileSync(join(out, 'curves.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('step,loss,lr,grad_norm,seconds,phase');
+    const points = rows.slice(1).map((row) => row.split(','));
+    expect(points.map((p) => [Number(p[0]), p[5]])).toEqual([[10, 'estimation'], [20, 'estimation'], [30, 'training'], [40, 'training'], [50, 'training'], [60, 'training']]);
+    expect(Number(points[1][2])).toBeCloseTo((5e-3 * 1) / 20, 12); // the estimation's last step
+    expect(Number(points[2][2])).toBeCloseTo((5e-3 * 31) / 40, 12); // step 10 of 40 after pruning
     const { plan, parameters, inference } = report.lightPeft;
     // Defaults: 1 of 4 heads per layer, round(128/3) = 43 FFN dims, 75% of 12 modules, half the ranks left.
     expect(plan.counts.heads).toEqual({ before: 8, pruned: 2 });
@@ -132,7 +141,7 @@ describe('light-peft train', () => {
     const out = join(work, 'out');
     const r = await cli([
       'train', '--model', model, '--data', csv(work, 'train.csv', 120, 3), '--eval-data', csv(work, 'val.csv', 40, 4),
-      '--method', 'light-peft', '--peft', 'adapter', '--adapter-size', '6', '--steps', '24', '--estimate-steps', '12', '--batch-size', '16',
+      '--method', 'light-peft', '--peft', 'adapter', '--adapter-size', '6', '--steps', '12', '--estimate-steps', '12', '--batch-size', '16',
       '--lr', '5e-3', '--max-length', '24', '--log-every', '6', '--max-grad-norm', '0', '--out', out,
     ]);
     expect(r.stderr).not.toContain('internal error');

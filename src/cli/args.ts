@@ -1,6 +1,21 @@
 /** Typed option parsing over node:util parseArgs, with one-line errors naming the option. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors';
+import { ANY_NUMBER, settingFlag, settingRule, type ModelLimits, type NumberRule, type SettingName } from '../engine/train/checks';
+
+// What numeric options accept: the engine's rules (one table for the CLI and the app), worded here per option.
+export {
+  ANY_NUMBER,
+  INTEGER,
+  integerAtLeast,
+  integerBetween,
+  NON_NEGATIVE,
+  NON_NEGATIVE_INTEGER,
+  POSITIVE,
+  POSITIVE_INTEGER,
+  RATIO,
+  type NumberRule,
+} from '../engine/train/checks';
 
 export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, command: string) {
   try {
@@ -15,30 +30,16 @@ export function requireOption(value: string | undefined, name: string, command: 
   return value;
 }
 
-/** What a numeric option accepts, and how a message says it. */
-export interface NumberRule {
-  test(n: number): boolean;
-  says: string;
-}
-
-const finite = Number.isFinite;
-export const ANY_NUMBER: NumberRule = { test: finite, says: 'a number' };
-export const INTEGER: NumberRule = { test: Number.isInteger, says: 'a whole number' };
-export const POSITIVE: NumberRule = { test: (n) => finite(n) && n > 0, says: 'a number above 0' };
-export const NON_NEGATIVE: NumberRule = { test: (n) => finite(n) && n >= 0, says: 'a number of at least 0' };
-export const POSITIVE_INTEGER: NumberRule = { test: (n) => Number.isInteger(n) && n > 0, says: 'a whole number above 0' };
-export const NON_NEGATIVE_INTEGER: NumberRule = { test: (n) => Number.isInteger(n) && n >= 0, says: 'a whole number of at least 0 (0: off)' };
-export const RATIO: NumberRule = { test: (n) => finite(n) && n >= 0 && n <= 1, says: 'a number from 0 to 1' };
-
-export const integerAtLeast = (min: number): NumberRule => ({ test: (n) => Number.isInteger(n) && n >= min, says: `a whole number of at least ${min}` });
-export const integerBetween = (min: number, max: number, why = ''): NumberRule => ({
-  test: (n) => Number.isInteger(n) && n >= min && n <= max,
-  says: `a whole number from ${min} to ${max}${why}`,
-});
-
 export function numberOption(value: string | undefined, name: string, fallback: number, rule: NumberRule = ANY_NUMBER): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (value.trim() === '' || !rule.test(n)) throw new UsageError(`--${name} must be ${rule.says}, got "${value}"`);
   return n;
+}
+
+/** A setting of the engine's rule table from its option (`--batch-size` for batchSize), or `fallback` when absent. */
+export function settingOption(values: Readonly<Record<string, unknown>>, name: SettingName, fallback: number, limits?: ModelLimits): number {
+  const flag = settingFlag(name);
+  const value = values[flag];
+  return numberOption(typeof value === 'string' ? value : undefined, flag, fallback, settingRule(name, limits));
 }

@@ -16,14 +16,16 @@ commands:
              [--lora-r 8] [--lora-alpha 16] [--lora-targets query,value]
              [--adapter-init DIR] [--masks MASKS.safetensors] [--lambda-head 0] [--lambda-ffn 0]
   train    fine-tune on a dataset; writes report.json, curves.csv, evaluations.csv and the HF PEFT adapter
-           (light-peft: also scores.safetensors and the pruning plan in report.json)
+           (light-peft: also scores.safetensors, pruned-model/ and the pruning plan in report.json)
            light-peft train --model DIR --data FILE [--eval-data FILE] --out DIR
              [--text-column C] [--text-pair-column C2] [--label-column L] [--method lora|light-peft]
-             [--peft lora|adapter] [--lora-r 8] [--lora-alpha 16] [--lora-targets query,value] [--adapter-size 64]
-             [--steps N | --epochs E] [--batch-size 32] [--lr 3e-4] [--warmup-ratio 0.06] [--weight-decay 0.01]
+             [--peft lora|adapter] [--lora-r 8] [--lora-alpha 16] [--lora-targets query,value] [--adapter-size 8]
+             [--steps N | --epochs E (lora 5; light-peft: 10, training the pruned model)] [--batch-size 32] [--lr 3e-4]
+             [--warmup-ratio 0.06 (light-peft 0)] [--weight-decay 0.1 (light-peft 0)]
              [--max-length 128] [--validation-fraction 0.1] [--log-every 10] [--eval-every 0 (only at the end)]
-             [--max-grad-norm 1 (0: no clipping)] [--no-dropout] [--seed 0]
-             light-peft: [--estimate-steps 800] [--lambda-head 1e-4] [--lambda-ffn 1e-4] [--mask-lr-multiplier 1]
+             [--max-grad-norm 1 (0: no clipping)] [--no-dropout] [--seed 42]
+             light-peft: [--estimate-steps min(800, one epoch)] [--estimate-warmup-ratio 0]
+             [--lambda-head 1e-4] [--lambda-ffn 1e-4] [--mask-lr-multiplier 1]
              [--head-ratio 0.333] [--ffn-ratio 0.333] [--module-ratio 0.75] [--rank-ratio 0.5]
              [--head-scope layer|global] [--ffn-scope global|layer]
   plan     re-plan pruning from saved scores with other ratios; prints the plan as JSON

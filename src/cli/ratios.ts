@@ -1,5 +1,5 @@
 /** The pruning-ratio options shared by `train --method light-peft` and `plan`. */
-import { numberOption, RATIO } from './args';
+import { settingOption } from './args';
 import { UsageError } from './errors';
 import { DEFAULT_RATIOS, type PlanRatios, type Scope } from '../engine/lightpeft/plan';
 
@@ -21,10 +21,10 @@ export function ratiosFromOptions(o: RatioValues, command: string): PlanRatios {
     return value;
   };
   return {
-    head: numberOption(o['head-ratio'], 'head-ratio', DEFAULT_RATIOS.head, RATIO),
-    ffn: numberOption(o['ffn-ratio'], 'ffn-ratio', DEFAULT_RATIOS.ffn, RATIO),
-    module: numberOption(o['module-ratio'], 'module-ratio', DEFAULT_RATIOS.module, RATIO),
-    rank: numberOption(o['rank-ratio'], 'rank-ratio', DEFAULT_RATIOS.rank, RATIO),
+    head: settingOption(o, 'headRatio', DEFAULT_RATIOS.head),
+    ffn: settingOption(o, 'ffnRatio', DEFAULT_RATIOS.ffn),
+    module: settingOption(o, 'moduleRatio', DEFAULT_RATIOS.module),
+    rank: settingOption(o, 'rankRatio', DEFAULT_RATIOS.rank),
     headScope: scope(o['head-scope'], 'head-scope', DEFAULT_RATIOS.headScope),
     ffnScope: scope(o['ffn-scope'], 'ffn-scope', DEFAULT_RATIOS.ffnScope),
   };

@@ -1,14 +1,17 @@
 /**
  * light-peft train: fine-tune a model on a dataset and write the adapter, a report and the curves.
- * Methods: `lora` (LoRA or, with --peft adapter, bottleneck adapters) on a frozen base.
+ * Methods: `lora` (LoRA or, with --peft adapter, bottleneck adapters) on a frozen base, and
+ * `light-peft` (estimation, pruning, then training the pruned model). A thin loop over the
+ * engine's TrainingRun / LightPeftRun; defaults and option rules are the engine's.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { INTEGER, integerAtLeast, integerBetween, NON_NEGATIVE, NON_NEGATIVE_INTEGER, numberOption, parseOptions, POSITIVE, POSITIVE_INTEGER, requireOption } from './args';
+import { parseOptions, requireOption, settingOption } from './args';
 import { UsageError } from './errors';
 import { RATIO_OPTIONS, ratiosFromOptions } from './ratios';
 import { modelReader } from './model-source';
 import { readDatasetFile } from './data';
+import { progressPrinter } from './train-progress';
 import { acquireNodeGpu } from '../platform/node/gpu';
 import { GpuContext } from '../gpu/context';
 import { readModelDir } from '../engine/model/model-dir';
@@ -19,10 +22,44 @@ import { buildModel } from '../engine/model/build';
 import { parseLoraTargets, type PeftConfig } from '../engine/model/peft';
 import { CLASSIFIER_TENSORS } from '../engine/model/names';
 import { prepareTask } from '../engine/train/task';
-import { evaluate, train, type EvalLog, type StepLog, type TrainHooks, type TrainSettings } from '../engine/train/trainer';
+import { evaluate, type EvalLog, type TrainSettings } from '../engine/train/trainer';
+import { TrainingRun } from '../engine/train/run';
+import { phaseReport } from '../engine/train/report';
 import { evaluationsCsv, lossCurveCsv } from '../engine/train/curves-csv';
-import { phaseReport, runLightPeft } from '../engine/lightpeft/pipeline';
+import type { ModelLimits } from '../engine/train/checks';
+import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, defaultEstimationSteps, LIGHT_PEFT_DEFAULTS, LORA_DEFAULTS, TRAINING_DEFAULTS } from '../engine/train/defaults';
+import { LightPeftRun } from '../engine/lightpeft/run';
+import { timeInference } from '../engine/lightpeft/inference-time';
 import { scoresToSafetensors } from '../engine/lightpeft/scores';
+
+export const USAGE = `light-peft train --model DIR|HUB_ID --data FILE [--eval-data FILE] --out DIR [options]
+
+Fine-tunes the model on the data; writes report.json, curves.csv, evaluations.csv and adapter/ (HF PEFT).
+Defaults are the Light-PEFT paper's scripts (vanilla_train.sh for lora; estimate.sh and train.sh for light-peft).
+
+  --method lora|light-peft        lora (default): PEFT on a frozen base, one run.
+                                  light-peft: estimation (masks on heads and FFN dimensions, scores), prune, then
+                                  train the pruned model: two runs, each with its own AdamW and linear schedule.
+  --peft lora|adapter             LoRA (default) or bottleneck adapters
+  --lora-r 8  --lora-alpha 16     LoRA rank and alpha (LoRA dropout 0.05; adapters: dropout 0.1)
+  --lora-targets LIST             default query,value (light-peft: all six linears)
+  --adapter-size 8                bottleneck units per adapter
+  --steps N | --epochs E          the training budget (lora: the run; light-peft: training the PRUNED model)
+                                  default ${BASELINE_SCHEDULE.epochs} epochs (light-peft: ${LIGHT_PEFT_DEFAULTS.training.epochs} epochs after pruning)
+  --lr 3e-4                       peak learning rate (light-peft: of both runs)
+  --warmup-ratio R                warm-up share of the run (lora 0.06; light-peft: of training the pruned model, 0)
+  --weight-decay W                lora 0.1; light-peft 0 (masks never decay)
+  --batch-size 32  --max-length 128  --seed 42  --validation-fraction 0.1 (without --eval-data)
+  --log-every 10  --eval-every 0 (only at the end)  --max-grad-norm 1 (0: no clipping)  --no-dropout
+  --text-column C  --text-pair-column C2  --label-column L   (guessed when absent)
+  light-peft:
+  --estimate-steps N              the estimation budget (default min(800, one epoch)); scores are averaged over its second half
+  --estimate-warmup-ratio 0       warm-up share of the estimation run
+  --lambda-head 1e-4  --lambda-ffn 1e-4  --mask-lr-multiplier 1
+  --head-ratio 0.333  --ffn-ratio 0.333  --module-ratio 0.75  --rank-ratio 0.5
+  --head-scope layer|global  --ffn-scope global|layer
+  light-peft also writes scores.safetensors and pruned-model/ (with pruning.json).
+`;
 
 const OPTIONS = {
   model: { type: 'string' },
@@ -52,6 +89,7 @@ const OPTIONS = {
   'max-grad-norm': { type: 'string' },
   'no-dropout': { type: 'boolean' },
   'estimate-steps': { type: 'string' },
+  'estimate-warmup-ratio': { type: 'string' },
   'lambda-head': { type: 'string' },
   'lambda-ffn': { type: 'string' },
   'mask-lr-multiplier': { type: 'string' },
@@ -60,9 +98,9 @@ const OPTIONS = {
   out: { type: 'string' },
 } as const;
 
+type Options = ReturnType<typeof parseOptions<typeof OPTIONS>>;
+
 const METHODS = ['lora', 'light-peft'];
-/** Light-PEFT puts PEFT on all six linear layers by default (the baseline: query,value). */
-const LIGHT_PEFT_TARGETS = 'query,key,value,attention.output.dense,intermediate.dense,output.dense';
 
 export async function trainCommand(args: string[]): Promise<void> {
   const o = parseOptions(args, OPTIONS, 'train');
@@ -71,9 +109,8 @@ export async function trainCommand(args: string[]): Promise<void> {
   const outDir = requireOption(o.out, 'out', 'train');
   const method = o.method ?? 'lora';
   if (!METHODS.includes(method)) throw new UsageError(`train: unknown --method "${method}"; methods: ${METHODS.join(', ')}`);
-  const seed = numberOption(o.seed, 'seed', 0, INTEGER);
   const lightPeft = method === 'light-peft';
-  const peft = peftFromOptions({ ...o, 'lora-targets': o['lora-targets'] ?? (lightPeft ? LIGHT_PEFT_TARGETS : undefined) });
+  const seed = settingOption(o, 'seed', TRAINING_DEFAULTS.seed);
 
   const { reader, hubId } = modelReader(modelDir, 'train', { revision: o.revision, token: o['hf-token'] });
   const { config: baseConfig, weights } = await readModelDir(reader);
@@ -85,34 +122,15 @@ export async function trainCommand(args: string[]): Promise<void> {
     train: await readDatasetFile(dataFile),
     validation: o['eval-data'] ? await readDatasetFile(o['eval-data']) : undefined,
     columns: { text: o['text-column'], textPair: o['text-pair-column'], label: o['label-column'] },
-    validationFraction: numberOption(o['validation-fraction'], 'validation-fraction', 0.1, { test: (n) => n > 0 && n < 1, says: 'a number between 0 and 1 (e.g. 0.1)' }),
+    validationFraction: settingOption(o, 'validationFraction', TRAINING_DEFAULTS.validationFraction),
     seed,
   });
   for (const w of task.warnings) process.stderr.write(`warning: ${w}\n`);
 
-  const batchSize = numberOption(o['batch-size'], 'batch-size', 32, POSITIVE_INTEGER);
-  if (o.steps && o.epochs) throw new UsageError('train: give --steps or --epochs, not both');
-  const epochs = numberOption(o.epochs, 'epochs', 1, POSITIVE);
-  const steps = o.steps ? numberOption(o.steps, 'steps', 0, POSITIVE_INTEGER) : Math.ceil((epochs * task.train.length) / batchSize);
-  const settings: TrainSettings = {
-    steps,
-    batchSize,
-    maxLength: numberOption(o['max-length'], 'max-length', 128, integerAtLeast(3)),
-    seed,
-    lr: numberOption(o.lr, 'lr', 3e-4, POSITIVE),
-    warmupRatio: numberOption(o['warmup-ratio'], 'warmup-ratio', 0.06, { test: (n) => Number.isFinite(n) && n >= 0 && n < 1, says: 'a number from 0 to below 1' }),
-    weightDecay: numberOption(o['weight-decay'], 'weight-decay', 0.01, NON_NEGATIVE),
-    maskLrMultiplier: numberOption(o['mask-lr-multiplier'], 'mask-lr-multiplier', 1, POSITIVE),
-    lambdaHead: lightPeft ? numberOption(o['lambda-head'], 'lambda-head', 1e-4, NON_NEGATIVE) : 0,
-    lambdaFfn: lightPeft ? numberOption(o['lambda-ffn'], 'lambda-ffn', 1e-4, NON_NEGATIVE) : 0,
-    dropout: !o['no-dropout'],
-    logEvery: numberOption(o['log-every'], 'log-every', 10, POSITIVE_INTEGER),
-    // Hugging Face's Trainer clips at 1.0 by default (the paper's code runs on it); 0 turns it off.
-    maxGradNorm: numberOption(o['max-grad-norm'], 'max-grad-norm', 1, { ...NON_NEGATIVE, says: 'a number of at least 0 (0: no clipping)' }),
-    evalEvery: numberOption(o['eval-every'], 'eval-every', 0, NON_NEGATIVE_INTEGER),
-  };
-  const maxPositions = task.config.maxPositions - task.config.padTokenId - 1;
-  if (settings.maxLength > maxPositions) throw new UsageError(`train: --max-length ${settings.maxLength} exceeds the model's ${maxPositions} positions`);
+  const limits: ModelLimits = { maxTokens: task.config.maxPositions - task.config.padTokenId - 1, hidden: task.config.hidden, pairs: task.train.some((e) => e.textPair !== undefined) };
+  const { settings, estimation } = settingsFromOptions(o, lightPeft, task.train.length, limits);
+  const peft = peftFromOptions(o, lightPeft, limits);
+  const ratios = lightPeft ? ratiosFromOptions(o, 'train') : null;
 
   const ctx = new GpuContext(await acquireNodeGpu());
   const model = await buildModel(ctx, { config: task.config, weights, peft, trainMasks: false, seed });
@@ -120,28 +138,44 @@ export async function trainCommand(args: string[]): Promise<void> {
   const baseParams = model.baseParameterCount();
   const trainableBefore = model.trainableParameterCount();
   const peftBefore = model.trainableParameterCount(['peft']);
-  const progress = progressPrinter(steps);
-  const evaluation: TrainHooks['evaluation'] = { examples: task.validation, onResult: progress.evaluation };
-  let training: Record<string, unknown>;
-  let logs: StepLog[];
-  let evaluations: EvalLog[];
+  const data = { train: task.train, validation: task.validation };
+  const progress = progressPrinter(settings.steps + (estimation?.steps ?? 0));
+  const hooks = { onLog: progress, onEvaluation: progress.evaluation };
+  let phaseReports: Record<string, unknown>;
+  let run: TrainingRun | LightPeftRun;
   let lightPeftReport: Record<string, unknown> | null = null;
-  if (lightPeft) {
-    const ratios = ratiosFromOptions(o, 'train');
-    const estimateSteps = numberOption(o['estimate-steps'], 'estimate-steps', Math.min(800, Math.floor(steps / 2)), integerBetween(1, steps - 1, ', below --steps'));
-    const result = await runLightPeft(model, tokenizer, task.train, { ...settings, estimateSteps, ratios }, progress, { evaluation });
-    logs = [...result.estimation.loss, ...result.training.loss];
-    evaluations = [...result.estimation.evaluations, ...result.training.evaluations];
-    training = { estimation: result.estimation, training: result.training };
-    await writeFile(join(outDir, 'scores.safetensors'), scoresToSafetensors(result.scores));
+  ctx.pool.resetPeak();
+  if (estimation && ratios) {
+    const lp = new LightPeftRun(model, tokenizer, data, { estimation, training: settings, ratios });
+    const probe = task.train.slice(0, settings.batchSize);
+    const measured = { estimationPeak: 0, beforeSeconds: 0, afterSeconds: 0, beforePrune: 0, afterPrune: 0 };
+    while (lp.phase !== 'done') {
+      await lp.runSteps(Infinity, {
+        ...hooks,
+        beforePrune: async () => {
+          measured.estimationPeak = ctx.pool.peakAllocatedBytes;
+          measured.beforeSeconds = await timeInference(model, tokenizer, probe, settings.maxLength);
+          await ctx.sync();
+          measured.beforePrune = ctx.pool.inUseBytes;
+        },
+        afterPrune: async () => {
+          measured.afterPrune = ctx.pool.inUseBytes;
+          measured.afterSeconds = await timeInference(model, tokenizer, probe, settings.maxLength);
+          ctx.pool.resetPeak();
+        },
+      });
+    }
+    const pruned = lp.prunedWith!;
+    phaseReports = { estimation: phaseReport(lp.estimation, measured.estimationPeak), training: phaseReport(lp.training!, ctx.pool.peakAllocatedBytes) };
+    await writeFile(join(outDir, 'scores.safetensors'), scoresToSafetensors(pruned.scores));
     // The pruned model as a checkpoint folder the app and this CLI load (with the tokenizer), plus pruning.json.
     await mkdir(join(outDir, 'pruned-model'), { recursive: true });
-    for (const file of await exportPrunedModel(model, result.plan)) await writeFile(join(outDir, 'pruned-model', file.name), file.bytes);
+    for (const file of await exportPrunedModel(model, pruned.plan)) await writeFile(join(outDir, 'pruned-model', file.name), file.bytes);
     for (const name of ['tokenizer.json', 'tokenizer_config.json', 'vocab.json', 'merges.txt']) {
       const bytes = await reader.read(name);
       if (bytes) await writeFile(join(outDir, 'pruned-model', name), bytes);
     }
-    const { predicted, ...plan } = result.plan;
+    const { predicted, ...plan } = pruned.plan;
     lightPeftReport = {
       plan,
       predicted,
@@ -150,43 +184,46 @@ export async function trainCommand(args: string[]): Promise<void> {
         trainable: { before: trainableBefore, after: model.trainableParameterCount() },
         peft: { before: peftBefore, after: model.trainableParameterCount(['peft']) },
       },
-      inference: result.inference,
-      gpuBytes: result.gpuBytes,
+      inference: { beforeSeconds: measured.beforeSeconds, afterSeconds: measured.afterSeconds },
+      gpuBytes: { beforePrune: measured.beforePrune, afterPrune: measured.afterPrune },
       scores: 'scores.safetensors',
       prunedModel: 'pruned-model/',
     };
+    run = lp;
   } else {
-    ctx.pool.resetPeak();
-    const run = await train(model, tokenizer, task.train, settings, progress, undefined, undefined, { evaluation });
-    logs = run.logs;
-    evaluations = [...run.evals]; // the final evaluation is appended below, not to the phase's list
-    training = { training: phaseReport(run, steps, ctx.pool.peakAllocatedBytes) };
+    const plain = new TrainingRun(model, tokenizer, data, settings);
+    await plain.runSteps(Infinity, hooks);
+    phaseReports = { training: phaseReport(plain, ctx.pool.peakAllocatedBytes) };
+    run = plain;
   }
   progress.done();
   const start = performance.now();
-  const metrics = await evaluate(model, tokenizer, task.validation, { batchSize: 64, maxLength: settings.maxLength });
+  const { predictions, ...metrics } = await evaluate(model, tokenizer, task.validation, { batchSize: 64, maxLength: settings.maxLength });
   const evalSeconds = (performance.now() - start) / 1000;
-  const { predictions, ...evaluationMetrics } = metrics;
-  evaluations.push({ step: steps, ...evaluationMetrics, seconds: evalSeconds });
+  // The phases' evaluations, then the final one (which belongs to no phase).
+  const evaluations: EvalLog[] = [...run.evaluations, { step: run instanceof LightPeftRun ? run.step : run.globalStep, ...metrics, seconds: evalSeconds }];
 
   for (const file of await exportPeftAdapter(model, { baseModel: hubId ?? modelDir, revision: hubId ? o.revision : undefined })) await writeFile(join(outDir, 'adapter', file.name), file.bytes);
+  const schedule = (s: TrainSettings) => ({ steps: s.steps, lr: s.lr, warmupRatio: s.warmupRatio, weightDecay: s.weightDecay });
   const report = {
     command: 'train',
     model: modelDir,
     data: { train: dataFile, validation: o['eval-data'] ?? null, columns: task.columns, trainExamples: task.train.length, validationExamples: task.validation.length, labels: task.config.id2label },
     method,
     peft,
+    // light-peft: `steps` and the schedule are those of training the pruned model; `phases` has both runs'.
     settings,
-    // trainable = PEFT modules + classifier head (+ Light-PEFT's masks before pruning); peft = the modules alone.
+    phases: estimation ? { estimation: schedule(estimation), training: schedule(settings) } : { training: schedule(settings) },
+    // trainable = PEFT modules + classifier head; peft = the modules alone.
     parameters: { base: baseParams, trainable: trainableBefore, peft: peftBefore },
-    ...training,
+    ...phaseReports,
     lightPeft: lightPeftReport,
-    evaluation: { ...evaluationMetrics, seconds: evalSeconds },
+    evaluation: { ...metrics, seconds: evalSeconds },
     evaluations,
     adapter: 'adapter/',
   };
   await writeFile(join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  await writeFile(join(outDir, 'curves.csv'), lossCurveCsv(logs));
+  await writeFile(join(outDir, 'curves.csv'), lossCurveCsv(run.logs));
   await writeFile(join(outDir, 'evaluations.csv'), evaluationsCsv(evaluations));
   process.stdout.write(
     `validation accuracy ${(metrics.accuracy * 100).toFixed(1)}%, macro-F1 ${metrics.macroF1.toFixed(3)}` +
@@ -195,31 +232,63 @@ export async function trainCommand(args: string[]): Promise<void> {
   );
 }
 
-function peftFromOptions(o: { peft?: string; 'lora-r'?: string; 'lora-alpha'?: string; 'lora-targets'?: string; 'adapter-size'?: string }): PeftConfig {
+/**
+ * The run's settings (light-peft: training the pruned model) and, for light-peft, the estimation
+ * run's: the method's defaults (the paper's scripts) where an option is absent.
+ */
+function settingsFromOptions(o: Options, lightPeft: boolean, trainExamples: number, limits: ModelLimits): { settings: TrainSettings; estimation: TrainSettings | null } {
+  const batchSize = settingOption(o, 'batchSize', TRAINING_DEFAULTS.batchSize);
+  if (o.steps && o.epochs) throw new UsageError('train: give --steps or --epochs, not both');
+  const schedule = lightPeft ? LIGHT_PEFT_DEFAULTS.training : BASELINE_SCHEDULE;
+  const epochs = settingOption(o, 'epochs', schedule.epochs);
+  const settings: TrainSettings = {
+    steps: o.steps ? settingOption(o, 'steps', 0) : Math.ceil((epochs * trainExamples) / batchSize),
+    batchSize,
+    maxLength: settingOption(o, 'maxLength', TRAINING_DEFAULTS.maxLength, limits),
+    seed: settingOption(o, 'seed', TRAINING_DEFAULTS.seed),
+    lr: settingOption(o, 'lr', schedule.lr),
+    warmupRatio: settingOption(o, 'warmupRatio', schedule.warmupRatio),
+    weightDecay: settingOption(o, 'weightDecay', schedule.weightDecay),
+    maskLrMultiplier: settingOption(o, 'maskLrMultiplier', LIGHT_PEFT_DEFAULTS.maskLrMultiplier),
+    // λ weigh the mask L1 terms of the estimation run (the pruned model has no trainable masks).
+    lambdaHead: lightPeft ? settingOption(o, 'lambdaHead', LIGHT_PEFT_DEFAULTS.lambdaHead) : 0,
+    lambdaFfn: lightPeft ? settingOption(o, 'lambdaFfn', LIGHT_PEFT_DEFAULTS.lambdaFfn) : 0,
+    dropout: !o['no-dropout'],
+    logEvery: settingOption(o, 'logEvery', TRAINING_DEFAULTS.logEvery),
+    // Hugging Face's Trainer clips at 1.0 by default (the paper's code runs on it); 0 turns it off.
+    maxGradNorm: settingOption(o, 'maxGradNorm', TRAINING_DEFAULTS.maxGradNorm),
+    evalEvery: settingOption(o, 'evalEvery', TRAINING_DEFAULTS.evalEvery),
+  };
+  if (!lightPeft) return { settings, estimation: null };
+  const defaults = LIGHT_PEFT_DEFAULTS.estimation;
+  const estimation: TrainSettings = {
+    ...settings,
+    steps: settingOption(o, 'estimateSteps', defaultEstimationSteps(trainExamples, batchSize)),
+    lr: settingOption(o, 'lr', defaults.lr),
+    warmupRatio: settingOption(o, 'estimateWarmupRatio', defaults.warmupRatio),
+    weightDecay: settingOption(o, 'weightDecay', defaults.weightDecay),
+  };
+  return { settings, estimation };
+}
+
+function peftFromOptions(o: Options, lightPeft: boolean, limits: ModelLimits): PeftConfig {
   const kind = o.peft ?? 'lora';
+  const dropout = !o['no-dropout'];
   if (kind === 'adapter') {
-    return { kind: 'adapter', size: numberOption(o['adapter-size'], 'adapter-size', 64, POSITIVE_INTEGER), activation: 'relu' };
+    return { kind: 'adapter', size: settingOption(o, 'adapterSize', ADAPTER_DEFAULTS.size, limits), activation: ADAPTER_DEFAULTS.activation, dropout: dropout ? ADAPTER_DEFAULTS.dropout : 0 };
   }
   if (kind !== 'lora') throw new UsageError(`train: unknown --peft "${kind}"; choose lora or adapter`);
   let targets;
   try {
-    targets = parseLoraTargets(o['lora-targets'] ?? 'query,value');
+    targets = parseLoraTargets(o['lora-targets'] ?? (lightPeft ? LIGHT_PEFT_DEFAULTS.targets : LORA_DEFAULTS.targets).join(','));
   } catch (e) {
     throw new UsageError(`train: --lora-targets: ${(e as Error).message}`);
   }
-  return { kind: 'lora', rank: numberOption(o['lora-r'], 'lora-r', 8, POSITIVE_INTEGER), alpha: numberOption(o['lora-alpha'], 'lora-alpha', 16, POSITIVE), targets };
-}
-
-/** A one-line progress bar on a terminal (a line per log step otherwise), and a line per evaluation. */
-function progressPrinter(total: number): ((log: StepLog, phase?: string) => void) & { done(): void; evaluation(log: EvalLog): void } {
-  const tty = process.stderr.isTTY;
-  const print = (log: StepLog, phase?: string) => {
-    const width = 24;
-    const filled = Math.round((width * log.step) / total);
-    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${phase ? `${phase} ` : ''}step ${log.step}/${total} loss ${log.loss.toFixed(4)}${log.gradNorm !== undefined ? ` grad norm ${log.gradNorm.toFixed(2)}` : ''} lr ${log.lr.toExponential(2)} ${log.seconds.toFixed(0)} s`;
-    process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+  return {
+    kind: 'lora',
+    rank: settingOption(o, 'loraRank', LORA_DEFAULTS.rank, limits),
+    alpha: settingOption(o, 'loraAlpha', LORA_DEFAULTS.alpha),
+    targets,
+    dropout: dropout ? LORA_DEFAULTS.dropout : 0,
   };
-  const evaluation = (e: EvalLog) =>
-    process.stderr.write(`${tty ? '\n' : ''}evaluation at step ${e.step}: loss ${e.loss.toFixed(4)}, accuracy ${(e.accuracy * 100).toFixed(1)}%, macro-F1 ${e.macroF1.toFixed(3)}${e.mcc !== null ? `, MCC ${e.mcc.toFixed(3)}` : ''}\n`);
-  return Object.assign(print, { done: () => tty && process.stderr.write('\n'), evaluation });
 }

@@ -10,15 +10,20 @@ export interface ClassificationMetrics {
   count: number;
 }
 
+/** Light-PEFT's two runs: estimation, then training the pruned model. */
+export type PhaseName = 'estimation' | 'training';
+
 /** A loss read-back during training. */
 export interface StepLog {
-  step: number; // 1-based
+  step: number; // 1-based, global (Light-PEFT's second phase continues the estimation's numbers)
   loss: number;
   lr: number;
-  /** Training time since the call began (evaluations during it excluded). */
+  /** Training time since the run began (evaluations excluded). */
   seconds: number;
   /** Global gradient norm before clipping (only when clipping is on). */
   gradNorm?: number;
+  /** The Light-PEFT phase the step belongs to (absent for a plain run). */
+  phase?: PhaseName;
 }
 
 /** A validation evaluation during training. */

@@ -18,7 +18,8 @@ import { chooseColumns } from './handlers/choose-columns';
 import { tokenizeCheck } from './handlers/tokenize-check';
 import { exportAdapter } from './handlers/export-adapter';
 import { deleteRun, listRuns } from './handlers/runs';
-import { resumeRun, startTraining, stopTraining, throttledTrainProgress, type TrainProgressReporter } from './handlers/train';
+import { resumeRun, startTraining, stopTraining } from './handlers/train';
+import { throttledTrainProgress, type TrainProgressReporter } from './handlers/train-progress';
 import { refuseWhileTraining } from './handlers/busy';
 
 declare const self: DedicatedWorkerGlobalScope;

@@ -8,10 +8,10 @@
  * To add a command: add its request and reply here, a handler in handlers/ (wired in
  * engine.worker.ts) and a method in client.ts.
  */
-import type { ColumnChoice, ColumnGuess, LabelBalance, TablePreview } from '../shared/datasets';
-import type { LoraTarget } from '../shared/peft-targets';
+import type { ColumnGuess, LabelBalance, TablePreview } from '../shared/datasets';
 import type { ClassificationMetrics, EvalLog, StepLog } from '../shared/training';
-import type { TrainSettings } from '../engine/train/trainer';
+import type { ColumnSettings, DataFileSummary, RunSettings } from '../engine/train/run-record';
+import type { TrainOptions } from '../engine/train/run-options';
 import { toErrorData, type ErrorData } from '../errors';
 
 /** What the worker found when it acquired the GPU. */
@@ -108,14 +108,6 @@ export type DataSource =
   | { kind: 'demo'; url: string }
   | { kind: 'files'; train: File; validation: File | null };
 
-export interface DataFileSummary {
-  role: 'train' | 'validation';
-  name: string;
-  bytes: number;
-  rows: number;
-  format: string;
-}
-
 /** A parsed dataset before its columns are interpreted. */
 export interface DataTables {
   files: DataFileSummary[];
@@ -124,13 +116,6 @@ export interface DataTables {
   guess: ColumnGuess;
   previewTrain: TablePreview;
   previewValidation: TablePreview | null;
-}
-
-export interface ColumnSettings {
-  columns: ColumnChoice;
-  /** Share of the training file held out for validation, when there is no validation file. */
-  validationFraction: number;
-  seed: number;
 }
 
 /** Examples built from the chosen columns. */
@@ -167,71 +152,9 @@ export interface TokenizeCheckResult {
 
 // ---- Training ------------------------------------------------------------------------------
 
-/** The PEFT method a run trains. */
-export type TrainMethod = { kind: 'lora'; rank: number; alpha: number; targets: LoraTarget[] } | { kind: 'adapter'; size: number };
-
-/** What the Train form sends. */
-export interface TrainOptions {
-  method: TrainMethod;
-  steps: number;
-  batchSize: number;
-  lr: number;
-  maxLength: number;
-  seed: number;
-  /** Dropout as config.json says (true), or off. */
-  dropout: boolean;
-  /** A checkpoint goes to IndexedDB every this many steps (and on stop and at the end). */
-  checkpointEvery: number;
-  /** The validation set is evaluated every this many steps; 0: only at the end (which it always is). */
-  evalEvery: number;
-}
-
-/** Where a run's model came from, as far as a reload can find it again (a Hub id keeps its `@revision`, never a token). */
-export type ModelOrigin = { kind: 'demo' } | { kind: 'hub'; modelId: string } | { kind: 'files'; folderName: string | null };
-export type DataOrigin = { kind: 'demo' } | { kind: 'files'; train: string; validation: string | null };
-
-/**
- * Everything needed to rebuild a run after a reload (a RunRecord's `settings`): the model and
- * data it used (checked against what is loaded on resume), the columns, labels and method, and
- * the engine's training settings.
- */
-export interface RunSettings {
-  version: 1;
-  model: {
-    origin: ModelOrigin;
-    name: string;
-    /** The model files read, with sizes: a resumed run must load the same ones. */
-    files: { name: string; bytes: number }[];
-    shape: { layers: number; hidden: number; heads: number; intermediate: number; vocabSize: number };
-  };
-  data: {
-    origin: DataOrigin;
-    files: DataFileSummary[];
-    columns: ColumnSettings;
-    trainCount: number;
-    validationCount: number;
-  };
-  /** The labels the classification head was trained on, by id. */
-  id2label: string[];
-  options: TrainOptions;
-  /** The engine's settings, the schedule's defaults included. */
-  engine: Omit<TrainSettings, 'scoreFrom'>;
-}
-
-/** A RunRecord's `curves`. */
-export interface RunCurves {
-  /** Loss read back every `logEvery` steps (and at the last step), from step 1 of the run. */
-  loss: StepLog[];
-  /** Validation metrics once the run has finished. */
-  metrics: ClassificationMetrics | null;
-  /**
-   * Validation evaluations every `evalEvery` steps, then the final one (step = total steps) once
-   * the run has finished. Runs saved before evaluations existed have none.
-   */
-  evaluations: EvalLog[];
-  /** Why the run failed, when it did. */
-  error: { name: string; message: string } | null;
-}
+// The run's options, its saved settings and curves are the engine's (src/engine/train/).
+export type { TrainMethod, TrainOptions } from '../engine/train/run-options';
+export type { ColumnSettings, DataFileSummary, DataOrigin, ModelOrigin, RunCurves, RunSettings } from '../engine/train/run-record';
 
 export interface TrainProgress {
   runId: string;

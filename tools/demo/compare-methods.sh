@@ -13,9 +13,10 @@ STEPS=${2:-300}
 LR=${3:-1e-3}
 MAX_LENGTH=${4:-128}
 COMMON="--model public/demo/model --data public/demo/data/train.csv --eval-data public/demo/data/validation.csv
-  --steps $STEPS --batch-size 16 --lr $LR --max-length $MAX_LENGTH --seed 0 --log-every 25"
-npx light-peft train $COMMON --method lora --out "$OUT/lora"
-npx light-peft train $COMMON --method light-peft --out "$OUT/light-peft"
+  --batch-size 16 --lr $LR --max-length $MAX_LENGTH --seed 0 --log-every 25"
+npx light-peft train $COMMON --steps $STEPS --method lora --out "$OUT/lora"
+# The same number of steps in all: half estimating, half training the pruned model.
+npx light-peft train $COMMON --estimate-steps $((STEPS / 2)) --steps $((STEPS - STEPS / 2)) --method light-peft --out "$OUT/light-peft"
 node -e '
 const fs = require("fs");
 const [lora, lp] = ["lora", "light-peft"].map((m) => JSON.parse(fs.readFileSync(process.argv[1] + "/" + m + "/report.json", "utf8")));

@@ -16,7 +16,9 @@
  * unless `allowEmptyLayers`.
  */
 
-export type Scope = 'layer' | 'global';
+import { DEFAULT_RATIOS, type PlanRatios, type Scope } from '../../shared/pruning';
+
+export { DEFAULT_RATIOS, type PlanRatios, type Scope };
 
 export interface PlanShape {
   layers: number;
@@ -46,19 +48,6 @@ export interface PlanInput {
   ffnMasks: number[][]; // [layer][dim]
   modules: ModuleScores[];
 }
-
-export interface PlanRatios {
-  head: number;
-  ffn: number;
-  module: number;
-  rank: number;
-  headScope: Scope;
-  ffnScope: Scope;
-  /** Let pruning remove every head or FFN dimension of a layer (off by default). */
-  allowEmptyLayers?: boolean;
-}
-
-export const DEFAULT_RATIOS: PlanRatios = { head: 1 / 3, ffn: 1 / 3, module: 0.75, rank: 0.5, headScope: 'layer', ffnScope: 'global' };
 
 export interface KeptModule {
   module: string;

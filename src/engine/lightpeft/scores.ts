@@ -10,26 +10,33 @@ import { parseSafetensors, readTensorF32, writeSafetensors } from '../io/safeten
 import { BadInputError } from '../../errors';
 import type { ModuleScores, PlanInput, PlanShape } from './plan';
 
+/**
+ * Masks, and Importance Ratios and rank scores divided by the steps they were summed over, in one
+ * batched read-back. With `scoredSteps` 0 (nothing summed yet) the scores are 0.
+ */
 export async function readScores(model: RobertaModel, scoredSteps: number): Promise<PlanInput> {
   const { ctx, config: c } = model;
   const steps = Math.max(1, scoredSteps);
   const linears = new Map(model.layers.flatMap(linearsOf).map((l) => [l.module, l]));
-  const modules: ModuleScores[] = [];
-  for (const m of model.peftModules()) {
+  const peft = model.peftModules();
+  const L = model.layers.length;
+  const values = await ctx.readMany([...model.layers.map((l) => l.headMask), ...model.layers.map((l) => l.ffnMask), ...peft.flatMap((m) => [m.importance, m.rankScore])]);
+  const average = (data: Float32Array) => [...data].map((s) => (scoredSteps > 0 ? s / steps : 0));
+  const modules: ModuleScores[] = peft.map((m, i) => {
     const lin = linears.get(m.module);
-    modules.push({
+    return {
       module: m.module,
       kind: m.kind,
       inFeatures: lin?.inFeatures ?? c.hidden,
       outFeatures: lin?.outFeatures ?? c.hidden,
-      importance: (await ctx.read(m.importance))[0] / steps,
-      rankScores: [...(await ctx.read(m.rankScore))].map((s) => s / steps),
-    });
-  }
+      importance: average(values[2 * L + 2 * i])[0],
+      rankScores: average(values[2 * L + 2 * i + 1]),
+    };
+  });
   return {
     shape: { layers: c.layers, hidden: c.hidden, heads: c.heads, headDim: c.headDim, intermediate: c.intermediate, vocabSize: c.vocabSize, maxPositions: c.maxPositions, numLabels: c.numLabels },
-    headMasks: await Promise.all(model.layers.map(async (l) => [...(await ctx.read(l.headMask))])),
-    ffnMasks: await Promise.all(model.layers.map(async (l) => [...(await ctx.read(l.ffnMask))])),
+    headMasks: values.slice(0, L).map((v) => [...v]),
+    ffnMasks: values.slice(L, 2 * L).map((v) => [...v]),
     modules,
   };
 }

@@ -20,6 +20,25 @@ export interface OptimizerConfig {
   maxGradNorm?: number;
 }
 
+/**
+ * AdamW as the runs use it (torch's defaults: β 0.9/0.999, ε 1e-8): PEFT weights and the head with
+ * the run's weight decay, Light-PEFT's masks with none, at their own learning-rate multiplier.
+ */
+export function defaultOptimizer(settings: { lr: number; weightDecay: number; maskLrMultiplier: number; maxGradNorm?: number }): OptimizerConfig {
+  return {
+    lr: settings.lr,
+    maxGradNorm: settings.maxGradNorm,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    groups: {
+      peft: { lrMultiplier: 1, weightDecay: settings.weightDecay },
+      head: { lrMultiplier: 1, weightDecay: settings.weightDecay },
+      mask: { lrMultiplier: settings.maskLrMultiplier, weightDecay: 0 },
+    },
+  };
+}
+
 export class AdamW {
   private state = new Map<Tensor, { m: Tensor; v: Tensor }>();
   /** Per-tensor squared sums and [coefficient, norm] of the last clipped update. */

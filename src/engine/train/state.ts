@@ -22,9 +22,12 @@ function stateTensors(model: RobertaModel, optimizer: AdamW): Named {
   return named;
 }
 
+/** Every state tensor, read back in one batch. */
 export async function captureTrainingState(model: RobertaModel, optimizer: AdamW): Promise<Map<string, StoredTensor>> {
   const out = new Map<string, StoredTensor>();
-  for (const [name, t] of stateTensors(model, optimizer)) out.set(name, { shape: [...t.shape], data: await model.ctx.read(t) });
+  const named = stateTensors(model, optimizer);
+  const data = await model.ctx.readMany(named.map(([, t]) => t));
+  named.forEach(([name, t], i) => out.set(name, { shape: [...t.shape], data: data[i] }));
   out.set(ADAM_STEP, { shape: [1], data: Float32Array.of(optimizer.step) });
   return out;
 }

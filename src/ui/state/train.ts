@@ -10,6 +10,7 @@ import { useSetup } from './setup';
 import { demoDataUrl, demoModelUrl } from './demo-urls';
 import type { EvalLog, StepLog } from '../../shared/training';
 import type { LoraTarget } from '../../shared/peft-targets';
+import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, LORA_DEFAULTS, TRAINING_DEFAULTS } from '../../shared/training-defaults';
 import type { ColumnSettings, RunSummary, TrainOptions, TrainProgress, TrainResult } from '../../workers/protocol';
 import type { EngineClient, TrainProgressListener } from '../../workers/client';
 
@@ -31,17 +32,18 @@ export interface TrainForm {
   evalEvery: string;
 }
 
+/** The method defaults are the engine's (the paper's scripts); steps and the intervals are the app's. */
 export const DEFAULT_FORM: TrainForm = {
   method: 'lora',
-  rank: '8',
-  alpha: '16',
-  targets: ['query', 'value'],
-  adapterSize: '64',
+  rank: String(LORA_DEFAULTS.rank),
+  alpha: String(LORA_DEFAULTS.alpha),
+  targets: [...LORA_DEFAULTS.targets],
+  adapterSize: String(ADAPTER_DEFAULTS.size),
   steps: '300',
-  batchSize: '16',
-  lr: '1e-3',
-  maxLength: '128',
-  seed: '42',
+  batchSize: String(TRAINING_DEFAULTS.batchSize),
+  lr: String(BASELINE_SCHEDULE.lr),
+  maxLength: String(TRAINING_DEFAULTS.maxLength),
+  seed: String(TRAINING_DEFAULTS.seed),
   dropout: true,
   checkpointEvery: '25',
   // Six validation points over the default 300 steps (five, plus the final one). Each evaluation

@@ -4,7 +4,7 @@ import type { RunRecord } from '../../engine/train/checkpoint-store';
 import { NotReadyError } from '../../errors';
 import type { Session } from '../session';
 import { refuseWhileTraining } from './busy';
-import { runCurvesOf } from './train';
+import { runCurvesOf } from '../../engine/train/run-record';
 import { evaluationsCsv, lossCurveCsv } from '../../engine/train/curves-csv';
 
 export async function exportAdapter(session: Session): Promise<{ fileName: string; bytes: Uint8Array }> {

@@ -1,9 +1,9 @@
-/** listRuns / deleteRun: the runs saved in IndexedDB, summarised (no checkpoint tensors, the curve's last loss only). */
+/** listRuns / deleteRun: the runs saved in IndexedDB, summarised (no checkpoint tensors, the curve's last loss only); a failed run marked. */
 import type { RunRecord } from '../../engine/train/checkpoint-store';
 import { TrainingBusyError } from '../../errors';
 import type { RunSummary } from '../protocol';
 import type { Session } from '../session';
-import { runCurvesOf, runSettingsOf } from './train';
+import { runCurvesOf, runSettingsOf } from '../../engine/train/run-record';
 
 export async function listRuns(session: Session): Promise<RunSummary[]> {
   const runs = await (await session.checkpoints()).listRuns();
@@ -35,4 +35,17 @@ function summaryOf(run: RunRecord, activeRunId: string | null): RunSummary {
     settings,
     resumable: settings !== null && status !== 'finished' && status !== 'running',
   };
+}
+
+/** Marks a run failed, keeping its last checkpoint (the state that failed may hold NaNs). */
+export async function markFailed(session: Session, runId: string, error: unknown): Promise<void> {
+  try {
+    const store = await session.checkpoints();
+    const last = await store.load(runId);
+    if (!last) return;
+    const shown = error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
+    await store.save({ ...last.run, status: 'failed', updatedAt: Date.now(), curves: { ...runCurvesOf(last.run), error: shown } }, last.tensors);
+  } catch {
+    // IndexedDB itself failed: the run keeps its last saved state, and the error above is what the user sees.
+  }
 }

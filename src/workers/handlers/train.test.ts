@@ -18,7 +18,10 @@ import { loadModel } from './load-model';
 import { loadData } from './load-data';
 import { chooseColumns } from './choose-columns';
 import { listRuns } from './runs';
-import { logEveryFor, resumeRun, runCurvesOf, runSettingsOf, startTraining, stopTraining, throttledTrainProgress } from './train';
+import { resumeRun, startTraining, stopTraining } from './train';
+import { throttledTrainProgress } from './train-progress';
+import { logEveryFor } from '../../engine/train/run-options';
+import { runCurvesOf, runSettingsOf } from '../../engine/train/run-record';
 import { unzipSync } from 'fflate';
 import { exportAdapter } from './export-adapter';
 
@@ -187,6 +190,19 @@ describe('train, stop and resume', () => {
       });
     }
     expect(await listRuns(session)).toEqual([]);
+  });
+
+  it('resumes a version 1 run (saved before runs stored their PEFT configuration) as it was built: no PEFT dropout', async () => {
+    const session = await readySession('train-version-1');
+    const stopped = await startTraining(session, OPTIONS, (p) => p.step >= 2 && stopTraining(session));
+    const store = await IndexedDbCheckpointStore.open('train-version-1');
+    const saved = (await store.load(stopped.runId))!;
+    const { peft, ...v1 } = saved.run.settings as { peft: unknown; version: number };
+    expect(peft).toMatchObject({ kind: 'lora', dropout: 0.05 });
+    await store.save({ ...saved.run, settings: { ...v1, version: 1 } }, saved.tensors);
+    const resumed = await resumeRun(session, stopped.runId, noProgress);
+    expect(resumed).toMatchObject({ status: 'finished', step: 12 });
+    expect((await store.load(stopped.runId))!.run.settings).toMatchObject({ version: 2, peft: { kind: 'lora', rank: 4, alpha: 8, dropout: 0 } });
   });
 
   it('lists a run saved as running but not running here as interrupted, and names the model to load again', async () => {

@@ -1,0 +1,89 @@
+/**
+ * The options a person chooses for a fine-tuning run in the app, their checks, and what the
+ * engine makes of them: the PEFT configuration and the training settings, defaults filled in.
+ */
+import type { LoraTarget, PeftConfig } from '../model/peft';
+import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, LIGHT_PEFT_DEFAULTS, LORA_DEFAULTS, TRAINING_DEFAULTS } from './defaults';
+import { checkLoraTargets, checkSetting, type ModelLimits } from './checks';
+import type { TrainSettings } from './trainer';
+
+/** The PEFT method a run trains. */
+export type TrainMethod = { kind: 'lora'; rank: number; alpha: number; targets: LoraTarget[] } | { kind: 'adapter'; size: number };
+
+/** What the Train form sends. */
+export interface TrainOptions {
+  method: TrainMethod;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  maxLength: number;
+  seed: number;
+  /** Dropout as config.json says and on the PEFT modules (true), or none at all. */
+  dropout: boolean;
+  /** A checkpoint goes to IndexedDB every this many steps (and on stop and at the end). */
+  checkpointEvery: number;
+  /** The validation set is evaluated every this many steps; 0: only at the end (which it always is). */
+  evalEvery: number;
+}
+
+/** Refuses an option outside its range with a SettingError naming it, what it accepts and what it got. */
+export function checkTrainOptions(options: TrainOptions, limits: ModelLimits): void {
+  checkSetting('steps', options.steps);
+  checkSetting('batchSize', options.batchSize);
+  checkSetting('lr', options.lr);
+  checkSetting('maxLength', options.maxLength, limits);
+  checkSetting('seed', options.seed);
+  checkSetting('checkpointEvery', options.checkpointEvery);
+  checkSetting('evalEvery', options.evalEvery);
+  const method = options.method;
+  if (method.kind === 'lora') {
+    checkSetting('loraRank', method.rank, limits);
+    checkSetting('loraAlpha', method.alpha);
+    checkLoraTargets(method.targets);
+  } else {
+    checkSetting('adapterSize', method.size, limits);
+  }
+}
+
+/** The PEFT configuration of a method, with the methods' default dropout (none when `dropout` is off). */
+export function peftOf(method: TrainMethod, dropout: boolean): PeftConfig {
+  return method.kind === 'lora'
+    ? { kind: 'lora', rank: method.rank, alpha: method.alpha, targets: [...method.targets], dropout: dropout ? LORA_DEFAULTS.dropout : 0 }
+    : { kind: 'adapter', size: method.size, activation: ADAPTER_DEFAULTS.activation, dropout: dropout ? ADAPTER_DEFAULTS.dropout : 0 };
+}
+
+/** The engine's settings of an app run: the baseline's schedule (vanilla_train.sh) with the chosen options. */
+export function engineSettingsOf(options: TrainOptions): TrainSettings {
+  return {
+    steps: options.steps,
+    batchSize: options.batchSize,
+    maxLength: options.maxLength,
+    seed: options.seed,
+    lr: options.lr,
+    warmupRatio: BASELINE_SCHEDULE.warmupRatio,
+    weightDecay: BASELINE_SCHEDULE.weightDecay,
+    maskLrMultiplier: LIGHT_PEFT_DEFAULTS.maskLrMultiplier,
+    lambdaHead: 0,
+    lambdaFfn: 0,
+    dropout: options.dropout,
+    logEvery: logEveryFor(options.checkpointEvery),
+    maxGradNorm: TRAINING_DEFAULTS.maxGradNorm,
+    evalEvery: options.evalEvery,
+  };
+}
+
+/**
+ * Loss read-backs (each one waits for the GPU): every few steps, on a divisor of the checkpoint
+ * interval where there is one, so each checkpoint carries the loss of its own step.
+ */
+export function logEveryFor(checkpointEvery: number): number {
+  for (let n = Math.min(5, checkpointEvery); n >= 2; n--) if (checkpointEvery % n === 0) return n;
+  return Math.min(5, checkpointEvery);
+}
+
+/** A method in a few words, for run names ("LoRA r=8 q,v", "adapters 8"). */
+export function describeMethod(method: TrainMethod): string {
+  if (method.kind === 'adapter') return `adapters ${method.size}`;
+  const short: Record<string, string> = { query: 'q', key: 'k', value: 'v', 'attention.output.dense': 'o', 'intermediate.dense': 'ffn-in', 'output.dense': 'ffn-out' };
+  return `LoRA r=${method.rank} ${method.targets.map((t) => short[t] ?? t).join(',')}`;
+}

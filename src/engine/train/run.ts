@@ -1,0 +1,259 @@
+/**
+ * A fine-tuning run: the model, its AdamW, the seeded batch stream, its own linear schedule, the
+ * step counter, the loss points and the validation evaluations. The CLI, the browser worker and
+ * Light-PEFT's two phases all train through it.
+ *
+ * Loss points fall on every `logEvery`-th step of the run and on its last step, whatever calls
+ * the steps are split into, so a run paused and resumed (tensors restored, the batch stream
+ * fast-forwarded) logs the same points as an uninterrupted one. Each loss read-back waits for the
+ * GPU; the steps in between are only queued. The validation set is evaluated after every
+ * `evalEvery`-th step (global step numbers), except the run's last when its caller evaluates there.
+ */
+import type { Example } from '../io/datasets';
+import type { TextTokenizer } from '../io/tokenizer';
+import type { StoredTensor } from './checkpoint-store';
+import type { RobertaModel } from '../model/roberta';
+import type { Tensor } from '../../gpu/buffers';
+import { uploadBatch } from '../model/batch';
+import { AdamW, defaultOptimizer } from './optimizer';
+import { gradientStep } from './step';
+import { linearScheduleLr, warmupStepsOf } from './schedule';
+import { shuffledBatches, tokenizeBatch } from './batches';
+import { evaluate } from './evaluate';
+import { captureTrainingState, restoreTrainingState } from './state';
+import { NonFiniteLossError } from './errors';
+import type { EvalLog, PhaseName, StepLog, TrainSettings } from './trainer';
+
+export interface RunData {
+  train: Example[];
+  /** Evaluated every `evalEvery` steps and by evaluate(); none: no evaluations during training. */
+  validation?: Example[];
+}
+
+export interface TrainingRunOptions {
+  /** Default: a fresh AdamW from the settings. */
+  optimizer?: AdamW;
+  /** Default: seeded shuffled batches of the training set (a fresh permutation per epoch). */
+  batches?: Iterator<number[]>;
+  /** Steps before this run (Light-PEFT's estimation before its second phase): step numbers in logs, evaluations and dropout seeds continue from here. */
+  stepOffset?: number;
+  /** Written on each loss point (Light-PEFT's phases). */
+  phase?: PhaseName;
+  /** The caller evaluates after the run's last step (the final evaluation), so the run does not (default true). */
+  callerEvaluatesLastStep?: boolean;
+  /** Steps of this run already done elsewhere, `batches` being already past them (default 0; a checkpoint uses restore instead). */
+  startStep?: number;
+}
+
+/** Where a run is: what a checkpoint records besides its tensors. */
+export interface RunProgress {
+  /** Steps done in this run. */
+  step: number;
+  logs: StepLog[];
+  evaluations: EvalLog[];
+}
+
+/** Hooks into runSteps (the worker uses them to stop, report and checkpoint). */
+export interface RunHooks {
+  /** Checked before each step; true ends the call there, after the step before it has finished. */
+  shouldStop?: () => boolean;
+  /** After each step's update, awaited (a checkpoint of that step can be saved here). `step` is global. */
+  onStep?: (info: { step: number; tokens: number }) => void | Promise<void>;
+  onLog?: (log: StepLog) => void;
+  /** An evaluation of the validation set is about to run after global step `step`. */
+  onEvaluationStart?: (step: number) => void;
+  onEvaluation?: (log: EvalLog) => void;
+}
+
+export class TrainingRun {
+  readonly optimizer: AdamW;
+  /** Global step number of this run's step 0. */
+  readonly stepOffset: number;
+  /** Steps done in this run. */
+  step = 0;
+  readonly logs: StepLog[] = [];
+  /** Evaluations during training (the caller's final evaluation is not among them). */
+  readonly evaluations: EvalLog[] = [];
+  /** Real (non-padding) tokens trained on by this object (a resumed run's earlier tokens are not counted). */
+  tokens = 0;
+  /** Steps and tokens a second of the current runSteps call, as of its last loss read-back. */
+  rates: { stepsPerSecond: number; tokensPerSecond: number } | null = null;
+  private readonly batches: Iterator<number[]>;
+  private readonly warmupSteps: number;
+  private readonly phase?: PhaseName;
+  private readonly callerEvaluatesLastStep: boolean;
+  /** Training seconds of earlier calls (a resumed run's: from its last loss point). */
+  private secondsBefore = 0;
+  /** A restored checkpoint's step whose evaluation never ran: runSteps runs it first. */
+  private pendingEvaluation = false;
+
+  constructor(
+    readonly model: RobertaModel,
+    readonly tokenizer: TextTokenizer,
+    readonly data: RunData,
+    readonly settings: TrainSettings,
+    options: TrainingRunOptions = {},
+  ) {
+    this.optimizer = options.optimizer ?? new AdamW(model.ctx, defaultOptimizer(settings));
+    this.batches = options.batches ?? shuffledBatches(data.train.length, settings.batchSize, settings.seed);
+    this.stepOffset = options.stepOffset ?? 0;
+    this.phase = options.phase;
+    this.callerEvaluatesLastStep = options.callerEvaluatesLastStep ?? true;
+    this.warmupSteps = warmupStepsOf(settings.warmupRatio, settings.steps);
+    this.step = options.startStep ?? 0;
+  }
+
+  /** Steps in this run's schedule. */
+  get total(): number {
+    return this.settings.steps;
+  }
+
+  get done(): boolean {
+    return this.step >= this.total;
+  }
+
+  /** Global number of the last step done. */
+  get globalStep(): number {
+    return this.stepOffset + this.step;
+  }
+
+  /** The learning rate of step `step` (0-based, of this run). */
+  lrAt(step: number): number {
+    return linearScheduleLr(step, this.total, this.settings.lr, this.warmupSteps);
+  }
+
+  /** Whether the validation set is evaluated after this run's step `step` (1-based). */
+  evaluatesAfter(step: number): boolean {
+    const every = this.settings.evalEvery ?? 0;
+    if (!this.data.validation || every <= 0 || step <= 0 || step > this.total) return false;
+    if (step === this.total && this.callerEvaluatesLastStep) return false;
+    return (this.stepOffset + step) % every === 0;
+  }
+
+  /** Runs up to `n` steps (fewer at the end of the schedule or when a hook stops it); returns how many ran. */
+  async runSteps(n: number, hooks: RunHooks = {}): Promise<number> {
+    const { model, settings } = this;
+    const { ctx } = model;
+    if (this.pendingEvaluation) {
+      this.pendingEvaluation = false;
+      await this.evaluateDuringTraining(hooks);
+    }
+    const started = performance.now();
+    let evalSeconds = 0;
+    let ran = 0;
+    let callTokens = 0;
+    const trainingSeconds = () => (performance.now() - started) / 1000 - evalSeconds;
+    while (ran < n && !this.done) {
+      if (hooks.shouldStop?.()) break;
+      const local = this.step;
+      const global = this.stepOffset + local;
+      const indices = this.batches.next().value as number[];
+      const host = tokenizeBatch(this.tokenizer, indices.map((i) => this.data.train[i]), settings.maxLength);
+      const batch = uploadBatch(ctx, host);
+      const lr = this.lrAt(local);
+      const scoreFrom = settings.scoreFrom;
+      const result = gradientStep(model, batch, {
+        lambdaHead: settings.lambdaHead,
+        lambdaFfn: settings.lambdaFfn,
+        dropoutSeed: settings.dropout ? settings.seed * 100003 + global : undefined,
+        scoreBeta: scoreFrom !== undefined && local >= scoreFrom ? (local === scoreFrom ? 0 : 1) : undefined,
+      });
+      this.optimizer.update(model.trainableParams(), lr);
+      this.step++;
+      ran++;
+      const stepTokens = countTokens(host.attentionMask);
+      this.tokens += stepTokens;
+      callTokens += stepTokens;
+      if (this.step % settings.logEvery === 0 || this.step === this.total) {
+        const log = await this.readLoss(result.totalLoss, global + 1, lr);
+        log.seconds = this.secondsBefore + trainingSeconds();
+        this.logs.push(log);
+        // The read-back waited for the GPU: these are the GPU's rates, not the queue's.
+        const seconds = trainingSeconds();
+        if (seconds > 0) this.rates = { stepsPerSecond: ran / seconds, tokensPerSecond: callTokens / seconds };
+        hooks.onLog?.(log);
+      }
+      result.release();
+      batch.dispose();
+      await hooks.onStep?.({ step: global + 1, tokens: stepTokens });
+      if (this.evaluatesAfter(this.step) && !hooks.shouldStop?.()) {
+        await ctx.sync(); // the queued training steps count as training time, not evaluation
+        evalSeconds += await this.evaluateDuringTraining(hooks);
+      }
+    }
+    this.secondsBefore += trainingSeconds();
+    return ran;
+  }
+
+  /** The validation set (or `examples`) on the model as it is now, as an evaluation after the current step; not recorded. */
+  async evaluate(examples = this.data.validation ?? []): Promise<EvalLog & { predictions: number[] }> {
+    const begun = performance.now();
+    // At the training batch size: an evaluation never needs more memory than the steps around it.
+    const metrics = await evaluate(this.model, this.tokenizer, examples, { batchSize: this.settings.batchSize, maxLength: this.settings.maxLength });
+    return { step: this.globalStep, ...metrics, seconds: (performance.now() - begun) / 1000 };
+  }
+
+  /** Progress and tensors (trainable weights, AdamW moments and step, Light-PEFT scores) for a checkpoint. */
+  progress(): RunProgress {
+    return { step: this.step, logs: [...this.logs], evaluations: [...this.evaluations] };
+  }
+
+  captureTensors(): Promise<Map<string, StoredTensor>> {
+    return captureTrainingState(this.model, this.optimizer);
+  }
+
+  /**
+   * Continues a checkpoint on this fresh run: the tensors (when given) go back into the model and
+   * optimizer, the batch stream skips the batches already trained on, and the step, loss points and
+   * evaluations are the checkpoint's. Throws (naming the tensor) when the tensors do not fit the model.
+   */
+  restore(progress: RunProgress, tensors?: Map<string, StoredTensor>): void {
+    if (this.step !== 0) throw new Error('TrainingRun.restore: only a fresh run can continue a checkpoint');
+    if (tensors) restoreTrainingState(this.model, this.optimizer, tensors);
+    for (let i = 0; i < progress.step; i++) this.batches.next(); // the data order of an uninterrupted run
+    this.step = progress.step;
+    this.logs.push(...progress.logs);
+    this.evaluations.push(...progress.evaluations);
+    this.secondsBefore = progress.logs.at(-1)?.seconds ?? 0;
+    // A checkpoint of an evaluation step is saved before that evaluation runs: one saved just
+    // before a crash resumes without it, so it runs first, on the same weights.
+    this.pendingEvaluation = this.evaluatesAfter(this.step) && !progress.evaluations.some((e) => e.step === this.globalStep);
+  }
+
+  /** Frees the optimizer's moments (the model stays). */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+
+  private async evaluateDuringTraining(hooks: RunHooks): Promise<number> {
+    hooks.onEvaluationStart?.(this.globalStep);
+    const { predictions, ...log } = await this.evaluate();
+    this.evaluations.push(log);
+    hooks.onEvaluation?.(log);
+    return log.seconds;
+  }
+
+  private async readLoss(loss: Tensor, step: number, lr: number): Promise<StepLog> {
+    const clip = this.optimizer.clipState;
+    const [lossValue, clipValues] = await this.model.ctx.readMany(clip ? [loss, clip] : [loss]);
+    const value = lossValue[0];
+    if (!Number.isFinite(value)) {
+      throw new NonFiniteLossError(`The loss became ${value} at step ${step}. Lower the learning rate (now ${this.settings.lr}) or the max length, then start again.`);
+    }
+    const log: StepLog = { step, loss: value, lr, seconds: 0 };
+    if (clipValues) {
+      log.gradNorm = clipValues[1];
+      // Clipping by a NaN/inf norm would write NaN weights that the next checkpoint keeps.
+      if (!Number.isFinite(log.gradNorm)) throw new NonFiniteLossError(`The gradient norm became ${log.gradNorm} at step ${step}. Lower the learning rate (now ${this.settings.lr}), then start again.`);
+    }
+    if (this.phase) log.phase = this.phase;
+    return log;
+  }
+}
+
+/** Real (non-padding) tokens of a batch. */
+function countTokens(attentionMask: number[][]): number {
+  let n = 0;
+  for (const row of attentionMask) for (const m of row) n += m;
+  return n;
+}
