@@ -1,5 +1,6 @@
 /** light-peft eval: metrics of a model (+ an HF PEFT adapter) on a dataset, printed as JSON. */
 import { integerAtLeast, numberOption, parseOptions, POSITIVE_INTEGER, requireOption } from './args';
+import { EVAL_USAGE } from './usage';
 import { nodeDirReader } from './node-dir';
 import { modelReader } from './model-source';
 import { readDatasetFile } from './data';
@@ -15,7 +16,7 @@ import type { PeftConfig } from '../engine/model/peft';
 import { evaluate } from '../engine/train/trainer';
 import { BadInputError } from '../engine/gpu/errors';
 
-const OPTIONS = {
+export const OPTIONS = {
   model: { type: 'string' },
   revision: { type: 'string' },
   'hf-token': { type: 'string' },
@@ -29,7 +30,7 @@ const OPTIONS = {
 } as const;
 
 export async function evalCommand(args: string[]): Promise<void> {
-  const o = parseOptions(args, OPTIONS, 'eval');
+  const o = parseOptions(args, OPTIONS, 'eval', EVAL_USAGE);
   const modelDir = requireOption(o.model, 'model', 'eval');
   const dataFile = requireOption(o.data, 'data', 'eval');
   const { reader } = modelReader(modelDir, 'eval', { revision: o.revision, token: o['hf-token'] });

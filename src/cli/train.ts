@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { INTEGER, integerAtLeast, integerBetween, NON_NEGATIVE, NON_NEGATIVE_INTEGER, numberOption, parseOptions, POSITIVE, POSITIVE_INTEGER, requireOption } from './args';
+import { TRAIN_USAGE } from './usage';
 import { UsageError } from './errors';
 import { RATIO_OPTIONS, ratiosFromOptions } from './ratios';
 import { modelReader } from './model-source';
@@ -23,7 +24,7 @@ import { evaluationsCsv, lossCurveCsv } from '../engine/train/curves-csv';
 import { phaseReport, runLightPeft } from '../engine/lightpeft/pipeline';
 import { scoresToSafetensors } from '../engine/lightpeft/scores';
 
-const OPTIONS = {
+export const OPTIONS = {
   model: { type: 'string' },
   revision: { type: 'string' },
   'hf-token': { type: 'string' },
@@ -64,7 +65,7 @@ const METHODS = ['lora', 'light-peft'];
 const LIGHT_PEFT_TARGETS = 'query,key,value,attention.output.dense,intermediate.dense,output.dense';
 
 export async function trainCommand(args: string[]): Promise<void> {
-  const o = parseOptions(args, OPTIONS, 'train');
+  const o = parseOptions(args, OPTIONS, 'train', TRAIN_USAGE);
   const modelDir = requireOption(o.model, 'model', 'train');
   const dataFile = requireOption(o.data, 'data', 'train');
   const outDir = requireOption(o.out, 'out', 'train');
