@@ -74,30 +74,29 @@ method:
   --lora-targets LIST         comma-separated, of query, key, value, attention.output.dense,
                               intermediate.dense, output.dense (default query,value for lora; all six
                               for light-peft)
-  --lora-dropout P            dropout on LoRA's input (default 0.05)
   --adapter-size N            bottleneck units of each adapter (default 8)
-  --adapter-dropout P         dropout inside the adapters (default 0.1)
-  --no-dropout                no dropout anywhere (the model's, LoRA's and the adapters')
+  --no-dropout                no dropout anywhere: not the model's (config.json), not LoRA's on its
+                              input (0.05), not the adapters' (0.1)
 
 budget and schedule (AdamW, linear warm-up then linear decay to 0):
-  --steps N | --epochs E      lora: the whole run. light-peft: phase 2, training the pruned model.
-                              Default: one epoch of the training data
+  --steps N | --epochs E      lora: the whole run (default 5 epochs). light-peft: phase 2, training
+                              the pruned model (default 10 epochs)
   --batch-size N              examples per step (default 32)
-  --lr LR                     peak learning rate (default 3e-4)
+  --lr LR                     peak learning rate (default 3e-4; light-peft: of both phases)
   --warmup-ratio F            warm-up share of the run (lora, default 0.06) or of phase 2
                               (light-peft, default 0)
   --weight-decay W            AdamW weight decay of the PEFT weights and the classifier; masks never
-                              decay (default 0.1 for lora, 0 for light-peft)
+                              decay (default 0.1 for lora; light-peft: 0, in both phases)
   --max-grad-norm N           clip the global gradient norm to N, as Hugging Face's Trainer does
                               (default 1; 0: no clipping)
   --seed S                    seed of the initialisation, the shuffling, dropout and the held-out
-                              share (default 0)
+                              share (default 42)
   --log-every N               read the loss back every N steps (default 10)
   --eval-every N              evaluate the validation data every N steps (default 0: only at the end)
 
 light-peft:
-  --estimate-steps N          phase 1, estimation: its own run, with its own schedule
-                              (default min(800, one epoch))
+  --estimate-steps N          phase 1, estimation: its own run with its own schedule; scores are
+                              averaged over its second half (default min(800, one epoch))
   --estimate-warmup-ratio F   warm-up share of the estimation run (default 0)
   --lambda-head L             L1 weight on the head masks during estimation (default 1e-4)
   --lambda-ffn L              L1 weight on the FFN masks during estimation (default 1e-4)
