@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { integerBetween, numberOption, POSITIVE_INTEGER, RATIO } from './args';
+import { asksForHelp, HelpRequest, integerBetween, numberOption, parseOptions, POSITIVE_INTEGER, RATIO } from './args';
 import { UsageError } from './errors';
 
 describe('numberOption', () => {
@@ -25,5 +25,27 @@ describe('numberOption', () => {
     expect(message('ten')).toBe('--batch-size must be a whole number above 0, got "ten"');
     expect(message('1.5', RATIO)).toBe('--batch-size must be a number from 0 to 1, got "1.5"');
     expect(message('300', integerBetween(1, 299, ', below --steps'))).toBe('--batch-size must be a whole number from 1 to 299, below --steps, got "300"');
+  });
+});
+
+describe('asksForHelp', () => {
+  it('finds --help or -h anywhere before a -- terminator', () => {
+    expect(asksForHelp(['--model', 'm', '-h'])).toBe(true);
+    expect(asksForHelp(['--help'])).toBe(true);
+    expect(asksForHelp(['--model', 'm'])).toBe(false);
+    expect(asksForHelp(['--', '--help'])).toBe(false);
+    expect(asksForHelp(['--helpful'])).toBe(false);
+  });
+
+  it('makes parseOptions throw a HelpRequest carrying the usage, before it checks the other options', () => {
+    expect(() => parseOptions(['--bogus', '-h'], { model: { type: 'string' } }, 'x', 'usage of x')).toThrow(HelpRequest);
+    let thrown: unknown;
+    try {
+      parseOptions(['--help'], {}, 'x', 'usage of x');
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(HelpRequest);
+    expect((thrown as HelpRequest).usage).toBe('usage of x');
   });
 });

@@ -17,11 +17,26 @@ export {
   type NumberRule,
 } from '../engine/train/checks';
 
-export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, command: string) {
+/** Thrown by parseOptions when the arguments ask for help: the caller prints `usage` to stdout and exits 0. */
+export class HelpRequest extends Error {
+  constructor(readonly usage: string) {
+    super('help requested');
+  }
+}
+
+/** `--help` or `-h` anywhere before a `--` terminator, whatever else the arguments hold. */
+export function asksForHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+/** A command's options; `--help`/`-h` throws a HelpRequest carrying the command's `usage` instead. */
+export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, command: string, usage: string) {
+  if (asksForHelp(args)) throw new HelpRequest(usage);
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (e) {
-    throw new UsageError(`${command}: ${(e as Error).message.split('\n')[0]}`);
+    throw new UsageError(`${command}: ${(e as Error).message.split('\n')[0]} (light-peft ${command} --help lists the options)`);
   }
 }
 

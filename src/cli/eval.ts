@@ -1,5 +1,6 @@
 /** light-peft eval: metrics of a model (+ an HF PEFT adapter) on a dataset, printed as JSON. */
 import { integerAtLeast, numberOption, parseOptions, POSITIVE_INTEGER, requireOption } from './args';
+import { EVAL_USAGE } from './usage';
 import { nodeDirReader } from '../platform/node/dir-reader';
 import { modelReader } from './model-source';
 import { readDatasetFile } from './data';
@@ -16,7 +17,7 @@ import { CLASSIFIER_TENSORS, peftModelName } from '../engine/model/names';
 import { evaluate } from '../engine/train/trainer';
 import { BadInputError } from '../errors';
 
-const OPTIONS = {
+export const OPTIONS = {
   model: { type: 'string' },
   revision: { type: 'string' },
   'hf-token': { type: 'string' },
@@ -30,7 +31,7 @@ const OPTIONS = {
 } as const;
 
 export async function evalCommand(args: string[]): Promise<void> {
-  const o = parseOptions(args, OPTIONS, 'eval');
+  const o = parseOptions(args, OPTIONS, 'eval', EVAL_USAGE);
   const modelDir = requireOption(o.model, 'model', 'eval');
   const dataFile = requireOption(o.data, 'data', 'eval');
   const { reader } = modelReader(modelDir, 'eval', { revision: o.revision, token: o['hf-token'] });

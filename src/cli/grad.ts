@@ -4,6 +4,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { INTEGER, NON_NEGATIVE, numberOption, parseOptions, POSITIVE, POSITIVE_INTEGER, requireOption } from './args';
+import { GRAD_USAGE } from './usage';
 import { UsageError } from './errors';
 import { nodeDirReader } from '../platform/node/dir-reader';
 import { modelReader } from './model-source';
@@ -19,7 +20,7 @@ import { parseLoraTargets, type PeftConfig } from '../engine/model/peft';
 import { moduleScoreName, rankScoreName } from '../engine/model/names';
 import { gradientStep } from '../engine/train/step';
 
-const OPTIONS = {
+export const OPTIONS = {
   model: { type: 'string' },
   revision: { type: 'string' },
   'hf-token': { type: 'string' },
@@ -36,7 +37,7 @@ const OPTIONS = {
 } as const;
 
 export async function gradCommand(args: string[]): Promise<void> {
-  const o = parseOptions(args, OPTIONS, 'grad');
+  const o = parseOptions(args, OPTIONS, 'grad', GRAD_USAGE);
   const modelDir = requireOption(o.model, 'model', 'grad');
   const batchFile = requireOption(o.batch, 'batch', 'grad');
   const outFile = requireOption(o.out, 'out', 'grad');

@@ -1,15 +1,16 @@
 /** light-peft plan: redo the pruning plan from a run's scores.safetensors with other ratios (no GPU). */
 import { readFile } from 'node:fs/promises';
 import { parseOptions, requireOption } from './args';
+import { PLAN_USAGE } from './usage';
 import { RATIO_OPTIONS, ratiosFromOptions } from './ratios';
 import { BadInputError } from '../errors';
 import { planPruning } from '../engine/lightpeft/plan';
 import { scoresFromSafetensors } from '../engine/lightpeft/scores';
 
-const OPTIONS = { scores: { type: 'string' }, ...RATIO_OPTIONS } as const;
+export const OPTIONS = { scores: { type: 'string' }, ...RATIO_OPTIONS } as const;
 
 export async function planCommand(args: string[]): Promise<void> {
-  const o = parseOptions(args, OPTIONS, 'plan');
+  const o = parseOptions(args, OPTIONS, 'plan', PLAN_USAGE);
   const file = requireOption(o.scores, 'scores', 'plan');
   let bytes: Uint8Array;
   try {

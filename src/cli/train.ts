@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseOptions, requireOption, settingOption } from './args';
+import { TRAIN_USAGE } from './usage';
 import { UsageError } from './errors';
 import { RATIO_OPTIONS, ratiosFromOptions } from './ratios';
 import { modelReader } from './model-source';
@@ -32,36 +33,7 @@ import { LightPeftRun } from '../engine/lightpeft/run';
 import { timeInference } from '../engine/lightpeft/inference-time';
 import { scoresToSafetensors } from '../engine/lightpeft/scores';
 
-export const USAGE = `light-peft train --model DIR|HUB_ID --data FILE [--eval-data FILE] --out DIR [options]
-
-Fine-tunes the model on the data; writes report.json, curves.csv, evaluations.csv and adapter/ (HF PEFT).
-Defaults are the Light-PEFT paper's scripts (vanilla_train.sh for lora; estimate.sh and train.sh for light-peft).
-
-  --method lora|light-peft        lora (default): PEFT on a frozen base, one run.
-                                  light-peft: estimation (masks on heads and FFN dimensions, scores), prune, then
-                                  train the pruned model: two runs, each with its own AdamW and linear schedule.
-  --peft lora|adapter             LoRA (default) or bottleneck adapters
-  --lora-r 8  --lora-alpha 16     LoRA rank and alpha (LoRA dropout 0.05; adapters: dropout 0.1)
-  --lora-targets LIST             default query,value (light-peft: all six linears)
-  --adapter-size 8                bottleneck units per adapter
-  --steps N | --epochs E          the training budget (lora: the run; light-peft: training the PRUNED model)
-                                  default ${BASELINE_SCHEDULE.epochs} epochs (light-peft: ${LIGHT_PEFT_DEFAULTS.training.epochs} epochs after pruning)
-  --lr 3e-4                       peak learning rate (light-peft: of both runs)
-  --warmup-ratio R                warm-up share of the run (lora 0.06; light-peft: of training the pruned model, 0)
-  --weight-decay W                lora 0.1; light-peft 0 (masks never decay)
-  --batch-size 32  --max-length 128  --seed 42  --validation-fraction 0.1 (without --eval-data)
-  --log-every 10  --eval-every 0 (only at the end)  --max-grad-norm 1 (0: no clipping)  --no-dropout
-  --text-column C  --text-pair-column C2  --label-column L   (guessed when absent)
-  light-peft:
-  --estimate-steps N              the estimation budget (default min(800, one epoch)); scores are averaged over its second half
-  --estimate-warmup-ratio 0       warm-up share of the estimation run
-  --lambda-head 1e-4  --lambda-ffn 1e-4  --mask-lr-multiplier 1
-  --head-ratio 0.333  --ffn-ratio 0.333  --module-ratio 0.75  --rank-ratio 0.5
-  --head-scope layer|global  --ffn-scope global|layer
-  light-peft also writes scores.safetensors and pruned-model/ (with pruning.json).
-`;
-
-const OPTIONS = {
+export const OPTIONS = {
   model: { type: 'string' },
   revision: { type: 'string' },
   'hf-token': { type: 'string' },
@@ -103,7 +75,7 @@ type Options = ReturnType<typeof parseOptions<typeof OPTIONS>>;
 const METHODS = ['lora', 'light-peft'];
 
 export async function trainCommand(args: string[]): Promise<void> {
-  const o = parseOptions(args, OPTIONS, 'train');
+  const o = parseOptions(args, OPTIONS, 'train', TRAIN_USAGE);
   const modelDir = requireOption(o.model, 'model', 'train');
   const dataFile = requireOption(o.data, 'data', 'train');
   const outDir = requireOption(o.out, 'out', 'train');

@@ -1,5 +1,5 @@
 /**
- * The typed messages between the UI and the engine worker (DESIGN §2.6).
+ * The typed messages between the UI and the engine worker (docs/ARCHITECTURE.md, "Data flow").
  * Every request carries an `id`; the worker answers each one with exactly one reply of the
  * matching type and the same id, or with an `ErrorReply` (the error as data: its stable code, its
  * message; the UI tells errors apart by code, never by class name).

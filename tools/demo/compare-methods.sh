@@ -1,5 +1,5 @@
 #!/bin/sh
-# The demo comparison of issue 4, measured with our CLI (WebGPU in Node): LoRA r=8 on query,value
+# The README's demo comparison, measured with our CLI (WebGPU in Node): LoRA r=8 on query,value
 # (the baseline) against Light-PEFT at the default ratios, same steps, batch, lr and seed, on the
 # built-in demo model and e-mails. Prints one JSON summary; the full reports stay in $OUT.
 #

@@ -18,7 +18,7 @@ import { readTokenizerFiles } from '../../engine/io/tokenizer-dir';
 import { refuseWhileTraining } from './busy';
 import { throwIfCancelled } from '../cancel';
 
-/** The PEFT set-up a freshly loaded model gets: the "vanilla" LoRA baseline (DESIGN §3). */
+/** The PEFT set-up a freshly loaded model gets: the "vanilla" LoRA baseline (docs/ARCHITECTURE.md, "Light-PEFT algorithm"). */
 export const DEFAULT_PEFT: PeftConfig = { kind: 'lora', rank: 8, alpha: 16, targets: ['query', 'value'] };
 
 export async function loadModel(session: Session, source: ModelSource, progress: ProgressReporter, signal?: AbortSignal): Promise<ModelSummary> {
