@@ -15,6 +15,8 @@ import { gradientStep } from '../src/engine/train/step';
 import { shuffledBatches, tokenizeBatch } from '../src/engine/train/batches';
 import { uploadBatch } from '../src/engine/model/batch';
 import { adamwStepRef } from '../src/kernels/reference/adamw';
+import { LIGHT_PEFT_DEFAULTS } from '../src/engine/train/defaults';
+import torchSchedules from './fixtures/lightpeft-schedules.json';
 
 const PEAK = 0.01;
 
@@ -24,6 +26,24 @@ function expectedLrs(total: number, warmup: number): number[] {
 }
 
 describe('learning-rate schedules', () => {
+  it("Light-PEFT with the scripts' defaults steps its two runs' learning rates as PyTorch's AdamW + LambdaLR does (tools/reference/make_schedule_fixture.py)", async () => {
+    const ctx = await gpuContext();
+    const { estimation: e, training: t } = LIGHT_PEFT_DEFAULTS;
+    const [fixture] = torchSchedules.cases; // peak 3e-4, 6 estimation steps, 10 steps of the pruned model
+    expect(e.lr).toBe(fixture.peak);
+    const model = await tinyModel(ctx);
+    const run = new LightPeftRun(model, tokenizer, data, {
+      estimation: settings({ steps: fixture.estimation.length, lr: e.lr, warmupRatio: e.warmupRatio, weightDecay: e.weightDecay }),
+      training: settings({ steps: fixture.training.length, lr: t.lr, warmupRatio: t.warmupRatio, weightDecay: t.weightDecay }),
+      ratios: { ...DEFAULT_RATIOS, module: 0.25 },
+    });
+    while (run.phase !== 'done') await run.runSteps(Infinity);
+    expectClose(run.logs.filter((l) => l.phase === 'estimation').map((l) => l.lr), fixture.estimation, 1e-12, 'estimation lr against torch');
+    expectClose(run.logs.filter((l) => l.phase === 'training').map((l) => l.lr), fixture.training, 1e-12, 'second-phase lr against torch');
+    run.dispose();
+    model.dispose();
+  });
+
   it('a run warms up over its warm-up share, then decays linearly to 0 at its last step', async () => {
     const ctx = await gpuContext();
     const run = new TrainingRun(await tinyModel(ctx), tokenizer, data, settings({ steps: 10, warmupRatio: 0.2 }));
