@@ -2,6 +2,7 @@
  * What `light-peft --help` and `light-peft <command> --help` print. Each command's text names
  * every option its OPTIONS object accepts (test/cli-help.test.ts checks it, so they cannot drift).
  */
+import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, LIGHT_PEFT_DEFAULTS as LP, LORA_DEFAULTS, TRAINING_DEFAULTS as T } from '../engine/train/defaults';
 
 const MODEL_OPTIONS = `  --model DIR|HUB_ID          a folder (config.json, model.safetensors or shards, tokenizer files) or a
                               Hugging Face model id such as FacebookAI/roberta-base, downloaded once
@@ -60,47 +61,47 @@ model and data:
 ${MODEL_OPTIONS}
   --data FILE                 training data: CSV, TSV, JSONL or a JSON array
   --eval-data FILE            validation data (default: a seeded, stratified share of --data)
-  --validation-fraction F     that share, when there is no --eval-data (default 0.1)
+  --validation-fraction F     that share, when there is no --eval-data (default ${T.validationFraction})
 ${DATA_COLUMNS}
-  --max-length N              tokens per example, longer ones truncated (default 128)
+  --max-length N              tokens per example, longer ones truncated (default ${T.maxLength})
   --out DIR                   the folder to write (created)
 
 method:
   --method lora|light-peft    (default lora)
   --peft lora|adapter         LoRA on linear layers, or bottleneck adapters after each sub-layer's
                               dense projection (default lora)
-  --lora-r R                  LoRA rank (default 8)
-  --lora-alpha A              LoRA alpha; the LoRA path is scaled by alpha/r (default 16)
+  --lora-r R                  LoRA rank (default ${LORA_DEFAULTS.rank})
+  --lora-alpha A              LoRA alpha; the LoRA path is scaled by alpha/r (default ${LORA_DEFAULTS.alpha})
   --lora-targets LIST         comma-separated, of query, key, value, attention.output.dense,
                               intermediate.dense, output.dense (default query,value for lora; all six
                               for light-peft)
-  --adapter-size N            bottleneck units of each adapter (default 8)
+  --adapter-size N            bottleneck units of each adapter (default ${ADAPTER_DEFAULTS.size})
   --no-dropout                no dropout anywhere: not the model's (config.json), not LoRA's on its
-                              input (0.05), not the adapters' (0.1)
+                              input (${LORA_DEFAULTS.dropout}), not the adapters' (${ADAPTER_DEFAULTS.dropout})
 
 budget and schedule (AdamW, linear warm-up then linear decay to 0):
-  --steps N | --epochs E      lora: the whole run (default 5 epochs). light-peft: phase 2, training
-                              the pruned model (default 10 epochs)
-  --batch-size N              examples per step (default 32)
-  --lr LR                     peak learning rate (default 3e-4; light-peft: of both phases)
-  --warmup-ratio F            warm-up share of the run (lora, default 0.06) or of phase 2
-                              (light-peft, default 0)
+  --steps N | --epochs E      lora: the whole run (default ${BASELINE_SCHEDULE.epochs} epochs). light-peft: phase 2, training
+                              the pruned model (default ${LP.training.epochs} epochs)
+  --batch-size N              examples per step (default ${T.batchSize})
+  --lr LR                     peak learning rate (default ${BASELINE_SCHEDULE.lr.toExponential()}; light-peft: of both phases)
+  --warmup-ratio F            warm-up share of the run (lora, default ${BASELINE_SCHEDULE.warmupRatio}) or of phase 2
+                              (light-peft, default ${LP.training.warmupRatio})
   --weight-decay W            AdamW weight decay of the PEFT weights and the classifier; masks never
-                              decay (default 0.1 for lora; light-peft: 0, in both phases)
+                              decay (default ${BASELINE_SCHEDULE.weightDecay} for lora; light-peft: ${LP.training.weightDecay}, in both phases)
   --max-grad-norm N           clip the global gradient norm to N, as Hugging Face's Trainer does
-                              (default 1; 0: no clipping)
+                              (default ${T.maxGradNorm}; 0: no clipping)
   --seed S                    seed of the initialisation, the shuffling, dropout and the held-out
-                              share (default 42)
-  --log-every N               read the loss back every N steps (default 10)
+                              share (default ${T.seed})
+  --log-every N               read the loss back every N steps (default ${T.logEvery})
   --eval-every N              evaluate the validation data every N steps (default 0: only at the end)
 
 light-peft:
   --estimate-steps N          phase 1, estimation: its own run with its own schedule; scores are
-                              averaged over its second half (default min(800, one epoch))
-  --estimate-warmup-ratio F   warm-up share of the estimation run (default 0)
-  --lambda-head L             L1 weight on the head masks during estimation (default 1e-4)
-  --lambda-ffn L              L1 weight on the FFN masks during estimation (default 1e-4)
-  --mask-lr-multiplier M      the masks' learning rate is --lr times this (default 1)
+                              averaged over its second half (default min(${LP.estimation.maxSteps}, one epoch))
+  --estimate-warmup-ratio F   warm-up share of the estimation run (default ${LP.estimation.warmupRatio})
+  --lambda-head L             L1 weight on the head masks during estimation (default ${LP.lambdaHead.toExponential()})
+  --lambda-ffn L              L1 weight on the FFN masks during estimation (default ${LP.lambdaFfn.toExponential()})
+  --mask-lr-multiplier M      the masks' learning rate is --lr times this (default ${LP.maskLrMultiplier})
 ${RATIOS}
 
 ${HELP}
