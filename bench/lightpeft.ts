@@ -20,7 +20,7 @@ import type { PeftConfig } from '../src/engine/model/peft';
 import { gradientStep } from '../src/engine/train/step';
 import { AdamW, defaultOptimizer } from '../src/engine/train/optimizer';
 import { BASELINE_SCHEDULE, LIGHT_PEFT_DEFAULTS, LORA_DEFAULTS } from '../src/engine/train/defaults';
-import { DEFAULT_RATIOS, planPruning, type PlanRatios } from '../src/engine/lightpeft/plan';
+import { DEFAULT_RATIOS, planPruning, type PlanRatios } from '../src/shared/pruning-plan';
 import { prune } from '../src/engine/lightpeft/prune';
 import { readScores } from '../src/engine/lightpeft/scores';
 import { mulberry32 } from '../src/engine/random';

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { expectClose, gpuContext, maxRelativeError } from './helpers';
 import { data, settings, tinyModel, tokenizer } from './tiny-run';
 import { LightPeftRun, type LightPeftSettings } from '../src/engine/lightpeft/run';
-import { DEFAULT_RATIOS, planPruning, type PlanInput } from '../src/engine/lightpeft/plan';
+import { DEFAULT_RATIOS, planPruning, type PlanInput } from '../src/shared/pruning-plan';
 import { readScores } from '../src/engine/lightpeft/scores';
 import { TrainingRun } from '../src/engine/train/run';
 import { tokenizeBatch } from '../src/engine/train/batches';

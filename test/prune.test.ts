@@ -12,7 +12,7 @@ import { nodeDirReader } from '../src/platform/node/dir-reader';
 import { readModelDir, readPeftDir } from '../src/engine/model/model-dir';
 import { buildModel } from '../src/engine/model/build';
 import { parseBatchJson, uploadBatch } from '../src/engine/model/batch';
-import { planPruning, type PlanInput } from '../src/engine/lightpeft/plan';
+import { planPruning, type PlanInput } from '../src/shared/pruning-plan';
 import { prune, selectCols } from '../src/engine/lightpeft/prune';
 import type { RobertaModel } from '../src/engine/model/roberta';
 import { gradientStep } from '../src/engine/train/step';

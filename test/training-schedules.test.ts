@@ -10,7 +10,7 @@ import { expectClose, gpuContext } from './helpers';
 import { data, settings, tinyModel, tokenizer } from './tiny-run';
 import { TrainingRun } from '../src/engine/train/run';
 import { LightPeftRun } from '../src/engine/lightpeft/run';
-import { DEFAULT_RATIOS } from '../src/engine/lightpeft/plan';
+import { DEFAULT_RATIOS } from '../src/shared/pruning-plan';
 import { gradientStep } from '../src/engine/train/step';
 import { shuffledBatches, tokenizeBatch } from '../src/engine/train/batches';
 import { uploadBatch } from '../src/engine/model/batch';

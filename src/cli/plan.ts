@@ -4,7 +4,7 @@ import { parseOptions, requireOption } from './args';
 import { PLAN_USAGE } from './usage';
 import { RATIO_OPTIONS, ratiosFromOptions } from './ratios';
 import { BadInputError } from '../errors';
-import { planPruning } from '../engine/lightpeft/plan';
+import { planPruning } from '../shared/pruning-plan';
 import { scoresFromSafetensors } from '../engine/lightpeft/scores';
 
 export const OPTIONS = { scores: { type: 'string' }, ...RATIO_OPTIONS } as const;

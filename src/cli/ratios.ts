@@ -1,7 +1,7 @@
 /** The pruning-ratio options shared by `train --method light-peft` and `plan`. */
 import { settingOption } from './args';
 import { UsageError } from './errors';
-import { DEFAULT_RATIOS, type PlanRatios, type Scope } from '../engine/lightpeft/plan';
+import { DEFAULT_RATIOS, type PlanRatios, type Scope } from '../shared/pruning-plan';
 
 export const RATIO_OPTIONS = {
   'head-ratio': { type: 'string' },

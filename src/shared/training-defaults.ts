@@ -4,7 +4,8 @@
  * those of the Light-PEFT paper's public scripts (vanilla_train.sh for the baseline); the engine's
  * src/engine/train/defaults.ts adds Light-PEFT's phases.
  */
-import type { LoraTarget } from './peft-targets';
+import { LORA_TARGETS, type LoraTarget } from './peft-targets';
+import { DEFAULT_RATIOS, type PlanRatios } from './pruning';
 
 /** A phase's optimiser schedule: AdamW at `lr`, linear warm-up over `warmupRatio` of its steps, linear decay to 0 at its last step. */
 export interface ScheduleDefaults {
@@ -39,3 +40,44 @@ export const TRAINING_DEFAULTS = {
 
 /** Bounds on what a run may ask for (far above any sensible value; they catch typos). */
 export const LIMITS = { maxSteps: 1_000_000, maxBatchSize: 1024 };
+
+/** Light-PEFT's two phases (estimate.sh, then train.sh on the pruned model), its L1 weights and pruning ratios. */
+export const LIGHT_PEFT_DEFAULTS = {
+  /** PEFT on all six linear layers of each block. */
+  targets: [...LORA_TARGETS] as LoraTarget[],
+  /** estimate.sh: its own run of at most 800 steps, no warm-up, no weight decay. */
+  estimation: { lr: 3e-4, warmupRatio: 0, weightDecay: 0, maxSteps: 800 } satisfies ScheduleDefaults & { maxSteps: number },
+  /** train.sh: a new run on the pruned model (fresh AdamW, schedule from the peak), 10 epochs. */
+  training: { lr: 3e-4, warmupRatio: 0, weightDecay: 0, epochs: 10 } satisfies ScheduleDefaults & { epochs: number },
+  /** L1 weights on the head and FFN masks (`--l1_loss_coef`). */
+  lambdaHead: 1e-4,
+  lambdaFfn: 1e-4,
+  /** Masks train at the PEFT learning rate times this (the scripts' `attn/ffn_mask_lr_coef`), never with weight decay. */
+  maskLrMultiplier: 1,
+  ratios: DEFAULT_RATIOS as PlanRatios,
+};
+
+/**
+ * The app's one-click demo: a Light-PEFT run on the built-in demo model (4 layers × 256) and spam
+ * data that shows the masks move within a minute even on a CPU-only WebGPU adapter (SwiftShader).
+ * Everything else is the defaults above; the paper's budgets (800 estimation steps at batch 32 ×
+ * 128 tokens) take hours there. The settings panel shows and explains each of these.
+ */
+export const LIGHT_PEFT_DEMO = {
+  /** Short sequences and small batches: a step takes a fraction of a second on a CPU. */
+  batchSize: 8,
+  maxLength: 64,
+  /** Enough estimation steps for the masks to separate under a larger λ. */
+  estimateSteps: 60,
+  /** Steps of training the pruned model. */
+  steps: 60,
+  /** A higher peak learning rate than the paper's 3e-4 makes the short demo learn visibly. */
+  lr: 3e-3,
+  /** A stronger L1 pull than the paper's 1e-4, so masks spread apart within the short budget. */
+  lambdaHead: 1e-2,
+  lambdaFfn: 1e-2,
+  /** The masks are read back every this many steps for the live view. */
+  snapshotEvery: 5,
+  evalEvery: 0,
+  checkpointEvery: 20,
+};

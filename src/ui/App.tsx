@@ -3,6 +3,9 @@ import type { GpuSummary, SelfCheckResult } from '../workers/protocol';
 import { Problem } from './Problem';
 import { formatMiB, formatMs } from './format';
 import { SetupScreen } from './setup/SetupScreen';
+import { MasksScreen } from './masks/MasksScreen';
+import { ExplorerScreen } from './explorer/ExplorerScreen';
+import { ResultsScreen } from './results/ResultsScreen';
 
 /** Self-check pass mark: max relative error of the GPU matmul against the float64 CPU reference. */
 const SELF_CHECK_TOLERANCE = 1e-5;
@@ -20,6 +23,9 @@ export function App() {
       <main>
         <GpuPanel />
         <SetupScreen />
+        <MasksScreen />
+        <ExplorerScreen />
+        <ResultsScreen />
         <SelfCheckPanel />
       </main>
       <footer className="footnote">Everything runs in this tab, in a background worker. Your model and data never leave your machine.</footer>

@@ -5,7 +5,10 @@
 import type {
   ColumnSettings,
   DataSource,
+  MaskSnapshot,
   ModelSource,
+  PlanEvaluation,
+  PlanRatios,
   ProgressMessage,
   ReplyFor,
   Request,
@@ -24,10 +27,18 @@ export type ProgressListener = (progress: Omit<ProgressMessage, 'type' | 'id'>) 
 /** Called with each training progress message of one train or resumeRun request. */
 export type TrainProgressListener = (progress: TrainProgress) => void;
 
+/** Called with each mask snapshot of a Light-PEFT train or resumeRun request. */
+export type SnapshotListener = (snapshot: MaskSnapshot) => void;
+
+/** Called after each measured point of a sweepPlans request. */
+export type SweepListener = (point: { done: number; total: number; result: PlanEvaluation }) => void;
+
 /** What a request may pass besides its body. */
 export interface RequestOptions {
   onProgress?: ProgressListener;
   onTrainProgress?: TrainProgressListener;
+  onSnapshot?: SnapshotListener;
+  onSweepProgress?: SweepListener;
   /** Aborting it sends the worker a `cancel` for this request, which then rejects with a CancelledError. */
   signal?: AbortSignal;
 }
@@ -66,6 +77,8 @@ interface Pending {
   reject: (error: Error) => void;
   onProgress?: ProgressListener;
   onTrainProgress?: TrainProgressListener;
+  onSnapshot?: SnapshotListener;
+  onSweepProgress?: SweepListener;
 }
 
 export class EngineClient {
@@ -83,12 +96,12 @@ export class EngineClient {
   }
 
   /** Sends a request; resolves with its reply or rejects with an EngineRequestError. */
-  request<B extends RequestBody>(body: B, { onProgress, onTrainProgress, signal }: RequestOptions = {}): Promise<ReplyFor<B['type']>> {
+  request<B extends RequestBody>(body: B, { onProgress, onTrainProgress, onSnapshot, onSweepProgress, signal }: RequestOptions = {}): Promise<ReplyFor<B['type']>> {
     if (this.failure) return Promise.reject(this.failure);
     if (signal?.aborted) return Promise.reject(new EngineRequestError({ code: 'CANCELLED', message: 'Cancelled before it started; nothing was kept.' }));
     const id = this.nextId++;
     const sent = new Promise<ReplyFor<B['type']>>((resolve, reject) => {
-      this.pending.set(id, { type: body.type, resolve: resolve as (reply: never) => void, reject, onProgress, onTrainProgress });
+      this.pending.set(id, { type: body.type, resolve: resolve as (reply: never) => void, reject, onProgress, onTrainProgress, onSnapshot, onSweepProgress });
       this.worker.postMessage({ ...body, id } as Request);
     });
     if (!signal) return sent;
@@ -150,8 +163,8 @@ export class EngineClient {
   }
 
   /** Trains the loaded model on the loaded data, saving checkpoints; resolves when it finishes or is stopped. */
-  async train(options: TrainOptions, onProgress?: TrainProgressListener) {
-    return (await this.request({ type: 'train', options }, { onTrainProgress: onProgress })).result;
+  async train(options: TrainOptions, onProgress?: TrainProgressListener, onSnapshot?: SnapshotListener) {
+    return (await this.request({ type: 'train', options }, { onTrainProgress: onProgress, onSnapshot })).result;
   }
 
   /** Asks the running training to stop after its current step; resolves false when none was running. */
@@ -160,8 +173,54 @@ export class EngineClient {
   }
 
   /** Continues a saved run from its checkpoint (the same model and data must be loaded). */
-  async resumeRun(runId: string, onProgress?: TrainProgressListener) {
-    return (await this.request({ type: 'resumeRun', runId }, { onTrainProgress: onProgress })).result;
+  async resumeRun(runId: string, onProgress?: TrainProgressListener, onSnapshot?: SnapshotListener) {
+    return (await this.request({ type: 'resumeRun', runId }, { onTrainProgress: onProgress, onSnapshot })).result;
+  }
+
+  /** Holds the running training between two steps, the model kept on the GPU; resolves false when none runs. */
+  async pauseTraining() {
+    return (await this.request({ type: 'pauseTraining' })).paused;
+  }
+
+  /** Goes on after pauseTraining; resolves false when nothing was paused. */
+  async continueTraining() {
+    return (await this.request({ type: 'continueTraining' })).continued;
+  }
+
+  /** Prunes the running Light-PEFT run now at these ratios (during estimation); the pruned model then trains. */
+  async pruneNow(ratios: PlanRatios) {
+    return (await this.request({ type: 'pruneNow', ratios })).outcome;
+  }
+
+  /** Validation metrics of the running estimation's model masked at these ratios' plan, without committing. */
+  async evaluatePlan(ratios: PlanRatios, limit?: number) {
+    return (await this.request({ type: 'evaluatePlan', ratios, limit })).result;
+  }
+
+  /** evaluatePlan at each of these ratios; `onPoint` gets each result as it is measured. */
+  async sweepPlans(points: PlanRatios[], onPoint?: SweepListener, limit?: number) {
+    return (await this.request({ type: 'sweepPlans', points, limit }, { onSweepProgress: onPoint })).results;
+  }
+
+  /** The mask snapshots the worker keeps of the current or last Light-PEFT run, oldest first. */
+  async snapshotHistory() {
+    return (await this.request({ type: 'snapshotHistory' })).snapshots;
+  }
+
+  /** Class probabilities of a text under the loaded model. */
+  async classify(text: string, textPair?: string) {
+    return (await this.request({ type: 'classify', text, textPair })).probabilities;
+  }
+
+  /** A saved run's curves and prune. */
+  async runDetails(runId: string) {
+    return (await this.request({ type: 'runDetails', runId })).details;
+  }
+
+  /** The last run as the CLI writes it (adapter, report, curves; a pruned run's pruned model and pruning.json), as a zip. */
+  async exportRun() {
+    const { fileName, bytes } = await this.request({ type: 'exportRun' });
+    return { fileName, bytes };
   }
 
   /** Messages the worker posts on its own (device lost). Returns an unsubscribe. */
@@ -188,6 +247,14 @@ export class EngineClient {
     }
     if (message.type === 'trainProgress') {
       pending.onTrainProgress?.(message.progress);
+      return;
+    }
+    if (message.type === 'maskSnapshot') {
+      pending.onSnapshot?.(message.snapshot);
+      return;
+    }
+    if (message.type === 'sweepProgress') {
+      pending.onSweepProgress?.({ done: message.done, total: message.total, result: message.result });
       return;
     }
     this.pending.delete(message.id);

@@ -94,6 +94,8 @@ async function handle(request: Request): Promise<Reply> {
       return { type: 'resumeRun', id, result: await resumeRun(session, request.runId, trainProgressFor(id)) };
     case 'cancel':
       return { type: 'cancel', id, cancelled: session.cancel(request.target) };
+    default:
+      throw new Error(`This worker cannot handle ${request.type} yet`);
   }
 }
 

@@ -12,6 +12,7 @@ import type { ColumnGuess, LabelBalance, TablePreview } from '../shared/datasets
 import type { ClassificationMetrics, EvalLog, StepLog } from '../shared/training';
 import type { ColumnSettings, DataFileSummary, RunSettings } from '../engine/train/run-record';
 import type { TrainOptions } from '../engine/train/run-options';
+import type { PlanInput, PlanRatios, PruningPlan } from '../shared/pruning-plan';
 import { toErrorData, type ErrorData } from '../errors';
 
 /** What the worker found when it acquired the GPU. */
@@ -153,7 +154,73 @@ export interface TokenizeCheckResult {
 // ---- Training ------------------------------------------------------------------------------
 
 // The run's options, its saved settings and curves are the engine's (src/engine/train/).
-export type { TrainMethod, TrainOptions } from '../engine/train/run-options';
+export type { LightPeftOptions, TrainMethod, TrainOptions } from '../engine/train/run-options';
+export type { PlanInput, PlanRatios, PruningPlan } from '../shared/pruning-plan';
+
+/**
+ * Where a Light-PEFT run is: 'estimating' (masks and scores learn), 'planning' (the plan is made
+ * from the last scores), 'pruning' (rows and columns are removed on the GPU), 'training' (the
+ * pruned model trains), 'done'.
+ */
+export type LightPeftStage = 'estimating' | 'planning' | 'pruning' | 'training' | 'done';
+
+/** Masks and scores read back in one batch every `snapshotEvery` steps of a Light-PEFT run. */
+export interface MaskSnapshot {
+  /** Global step it was read at. */
+  step: number;
+  stage: LightPeftStage;
+  budgets: { estimation: number; training: number };
+  /** Module and rank scores are averaged from this estimation step on (0-based): the second half of estimation. */
+  scoreFrom: number;
+  /** Estimation steps the scores are averaged over; 0 before the second half (module and rank ratios must then be 0). */
+  scoredSteps: number;
+  /** Head and FFN masks, Importance Ratios and rank scores (HF module names): what the plan is made from. After pruning: those the plan was made from. */
+  scores: PlanInput;
+}
+
+/** A model as measured in the app, before or after pruning. */
+export interface ModelMeasure {
+  /** Validation metrics (null until measured: the pruned model's are known at the end of the run). */
+  metrics: ClassificationMetrics | null;
+  /** Mean seconds of a training step of the phase (estimation: before; training the pruned model: after); null until known. */
+  trainStepSeconds: number | null;
+  /** Seconds to classify one training batch (forward only, after a warm-up). */
+  inferenceSeconds: number;
+  /** GPU bytes the engine holds for the model (weights, PEFT, no optimizer). */
+  gpuBytes: number;
+  baseParams: number;
+  trainableParams: number;
+  /** Heads per layer and FFN width per layer. */
+  shape: { heads: number[]; ffn: number[] };
+}
+
+/** What pruning did to a Light-PEFT run: the plan and the model measured on each side of it. */
+export interface PruneOutcome {
+  /** Global step it was pruned after. */
+  step: number;
+  /** 'auto': at the end of the estimation budget; 'now': a person pressed Prune now. */
+  trigger: 'auto' | 'now';
+  plan: PruningPlan;
+  before: ModelMeasure;
+  after: ModelMeasure;
+}
+
+/** A validation evaluation of the model masked as a plan would leave it, without committing to it. */
+export interface PlanEvaluation {
+  ratios: PlanRatios;
+  /** The plan's counts and predicted costs. */
+  counts: PruningPlan['counts'];
+  predicted: PruningPlan['predicted'];
+  evaluation: EvalLog;
+  /** Validation examples it used (the first `limit`, or all). */
+  examples: number;
+}
+
+/** A class and its probability for a text the person typed. */
+export interface ClassProbability {
+  label: string;
+  probability: number;
+}
 export type { ColumnSettings, DataFileSummary, DataOrigin, ModelOrigin, RunCurves, RunSettings } from '../engine/train/run-record';
 
 export interface TrainProgress {
@@ -178,6 +245,12 @@ export interface TrainProgress {
   peakGpuBytes: number;
   /** The last step saved to IndexedDB in this call, or null. */
   checkpointStep: number | null;
+  /** Light-PEFT runs: where the run is (null: a plain run). */
+  stage: LightPeftStage | null;
+  /** Light-PEFT runs: the plan and measurements once pruned (null before). */
+  pruned: PruneOutcome | null;
+  /** Paused in memory (pauseTraining): the model stays on the GPU; plans can be evaluated and pruned. */
+  paused: boolean;
 }
 
 export interface TrainResult {
@@ -193,6 +266,19 @@ export interface TrainResult {
   evaluations: EvalLog[];
   /** The model as trained now (its PEFT method, labels, parameter counts, GPU memory). */
   model: ModelSummary;
+  /** Light-PEFT runs: the prune, before and after (after.metrics set when the run finished). Null for plain runs or when stopped before pruning. */
+  pruned: PruneOutcome | null;
+}
+
+/** A saved run's curves and, for Light-PEFT, its prune: what the Results screen compares. */
+export interface RunDetails {
+  id: string;
+  name: string;
+  settings: RunSettings | null;
+  loss: StepLog[];
+  evaluations: EvalLog[];
+  metrics: ClassificationMetrics | null;
+  pruned: PruneOutcome | null;
 }
 
 // ---- Setup: results out --------------------------------------------------------------------
@@ -236,7 +322,27 @@ export type Request =
    * Aborts request `target` if it is still running and cancellable (loadModel). Handled as soon as
    * it arrives, beside the request it cancels; that request then answers with a CancelledError.
    */
-  | { type: 'cancel'; id: number; target: number };
+  | { type: 'cancel'; id: number; target: number }
+  // ---- Light-PEFT during a run (handled between two steps, or at once while paused) ----
+  /** Holds the running training between two steps, everything kept on the GPU (no checkpoint). */
+  | { type: 'pauseTraining'; id: number }
+  /** Goes on after pauseTraining. */
+  | { type: 'continueTraining'; id: number }
+  /** Prunes the running Light-PEFT run now with the plan at these ratios (estimation only), then trains the pruned model. */
+  | { type: 'pruneNow'; id: number; ratios: PlanRatios }
+  /** Validation metrics of the running estimation's model masked at the plan of these ratios, without committing. */
+  | { type: 'evaluatePlan'; id: number; ratios: PlanRatios; limit?: number }
+  /** evaluatePlan at each of these ratios, in order; posts a sweepProgress message after each point. */
+  | { type: 'sweepPlans'; id: number; points: PlanRatios[]; limit?: number }
+  /** The mask snapshots the worker keeps of the current (or last) Light-PEFT run, oldest first. */
+  | { type: 'snapshotHistory'; id: number }
+  // ---- Results ----
+  /** Classifies a text with the loaded (trained, maybe pruned) model. */
+  | { type: 'classify'; id: number; text: string; textPair?: string }
+  /** A saved run's curves and prune. */
+  | { type: 'runDetails'; id: number; runId: string }
+  /** A zip of what the CLI writes: adapter/, report.json, curves.csv, evaluations.csv, and for a pruned run pruned-model/ with pruning.json and scores.safetensors. */
+  | { type: 'exportRun'; id: number };
 
 export type RequestType = Request['type'];
 
@@ -257,6 +363,17 @@ export type Reply =
   | { type: 'resumeRun'; id: number; result: TrainResult }
   /** `cancelled`: false when the target had already finished (its own reply stands). */
   | { type: 'cancel'; id: number; cancelled: boolean }
+  /** `paused` / `continued`: false when no training was running (or it already was in that state). */
+  | { type: 'pauseTraining'; id: number; paused: boolean }
+  | { type: 'continueTraining'; id: number; continued: boolean }
+  | { type: 'pruneNow'; id: number; outcome: PruneOutcome }
+  | { type: 'evaluatePlan'; id: number; result: PlanEvaluation }
+  | { type: 'sweepPlans'; id: number; results: PlanEvaluation[] }
+  | { type: 'snapshotHistory'; id: number; snapshots: MaskSnapshot[] }
+  | { type: 'classify'; id: number; probabilities: ClassProbability[] }
+  | { type: 'runDetails'; id: number; details: RunDetails }
+  /** A zip; its buffer is transferred, not copied. */
+  | { type: 'exportRun'; id: number; fileName: string; bytes: Uint8Array }
   | ErrorReply;
 
 /** A request failed: the error as data (code, message, a bad input's file/where/why). */
@@ -280,6 +397,22 @@ export interface TrainProgressMessage {
   progress: TrainProgress;
 }
 
+/** A mask snapshot of the Light-PEFT run of request `id` (train or resumeRun), every `snapshotEvery` steps and at each stage change. */
+export interface MaskSnapshotMessage {
+  type: 'maskSnapshot';
+  id: number;
+  snapshot: MaskSnapshot;
+}
+
+/** One more point of sweepPlans request `id` is measured. */
+export interface SweepProgressMessage {
+  type: 'sweepProgress';
+  id: number;
+  done: number;
+  total: number;
+  result: PlanEvaluation;
+}
+
 /** The successful reply that answers a request of type T. */
 export type ReplyFor<T extends RequestType> = Extract<Reply, { type: T }>;
 
@@ -287,7 +420,7 @@ export type ReplyFor<T extends RequestType> = Extract<Reply, { type: T }>;
 export type WorkerEvent = { type: 'deviceLost' } & ErrorData;
 
 /** Everything the worker posts. */
-export type WorkerMessage = Reply | ProgressMessage | TrainProgressMessage | WorkerEvent;
+export type WorkerMessage = Reply | ProgressMessage | TrainProgressMessage | MaskSnapshotMessage | SweepProgressMessage | WorkerEvent;
 
 /** A request without its id (the client assigns ids). */
 export type RequestBody = WithoutId<Request>;

@@ -7,7 +7,7 @@ import { zipSync } from 'fflate';
 import type { RobertaModel } from '../model/roberta';
 import type { AdapterModule, LoraModule } from '../model/params';
 import { linearsOf } from '../model/params';
-import type { PruningPlan } from '../lightpeft/plan';
+import type { PruningPlan } from '../../shared/pruning-plan';
 import { peftTargetRegex } from '../model/peft';
 import {
   adapterTensorName,

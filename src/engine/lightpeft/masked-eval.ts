@@ -7,7 +7,7 @@
  */
 import type { Tensor } from '../../gpu/buffers';
 import type { RobertaModel } from '../model/roberta';
-import type { PruningPlan } from './plan';
+import type { PruningPlan } from '../../shared/pruning-plan';
 
 export async function evaluateMasked<T>(model: RobertaModel, plan: PruningPlan, work: () => Promise<T>): Promise<T> {
   const { ctx } = model;

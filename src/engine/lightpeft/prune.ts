@@ -11,7 +11,7 @@ import type { Tensor } from '../../gpu/buffers';
 import type { RobertaModel } from '../model/roberta';
 import type { AdapterModule, Layer, Linear, LoraModule } from '../model/params';
 import { linearsOf } from '../model/params';
-import type { PruningPlan } from './plan';
+import type { PruningPlan } from '../../shared/pruning-plan';
 
 export async function prune(model: RobertaModel, plan: PruningPlan): Promise<void> {
   const { ctx, config } = model;

@@ -23,7 +23,7 @@ import type { RobertaModel } from '../model/roberta';
 import { TrainingRun, type RunData, type RunHooks, type RunProgress } from '../train/run';
 import type { EvalLog, StepLog, TrainSettings } from '../train/trainer';
 import { NotReadyError } from '../train/errors';
-import { planPruning, type PlanInput, type PlanRatios, type PruningPlan } from './plan';
+import { planPruning, type PlanInput, type PlanRatios, type PruningPlan } from '../../shared/pruning-plan';
 import { prune } from './prune';
 import { readScores } from './scores';
 import { evaluateMasked } from './masked-eval';

@@ -8,7 +8,7 @@ import { linearsOf } from '../model/params';
 import { ffnMaskName, headMaskName, moduleScoreName, rankScoreName } from '../model/names';
 import { parseSafetensors, readTensorF32, writeSafetensors } from '../io/safetensors';
 import { BadInputError } from '../../errors';
-import type { ModuleScores, PlanInput, PlanShape } from './plan';
+import type { ModuleScores, PlanInput, PlanShape } from '../../shared/pruning-plan';
 
 /**
  * Masks, and Importance Ratios and rank scores divided by the steps they were summed over, in one

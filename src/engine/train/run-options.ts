@@ -6,9 +6,23 @@ import type { LoraTarget, PeftConfig } from '../model/peft';
 import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, LIGHT_PEFT_DEFAULTS, LORA_DEFAULTS, TRAINING_DEFAULTS } from './defaults';
 import { checkLoraTargets, checkSetting, type ModelLimits } from './checks';
 import type { TrainSettings } from './trainer';
+import type { PlanRatios } from '../../shared/pruning';
 
 /** The PEFT method a run trains. */
 export type TrainMethod = { kind: 'lora'; rank: number; alpha: number; targets: LoraTarget[] } | { kind: 'adapter'; size: number };
+
+/**
+ * Light-PEFT on top of the method's PEFT modules: an estimation run of `estimateSteps` (masks
+ * under L1, scores), a prune at `ratios`, then `TrainOptions.steps` steps training the pruned model.
+ */
+export interface LightPeftOptions {
+  estimateSteps: number;
+  lambdaHead: number;
+  lambdaFfn: number;
+  ratios: PlanRatios;
+  /** The masks and scores are read back for the live view every this many steps (training is the same either way). */
+  snapshotEvery: number;
+}
 
 /** What the Train form sends. */
 export interface TrainOptions {
@@ -24,6 +38,8 @@ export interface TrainOptions {
   checkpointEvery: number;
   /** The validation set is evaluated every this many steps; 0: only at the end (which it always is). */
   evalEvery: number;
+  /** Light-PEFT (`steps` is then the pruned model's budget); null or absent: the plain method (the baseline). */
+  lightPeft?: LightPeftOptions | null;
 }
 
 /** Refuses an option outside its range with a SettingError naming it, what it accepts and what it got. */

@@ -100,6 +100,9 @@ async function trainRun(session: Session, run: RunRecord, checkpoint: Map<string
       gpuBytes: ctx.liveBytes,
       peakGpuBytes: ctx.pool.peakAllocatedBytes,
       checkpointStep,
+      stage: null,
+      pruned: null,
+      paused: false,
     });
   post();
 
@@ -127,7 +130,7 @@ async function trainRun(session: Session, run: RunRecord, checkpoint: Map<string
     post();
     const curves = runCurvesOf(record);
     const status = record.status === 'finished' ? 'finished' : 'paused';
-    return { runId: run.id, name: run.name, status, step: record.step, totalSteps: total, metrics: final && metricsOf(final), loss: curves.loss, evaluations: curves.evaluations, model: { ...session.model!.summary, gpuBytes: ctx.liveBytes } };
+    return { runId: run.id, name: run.name, status, step: record.step, totalSteps: total, metrics: final && metricsOf(final), loss: curves.loss, evaluations: curves.evaluations, model: { ...session.model!.summary, gpuBytes: ctx.liveBytes }, pruned: null };
   };
 
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RATIOS, planPruning, type ModuleScores, type PlanInput, type PlanShape } from './plan';
+import { DEFAULT_RATIOS, planPruning, type ModuleScores, type PlanInput, type PlanShape } from './pruning-plan';
 
 const shape: PlanShape = { layers: 2, hidden: 8, heads: 4, headDim: 2, intermediate: 6, vocabSize: 50, maxPositions: 20, numLabels: 2 };
 

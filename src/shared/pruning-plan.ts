@@ -16,7 +16,7 @@
  * unless `allowEmptyLayers`.
  */
 
-import { DEFAULT_RATIOS, type PlanRatios, type Scope } from '../../shared/pruning';
+import { DEFAULT_RATIOS, type PlanRatios, type Scope } from './pruning';
 
 export { DEFAULT_RATIOS, type PlanRatios, type Scope };
 
