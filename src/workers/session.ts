@@ -3,6 +3,7 @@
  * and the loaded data. A failed request leaves all of it as it was (handlers build the new state
  * first and swap it in only on success).
  */
+import type { PlanInput, PruningPlan } from '../shared/pruning-plan';
 import type { GpuContext } from '../gpu/context';
 import type { CheckpointStore } from '../engine/train/checkpoint-store';
 import type { Example, RawTable } from '../engine/io/datasets';
@@ -56,6 +57,8 @@ export class Session {
   training: ActiveTraining | null = null;
   /** The latest saved state of the run that trained the loaded model. */
   lastRun: RunRecord | null = null;
+  /** When the loaded model was pruned by a Light-PEFT run: the plan and the scores it was made from (for the export's pruning.json and scores.safetensors). */
+  lastPrune: { plan: PruningPlan; scores: PlanInput } | null = null;
   private store: Promise<CheckpointStore> | null = null;
   private modelQueue: Promise<unknown> = Promise.resolve();
   /** Requests in flight that a `cancel` message may abort, by request id. */

@@ -7,6 +7,7 @@ import type { RunRecord } from './checkpoint-store';
 import type { ColumnChoice } from '../io/datasets';
 import type { PeftConfig } from '../model/peft';
 import type { ClassificationMetrics } from './metrics';
+import type { PruneOutcome } from '../../shared/light-peft';
 import { peftOf, type TrainOptions } from './run-options';
 import type { EvalLog, StepLog, TrainSettings } from './trainer';
 
@@ -81,6 +82,8 @@ export interface RunCurves {
   evaluations: EvalLog[];
   /** Why the run failed, when it did. */
   error: { name: string; message: string } | null;
+  /** Light-PEFT runs, once pruned: the plan and the model measured before and after (absent: a plain run, or not pruned yet). */
+  pruned?: PruneOutcome | null;
 }
 
 /**
@@ -104,5 +107,6 @@ export function runCurvesOf(run: RunRecord): RunCurves {
     metrics: c.metrics ?? null,
     evaluations: Array.isArray(c.evaluations) ? c.evaluations : [],
     error: c.error ?? null,
+    pruned: c.pruned ?? null,
   };
 }
