@@ -4,6 +4,8 @@
  * their safetensors form (scores.safetensors), so a plan can be redone later without the GPU.
  */
 import type { RobertaModel } from '../model/roberta';
+import type { GpuContext } from '../../gpu/context';
+import type { Tensor } from '../../gpu/buffers';
 import { linearsOf } from '../model/params';
 import { ffnMaskName, headMaskName, moduleScoreName, rankScoreName } from '../model/names';
 import { parseSafetensors, readTensorF32, writeSafetensors } from '../io/safetensors';
@@ -20,7 +22,7 @@ export async function readScores(model: RobertaModel, scoredSteps: number): Prom
   const linears = new Map(model.layers.flatMap(linearsOf).map((l) => [l.module, l]));
   const peft = model.peftModules();
   const L = model.layers.length;
-  const values = await ctx.readMany([...model.layers.map((l) => l.headMask), ...model.layers.map((l) => l.ffnMask), ...peft.flatMap((m) => [m.importance, m.rankScore])]);
+  const values = await readPacked(ctx, [...model.layers.map((l) => l.headMask), ...model.layers.map((l) => l.ffnMask), ...peft.flatMap((m) => [m.importance, m.rankScore])]);
   const average = (data: Float32Array) => [...data].map((s) => (scoredSteps > 0 ? s / steps : 0));
   const modules: ModuleScores[] = peft.map((m, i) => {
     const lin = linears.get(m.module);
@@ -39,6 +41,29 @@ export async function readScores(model: RobertaModel, scoredSteps: number): Prom
     ffnMasks: values.slice(L, 2 * L).map((v) => [...v]),
     modules,
   };
+}
+
+/**
+ * Small tensors read back as one: copied side by side into one buffer on the GPU, then one
+ * submission, one staging buffer and one map. The live view reads them every few steps (56 on
+ * the demo model, 168 on roberta-base); a map per tensor took ~6× as long on Dawn, and a browser
+ * pays a round trip per map.
+ */
+async function readPacked(ctx: GpuContext, tensors: Tensor[]): Promise<Float32Array[]> {
+  const total = tensors.reduce((n, t) => n + t.size, 0);
+  const packed = ctx.empty([Math.max(1, total)], 'f32', 'light-peft scores read-back');
+  try {
+    let offset = 0;
+    for (const t of tensors) {
+      ctx.copy(t, packed, t.size, 0, offset);
+      offset += t.size;
+    }
+    const all = await ctx.read(packed);
+    offset = 0;
+    return tensors.map((t) => all.subarray(offset, (offset += t.size)));
+  } finally {
+    packed.dispose();
+  }
 }
 
 /** scores.safetensors: masks under their HF names, `score.module.<m>` [1], `score.rank.<m>` [r]; shape and kinds in the metadata. */
