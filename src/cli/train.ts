@@ -26,7 +26,7 @@ import { prepareTask } from '../engine/train/task';
 import { evaluate, type EvalLog, type TrainSettings } from '../engine/train/trainer';
 import { TrainingRun } from '../engine/train/run';
 import { phaseReport } from '../engine/train/report';
-import { evaluationsCsv, lossCurveCsv } from '../engine/train/curves-csv';
+import { lightPeftReport, phaseSchedule, reportFiles, RUN_FILES, TOKENIZER_FILE_NAMES, trainReport, type LightPeftReport, type ParameterCounts, type TrainReport } from '../engine/export/report';
 import type { ModelLimits } from '../engine/train/checks';
 import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, defaultEstimationSteps, LIGHT_PEFT_DEFAULTS, LORA_DEFAULTS, TRAINING_DEFAULTS } from '../engine/train/defaults';
 import { LightPeftRun } from '../engine/lightpeft/run';
@@ -106,16 +106,15 @@ export async function trainCommand(args: string[]): Promise<void> {
 
   const ctx = new GpuContext(await acquireNodeGpu());
   const model = await buildModel(ctx, { config: task.config, weights, peft, trainMasks: false, seed });
-  await mkdir(join(outDir, 'adapter'), { recursive: true }); // before training: an unwritable --out fails fast
-  const baseParams = model.baseParameterCount();
-  const trainableBefore = model.trainableParameterCount();
-  const peftBefore = model.trainableParameterCount(['peft']);
+  await mkdir(join(outDir, RUN_FILES.adapter), { recursive: true }); // before training: an unwritable --out fails fast
+  // trainable = PEFT modules + classifier head; peft = the modules alone.
+  const parametersBefore: ParameterCounts = { base: model.baseParameterCount(), trainable: model.trainableParameterCount(), peft: model.trainableParameterCount(['peft']) };
   const data = { train: task.train, validation: task.validation };
   const progress = progressPrinter(settings.steps + (estimation?.steps ?? 0));
   const hooks = { onLog: progress, onEvaluation: progress.evaluation };
-  let phaseReports: Record<string, unknown>;
+  let phaseReports: Pick<TrainReport, 'estimation' | 'training'>;
   let run: TrainingRun | LightPeftRun;
-  let lightPeftReport: Record<string, unknown> | null = null;
+  let lightPeftSection: LightPeftReport | null = null;
   ctx.pool.resetPeak();
   if (estimation && ratios) {
     const lp = new LightPeftRun(model, tokenizer, data, { estimation, training: settings, ratios });
@@ -139,28 +138,20 @@ export async function trainCommand(args: string[]): Promise<void> {
     }
     const pruned = lp.prunedWith!;
     phaseReports = { estimation: phaseReport(lp.estimation, measured.estimationPeak), training: phaseReport(lp.training!, ctx.pool.peakAllocatedBytes) };
-    await writeFile(join(outDir, 'scores.safetensors'), scoresToSafetensors(pruned.scores));
+    await writeFile(join(outDir, RUN_FILES.scores), scoresToSafetensors(pruned.scores));
     // The pruned model as a checkpoint folder the app and this CLI load (with the tokenizer), plus pruning.json.
-    await mkdir(join(outDir, 'pruned-model'), { recursive: true });
-    for (const file of await exportPrunedModel(model, pruned.plan)) await writeFile(join(outDir, 'pruned-model', file.name), file.bytes);
-    for (const name of ['tokenizer.json', 'tokenizer_config.json', 'vocab.json', 'merges.txt']) {
+    await mkdir(join(outDir, RUN_FILES.prunedModel), { recursive: true });
+    for (const file of await exportPrunedModel(model, pruned.plan)) await writeFile(join(outDir, RUN_FILES.prunedModel, file.name), file.bytes);
+    for (const name of TOKENIZER_FILE_NAMES) {
       const bytes = await reader.read(name);
-      if (bytes) await writeFile(join(outDir, 'pruned-model', name), bytes);
+      if (bytes) await writeFile(join(outDir, RUN_FILES.prunedModel, name), bytes);
     }
-    const { predicted, ...plan } = pruned.plan;
-    lightPeftReport = {
-      plan,
-      predicted,
-      parameters: {
-        base: { before: baseParams, after: model.baseParameterCount() },
-        trainable: { before: trainableBefore, after: model.trainableParameterCount() },
-        peft: { before: peftBefore, after: model.trainableParameterCount(['peft']) },
-      },
-      inference: { beforeSeconds: measured.beforeSeconds, afterSeconds: measured.afterSeconds },
-      gpuBytes: { beforePrune: measured.beforePrune, afterPrune: measured.afterPrune },
-      scores: 'scores.safetensors',
-      prunedModel: 'pruned-model/',
-    };
+    lightPeftSection = lightPeftReport(
+      pruned.plan,
+      { before: parametersBefore, after: { base: model.baseParameterCount(), trainable: model.trainableParameterCount(), peft: model.trainableParameterCount(['peft']) } },
+      { beforeSeconds: measured.beforeSeconds, afterSeconds: measured.afterSeconds },
+      { beforePrune: measured.beforePrune, afterPrune: measured.afterPrune },
+    );
     run = lp;
   } else {
     const plain = new TrainingRun(model, tokenizer, data, settings);
@@ -175,28 +166,22 @@ export async function trainCommand(args: string[]): Promise<void> {
   // The phases' evaluations, then the final one (which belongs to no phase).
   const evaluations: EvalLog[] = [...run.evaluations, { step: run instanceof LightPeftRun ? run.step : run.globalStep, ...metrics, seconds: evalSeconds }];
 
-  for (const file of await exportPeftAdapter(model, { baseModel: hubId ?? modelDir, revision: hubId ? o.revision : undefined })) await writeFile(join(outDir, 'adapter', file.name), file.bytes);
-  const schedule = (s: TrainSettings) => ({ steps: s.steps, lr: s.lr, warmupRatio: s.warmupRatio, weightDecay: s.weightDecay });
-  const report = {
+  for (const file of await exportPeftAdapter(model, { baseModel: hubId ?? modelDir, revision: hubId ? o.revision : undefined })) await writeFile(join(outDir, RUN_FILES.adapter, file.name), file.bytes);
+  const report = trainReport({
     command: 'train',
     model: modelDir,
     data: { train: dataFile, validation: o['eval-data'] ?? null, columns: task.columns, trainExamples: task.train.length, validationExamples: task.validation.length, labels: task.config.id2label },
-    method,
+    method: lightPeft ? 'light-peft' : 'lora',
     peft,
-    // light-peft: `steps` and the schedule are those of training the pruned model; `phases` has both runs'.
     settings,
-    phases: estimation ? { estimation: schedule(estimation), training: schedule(settings) } : { training: schedule(settings) },
-    // trainable = PEFT modules + classifier head; peft = the modules alone.
-    parameters: { base: baseParams, trainable: trainableBefore, peft: peftBefore },
+    phases: estimation ? { estimation: phaseSchedule(estimation), training: phaseSchedule(settings) } : { training: phaseSchedule(settings) },
+    parameters: parametersBefore,
     ...phaseReports,
-    lightPeft: lightPeftReport,
+    lightPeft: lightPeftSection,
     evaluation: { ...metrics, seconds: evalSeconds },
     evaluations,
-    adapter: 'adapter/',
-  };
-  await writeFile(join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  await writeFile(join(outDir, 'curves.csv'), lossCurveCsv(run.logs));
-  await writeFile(join(outDir, 'evaluations.csv'), evaluationsCsv(evaluations));
+  });
+  for (const file of reportFiles(report, run.logs)) await writeFile(join(outDir, file.name), file.bytes);
   process.stdout.write(
     `validation accuracy ${(metrics.accuracy * 100).toFixed(1)}%, macro-F1 ${metrics.macroF1.toFixed(3)}` +
       (metrics.mcc !== null ? `, MCC ${metrics.mcc.toFixed(3)}` : '') +
