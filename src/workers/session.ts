@@ -23,6 +23,8 @@ export interface LoadedModel {
   weights: WeightSource;
   origin: ModelOrigin;
   tokenizer: TextTokenizer | null;
+  /** The tokenizer files as read, byte for byte (a pruned model's export ships them beside it). */
+  tokenizerBytes?: { name: string; bytes: Uint8Array }[];
   /** How config.json is named in messages. */
   configFile: string;
   summary: ModelSummary;

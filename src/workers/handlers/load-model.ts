@@ -5,6 +5,7 @@
  * loaded before stays.
  */
 import { readModelDir } from '../../engine/model/model-dir';
+import type { DirReader } from '../../engine/io/dir-reader';
 import { checkTokenizerFitsModel, loadTokenizer, type TextTokenizer } from '../../engine/io/tokenizer';
 import { buildModel } from '../../engine/model/build';
 import type { PeftConfig } from '../../engine/model/peft';
@@ -31,7 +32,8 @@ export async function loadModel(session: Session, source: ModelSource, progress:
   // Everything that can be checked on the CPU is checked before any GPU memory is taken.
   const { config, weights } = await readModelDir(reader);
   const configFile = reader.describe('config.json');
-  const tokenizerFiles = await readTokenizerFiles(reader);
+  const tokenizerBytes: { name: string; bytes: Uint8Array }[] = [];
+  const tokenizerFiles = await readTokenizerFiles(keepingReads(reader, tokenizerBytes));
   let tokenizer: TextTokenizer | null = null;
   let tokenizerProblem: string | null = null;
   if (tokenizerFiles) {
@@ -89,7 +91,7 @@ export async function loadModel(session: Session, source: ModelSource, progress:
     files: files(),
   };
   reporting = false;
-  session.model = { model, config, weights, origin: originOf(source, name), tokenizer, configFile, summary, baseModelName, baseModelRevision };
+  session.model = { model, config, weights, origin: originOf(source, name), tokenizer, tokenizerBytes, configFile, summary, baseModelName, baseModelRevision };
   session.lastRun = null; // a new model has no training report yet
   if (previous) {
     previous.model.dispose();
@@ -104,4 +106,17 @@ function originOf(source: ModelSource, name: string): ModelOrigin {
   if (source.kind === 'demo') return { kind: 'demo' };
   if (source.kind === 'hub') return { kind: 'hub', modelId: name }; // with its @revision; the token is never kept
   return { kind: 'files', folderName: name === FILES_WITHOUT_FOLDER ? null : name };
+}
+
+/** The reader, keeping the bytes of each file read through it (the tokenizer files: a few MB at most). */
+function keepingReads(reader: DirReader, kept: { name: string; bytes: Uint8Array }[]): DirReader {
+  return {
+    async read(name: string) {
+      const bytes = await reader.read(name);
+      if (bytes) kept.push({ name, bytes });
+      return bytes;
+    },
+    open: (name) => reader.open(name),
+    describe: (name) => reader.describe(name),
+  };
 }
