@@ -21,6 +21,9 @@ import { deleteRun, listRuns } from './handlers/runs';
 import { resumeRun, startTraining, stopTraining } from './handlers/train';
 import { throttledTrainProgress, type TrainProgressReporter } from './handlers/train-progress';
 import { refuseWhileTraining } from './handlers/busy';
+import { classify } from './handlers/classify';
+import { runDetails } from './handlers/run-details';
+import { exportRun } from './handlers/export-run';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -94,6 +97,14 @@ async function handle(request: Request): Promise<Reply> {
       return { type: 'resumeRun', id, result: await resumeRun(session, request.runId, trainProgressFor(id)) };
     case 'cancel':
       return { type: 'cancel', id, cancelled: session.cancel(request.target) };
+    case 'classify':
+      // A model job: it waits for a running training's job (and any other) to finish first.
+      return { type: 'classify', id, probabilities: await session.withModel(() => classify(session, request.text, request.textPair)) };
+    case 'runDetails':
+      return { type: 'runDetails', id, details: await runDetails(session, request.runId) };
+    case 'exportRun':
+      refuseWhileTraining(session, 'export the run');
+      return { type: 'exportRun', id, ...(await session.withModel(() => exportRun(session))) };
     default:
       throw new Error(`This worker cannot handle ${request.type} yet`);
   }
@@ -127,7 +138,7 @@ self.onmessage = async (event: MessageEvent<Request>) => {
   try {
     const reply = await handle(request);
     if (!reply) throw new Error(`Unknown request type ${JSON.stringify(request?.type)}`);
-    post(reply, reply.type === 'exportAdapter' ? [reply.bytes.buffer as ArrayBuffer] : []);
+    post(reply, reply.type === 'exportAdapter' || reply.type === 'exportRun' ? [reply.bytes.buffer as ArrayBuffer] : []);
   } catch (error) {
     post(errorReply(id, error));
   }
