@@ -12,6 +12,9 @@ import type { PlanInput, PruningPlan } from './pruning-plan';
  */
 export type LightPeftStage = 'estimating' | 'planning' | 'pruning' | 'training' | 'done';
 
+/** Mask snapshots the worker and the page keep of a run for playback (older ones are dropped first). */
+export const SNAPSHOT_HISTORY = 200;
+
 /** Masks and scores read back in one batch every `snapshotEvery` steps of a Light-PEFT run. */
 export interface MaskSnapshot {
   /** Global step it was read at. */

@@ -8,7 +8,7 @@
 import { acquireGpu } from '../gpu/device';
 import { GpuContext } from '../gpu/context';
 import { IndexedDbCheckpointStore } from '../platform/browser/indexeddb-checkpoints';
-import { errorReply, type Reply, type Request, type WorkerMessage } from './protocol';
+import { errorReply, type MaskSnapshot, type PlanEvaluation, type Reply, type Request, type WorkerMessage } from './protocol';
 import { toErrorData } from '../errors';
 import { globalScopeName, runSelfCheck } from './self-check';
 import { Session, type ProgressReporter } from './session';
@@ -18,7 +18,8 @@ import { chooseColumns } from './handlers/choose-columns';
 import { tokenizeCheck } from './handlers/tokenize-check';
 import { exportAdapter } from './handlers/export-adapter';
 import { deleteRun, listRuns } from './handlers/runs';
-import { resumeRun, startTraining, stopTraining } from './handlers/train';
+import { resumeRun, startTraining, stopTraining, type SnapshotReporter } from './handlers/train';
+import { continueTraining, evaluatePlan, pauseTraining, pruneNow, snapshotHistory, sweepPlans } from './handlers/run-actions';
 import { throttledTrainProgress, type TrainProgressReporter } from './handlers/train-progress';
 import { refuseWhileTraining } from './handlers/busy';
 import { classify } from './handlers/classify';
@@ -90,11 +91,11 @@ async function handle(request: Request): Promise<Reply> {
     case 'deleteRun':
       return { type: 'deleteRun', id, runs: await deleteRun(session, request.runId) };
     case 'train':
-      return { type: 'train', id, result: await startTraining(session, request.options, trainProgressFor(id)) };
+      return { type: 'train', id, result: await startTraining(session, request.options, trainProgressFor(id), snapshotsFor(id)) };
     case 'stopTraining':
       return { type: 'stopTraining', id, stopping: stopTraining(session) };
     case 'resumeRun':
-      return { type: 'resumeRun', id, result: await resumeRun(session, request.runId, trainProgressFor(id)) };
+      return { type: 'resumeRun', id, result: await resumeRun(session, request.runId, trainProgressFor(id), snapshotsFor(id)) };
     case 'cancel':
       return { type: 'cancel', id, cancelled: session.cancel(request.target) };
     case 'classify':
@@ -105,8 +106,21 @@ async function handle(request: Request): Promise<Reply> {
     case 'exportRun':
       refuseWhileTraining(session, 'export the run');
       return { type: 'exportRun', id, ...(await session.withModel(() => exportRun(session))) };
-    default:
-      throw new Error(`This worker cannot handle ${request.type} yet`);
+    case 'pauseTraining':
+      return { type: 'pauseTraining', id, paused: pauseTraining(session) };
+    case 'continueTraining':
+      return { type: 'continueTraining', id, continued: continueTraining(session) };
+    case 'pruneNow':
+      return { type: 'pruneNow', id, outcome: await pruneNow(session, request.ratios) };
+    case 'evaluatePlan':
+      return { type: 'evaluatePlan', id, result: await evaluatePlan(session, request.ratios, request.limit) };
+    case 'sweepPlans': {
+      const total = request.points.length;
+      const onPoint = (done: number, result: PlanEvaluation) => post({ type: 'sweepProgress', id, done, total, result });
+      return { type: 'sweepPlans', id, results: await sweepPlans(session, request.points, onPoint, request.limit) };
+    }
+    case 'snapshotHistory':
+      return { type: 'snapshotHistory', id, snapshots: snapshotHistory(session) };
   }
 }
 
@@ -126,6 +140,10 @@ function progressFor(id: number): ProgressReporter {
 
 function trainProgressFor(id: number): TrainProgressReporter {
   return throttledTrainProgress((progress) => post({ type: 'trainProgress', id, progress }), TRAIN_PROGRESS_INTERVAL_MS);
+}
+
+function snapshotsFor(id: number): SnapshotReporter {
+  return (snapshot: MaskSnapshot) => post({ type: 'maskSnapshot', id, snapshot });
 }
 
 function post(message: WorkerMessage, transfer: Transferable[] = []): void {

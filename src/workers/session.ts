@@ -3,7 +3,8 @@
  * and the loaded data. A failed request leaves all of it as it was (handlers build the new state
  * first and swap it in only on success).
  */
-import type { PlanInput, PruningPlan } from '../shared/pruning-plan';
+import type { PlanInput, PlanRatios, PruningPlan } from '../shared/pruning-plan';
+import type { MaskSnapshot, PruneOutcome } from '../shared/light-peft';
 import type { GpuContext } from '../gpu/context';
 import type { CheckpointStore } from '../engine/train/checkpoint-store';
 import type { Example, RawTable } from '../engine/io/datasets';
@@ -11,7 +12,8 @@ import type { TextTokenizer } from '../engine/io/tokenizer';
 import type { RobertaModel } from '../engine/model/roberta';
 import type { ModelConfig } from '../engine/model/config';
 import type { WeightSource } from '../engine/model/weights';
-import type { ColumnSettings, DataFileSummary, DataOrigin, ModelOrigin, ModelSummary } from './protocol';
+import type { ColumnSettings, DataFileSummary, DataOrigin, ModelOrigin, ModelSummary, PlanEvaluation } from './protocol';
+import type { RunControl } from './run-control';
 import type { RunRecord } from '../engine/train/checkpoint-store';
 import { cancellable } from './cancel';
 
@@ -43,11 +45,19 @@ export interface LoadedData {
   examples: { train: Example[]; validation: Example[]; id2label: string[]; settings: ColumnSettings } | null;
 }
 
+/** What a running Light-PEFT run does for the page between two of its steps (queued on its RunControl). */
+export interface LightPeftActions {
+  pruneNow(ratios: PlanRatios): Promise<PruneOutcome>;
+  evaluatePlan(ratios: PlanRatios, limit?: number): Promise<PlanEvaluation>;
+}
+
 /** The training in progress (one at a time). */
 export interface ActiveTraining {
   runId: string;
-  /** Set by stopTraining: the loop stops before its next step. */
-  stopRequested: boolean;
+  /** Stop, pause, continue and between-step work. */
+  control: RunControl;
+  /** Set while a Light-PEFT run trains. */
+  lightPeft: LightPeftActions | null;
 }
 
 /** Reports bytes of one file read so far (throttled by the worker before posting). */
@@ -61,6 +71,8 @@ export class Session {
   lastRun: RunRecord | null = null;
   /** When the loaded model was pruned by a Light-PEFT run: the plan and the scores it was made from (for the export's pruning.json and scores.safetensors). */
   lastPrune: { plan: PruningPlan; scores: PlanInput } | null = null;
+  /** Mask snapshots of the current (or last) Light-PEFT run, oldest first (at most SNAPSHOT_HISTORY). */
+  snapshots: MaskSnapshot[] = [];
   private store: Promise<CheckpointStore> | null = null;
   private modelQueue: Promise<unknown> = Promise.resolve();
   /** Requests in flight that a `cancel` message may abort, by request id. */

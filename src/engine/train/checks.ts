@@ -72,6 +72,7 @@ const SETTINGS = {
   ffnRatio: { label: 'The FFN pruning ratio', flag: 'ffn-ratio', rule: () => RATIO },
   moduleRatio: { label: 'The module pruning ratio', flag: 'module-ratio', rule: () => RATIO },
   rankRatio: { label: 'The rank pruning ratio', flag: 'rank-ratio', rule: () => RATIO },
+  snapshotEvery: { label: '“Snapshot every”', flag: 'snapshot-every', rule: () => ({ ...integerBetween(1, LIMITS.maxSteps), says: 'a whole number of steps, at least 1' }) },
 } satisfies Record<string, { label: string; flag: string; rule: (m?: ModelLimits) => NumberRule }>;
 
 const WARMUP: NumberRule = { test: (n) => finite(n) && n >= 0 && n < 1, says: 'a number from 0 to below 1' };

@@ -4,7 +4,7 @@
  */
 import type { LoraTarget, PeftConfig } from '../model/peft';
 import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, LIGHT_PEFT_DEFAULTS, LORA_DEFAULTS, TRAINING_DEFAULTS } from './defaults';
-import { checkLoraTargets, checkSetting, type ModelLimits } from './checks';
+import { checkLoraTargets, checkSetting, SettingError, type ModelLimits } from './checks';
 import type { TrainSettings } from './trainer';
 import type { PlanRatios } from '../../shared/pruning';
 
@@ -51,6 +51,20 @@ export function checkTrainOptions(options: TrainOptions, limits: ModelLimits): v
   checkSetting('seed', options.seed);
   checkSetting('checkpointEvery', options.checkpointEvery);
   checkSetting('evalEvery', options.evalEvery);
+  const lp = options.lightPeft;
+  if (lp) {
+    checkSetting('estimateSteps', lp.estimateSteps);
+    checkSetting('lambdaHead', lp.lambdaHead);
+    checkSetting('lambdaFfn', lp.lambdaFfn);
+    checkSetting('headRatio', lp.ratios.head);
+    checkSetting('ffnRatio', lp.ratios.ffn);
+    checkSetting('moduleRatio', lp.ratios.module);
+    checkSetting('rankRatio', lp.ratios.rank);
+    checkSetting('snapshotEvery', lp.snapshotEvery);
+    for (const [name, scope] of [['head', lp.ratios.headScope], ['FFN', lp.ratios.ffnScope]] as const) {
+      if (scope !== 'layer' && scope !== 'global') throw new SettingError(`The ${name} pruning scope must be "layer" or "global", not ${JSON.stringify(scope)}.`);
+    }
+  }
   const method = options.method;
   if (method.kind === 'lora') {
     checkSetting('loraRank', method.rank, limits);
@@ -68,16 +82,20 @@ export function peftOf(method: TrainMethod, dropout: boolean): PeftConfig {
     : { kind: 'adapter', size: method.size, activation: ADAPTER_DEFAULTS.activation, dropout: dropout ? ADAPTER_DEFAULTS.dropout : 0 };
 }
 
-/** The engine's settings of an app run: the baseline's schedule (vanilla_train.sh) with the chosen options. */
+/**
+ * The engine's settings of an app run with the chosen options: the baseline's schedule
+ * (vanilla_train.sh), or for Light-PEFT the pruned model's (train.sh: no warm-up, no weight decay).
+ */
 export function engineSettingsOf(options: TrainOptions): TrainSettings {
+  const schedule = options.lightPeft ? LIGHT_PEFT_DEFAULTS.training : BASELINE_SCHEDULE;
   return {
     steps: options.steps,
     batchSize: options.batchSize,
     maxLength: options.maxLength,
     seed: options.seed,
     lr: options.lr,
-    warmupRatio: BASELINE_SCHEDULE.warmupRatio,
-    weightDecay: BASELINE_SCHEDULE.weightDecay,
+    warmupRatio: schedule.warmupRatio,
+    weightDecay: schedule.weightDecay,
     maskLrMultiplier: LIGHT_PEFT_DEFAULTS.maskLrMultiplier,
     lambdaHead: 0,
     lambdaFfn: 0,
@@ -86,6 +104,19 @@ export function engineSettingsOf(options: TrainOptions): TrainSettings {
     maxGradNorm: TRAINING_DEFAULTS.maxGradNorm,
     evalEvery: options.evalEvery,
   };
+}
+
+/**
+ * A Light-PEFT run's two phases from the app's options: the estimation run (estimate.sh's schedule,
+ * the chosen λ, `estimateSteps`) and the pruned model's (engineSettingsOf), and the prune's ratios.
+ * The same options always give the same settings: a resumed run rebuilds them from its options.
+ */
+export function lightPeftSettingsOf(options: TrainOptions & { lightPeft: LightPeftOptions }): { estimation: TrainSettings; training: TrainSettings; ratios: PlanRatios } {
+  const training = engineSettingsOf(options);
+  const lp = options.lightPeft;
+  const schedule = LIGHT_PEFT_DEFAULTS.estimation;
+  const estimation: TrainSettings = { ...training, steps: lp.estimateSteps, warmupRatio: schedule.warmupRatio, weightDecay: schedule.weightDecay, lambdaHead: lp.lambdaHead, lambdaFfn: lp.lambdaFfn };
+  return { estimation, training, ratios: lp.ratios };
 }
 
 /**
@@ -98,7 +129,8 @@ export function logEveryFor(checkpointEvery: number): number {
 }
 
 /** A method in a few words, for run names ("LoRA r=8 q,v", "adapters 8"). */
-export function describeMethod(method: TrainMethod): string {
+export function describeMethod(method: TrainMethod, lightPeft?: LightPeftOptions | null): string {
+  if (lightPeft) return `Light-PEFT (${describeMethod(method)})`;
   if (method.kind === 'adapter') return `adapters ${method.size}`;
   const short: Record<string, string> = { query: 'q', key: 'k', value: 'v', 'attention.output.dense': 'o', 'intermediate.dense': 'ffn-in', 'output.dense': 'ffn-out' };
   return `LoRA r=${method.rank} ${method.targets.map((t) => short[t] ?? t).join(',')}`;

@@ -8,6 +8,7 @@ import type { ColumnChoice } from '../io/datasets';
 import type { PeftConfig } from '../model/peft';
 import type { ClassificationMetrics } from './metrics';
 import type { PruneOutcome } from '../../shared/light-peft';
+import type { PlanInput } from '../../shared/pruning-plan';
 import { peftOf, type TrainOptions } from './run-options';
 import type { EvalLog, StepLog, TrainSettings } from './trainer';
 
@@ -84,6 +85,8 @@ export interface RunCurves {
   error: { name: string; message: string } | null;
   /** Light-PEFT runs, once pruned: the plan and the model measured before and after (absent: a plain run, or not pruned yet). */
   pruned?: PruneOutcome | null;
+  /** Light-PEFT runs, once pruned: the scores the plan was made from (a resumed run's export writes them). */
+  prunedScores?: { input: PlanInput; scoredSteps: number } | null;
 }
 
 /**
@@ -108,5 +111,6 @@ export function runCurvesOf(run: RunRecord): RunCurves {
     evaluations: Array.isArray(c.evaluations) ? c.evaluations : [],
     error: c.error ?? null,
     pruned: c.pruned ?? null,
+    prunedScores: c.prunedScores ?? null,
   };
 }

@@ -7,8 +7,9 @@
 import { create } from 'zustand';
 import type { LightPeftStage, MaskSnapshot, PruneOutcome } from '../../workers/protocol';
 
-/** Snapshots kept for playback (the worker keeps its own history too; older ones are dropped first). */
-export const SNAPSHOT_HISTORY = 200;
+import { SNAPSHOT_HISTORY } from '../../shared/light-peft';
+
+export { SNAPSHOT_HISTORY };
 
 export interface LightPeftLiveState {
   /** The run the snapshots belong to (null: no Light-PEFT run yet). */

@@ -30,6 +30,7 @@ import type { RunRecord } from '../../engine/train/checkpoint-store';
 import type { RobertaModel } from '../../engine/model/roberta';
 import type { TrainSettings } from '../../engine/train/trainer';
 import { DEFAULT_RATIOS } from '../../shared/pruning-plan';
+import { RunControl } from '../run-control';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures');
 const noProgress = () => {};
@@ -156,7 +157,7 @@ describe('exportRun', () => {
     const session = await readySession('results-export');
     await expect(exportRun(session)).rejects.toMatchObject({ name: 'NotReadyError', message: expect.stringContaining('Train a run first') });
     const result = await startTraining(session, OPTIONS, noProgress);
-    session.training = { runId: 'other', stopRequested: false };
+    session.training = { runId: 'other', control: new RunControl(), lightPeft: null };
     await expect(exportRun(session)).rejects.toMatchObject({ name: 'TrainingBusyError' });
     session.training = null;
 

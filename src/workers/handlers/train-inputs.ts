@@ -8,6 +8,7 @@ import type { GpuContext } from '../../gpu/context';
 import type { RunRecord, StoredTensor } from '../../engine/train/checkpoint-store';
 import { checkTokenizerFitsModel } from '../../engine/io/tokenizer';
 import { buildModel } from '../../engine/model/build';
+import type { RobertaModel } from '../../engine/model/roberta';
 import { TrainingRun, type RunData } from '../../engine/train/run';
 import type { Example } from '../../engine/io/datasets';
 import { hasTrainedHead, labelsFor, relabel, type LabelMapping } from '../../engine/train/labels';
@@ -80,18 +81,27 @@ export function newRunSettings(loaded: LoadedModel, data: LoadedData, options: T
   };
 }
 
-/** The run's model (its PEFT method and labels) and TrainingRun, continuing the checkpoint when resuming. */
-export async function trainerFor(ctx: GpuContext, loaded: LoadedModel, settings: RunSettings, data: RunData, run: RunRecord, checkpoint: Map<string, StoredTensor> | null, earlier: RunCurves): Promise<TrainingRun> {
+/** The run's model: the loaded checkpoint's weights with the run's PEFT modules and labels (out of memory shows here, before the loaded model is replaced). */
+export async function modelFor(ctx: GpuContext, loaded: LoadedModel, settings: RunSettings): Promise<RobertaModel> {
   const config = { ...loaded.config, id2label: [...settings.id2label], numLabels: settings.id2label.length };
-  let trainer: TrainingRun;
   try {
     const model = await buildModel(ctx, { config, weights: loaded.weights, peft: settings.peft, trainMasks: false, seed: settings.options.seed });
-    await ctx.sync(); // out of memory shows here, before the loaded model is replaced
-    trainer = new TrainingRun(model, loaded.tokenizer!, data, settings.engine);
+    await ctx.sync();
+    return model;
   } catch (e) {
     ctx.pool.trim();
     throw e;
   }
+}
+
+/** A checkpoint that does not fit the model it is restored into: the run cannot go on. */
+export function unusableCheckpoint(run: RunRecord, error: unknown): BadInputError {
+  return new BadInputError(`the saved run “${run.name}”`, null, `${(error as Error).message}. Delete it and start a new run.`);
+}
+
+/** The run's model (its PEFT method and labels) and TrainingRun, continuing the checkpoint when resuming. */
+export async function trainerFor(ctx: GpuContext, loaded: LoadedModel, settings: RunSettings, data: RunData, run: RunRecord, checkpoint: Map<string, StoredTensor> | null, earlier: RunCurves): Promise<TrainingRun> {
+  const trainer = new TrainingRun(await modelFor(ctx, loaded, settings), loaded.tokenizer!, data, settings.engine);
   if (!checkpoint) return trainer;
   try {
     trainer.restore({ step: run.step, logs: earlier.loss, evaluations: earlier.evaluations }, checkpoint);
@@ -99,7 +109,7 @@ export async function trainerFor(ctx: GpuContext, loaded: LoadedModel, settings:
     trainer.dispose();
     trainer.model.dispose();
     ctx.pool.trim();
-    throw new BadInputError(`the saved run “${run.name}”`, null, `${(e as Error).message}. Delete it and start a new run.`);
+    throw unusableCheckpoint(run, e);
   }
   return trainer;
 }

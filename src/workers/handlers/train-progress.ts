@@ -5,7 +5,7 @@ import type { TrainProgress } from '../protocol';
 export type TrainProgressReporter = (progress: TrainProgress) => void;
 
 /**
- * Passes on at most one step message per `intervalMs`, but always the first, a new phase, new
+ * Passes on at most one step message per `intervalMs`, but always the first, a new phase or Light-PEFT stage, a pause or continue, a prune, new
  * loss points or evaluations and a new checkpoint (dropped messages carry nothing the next one does not).
  */
 export function throttledTrainProgress(send: TrainProgressReporter, intervalMs: number, now = () => performance.now()): TrainProgressReporter {
@@ -16,6 +16,9 @@ export function throttledTrainProgress(send: TrainProgressReporter, intervalMs: 
     const important =
       !last ||
       progress.phase !== last.phase ||
+      progress.stage !== last.stage ||
+      progress.paused !== last.paused ||
+      progress.pruned !== last.pruned ||
       progress.newLogs.length > 0 ||
       progress.newEvaluations.length > 0 ||
       progress.checkpointStep !== last.checkpointStep ||

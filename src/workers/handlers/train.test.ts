@@ -72,7 +72,7 @@ describe('train, stop and resume', () => {
     const { evalEvery, ...oldOptions } = OPTIONS;
     const settings = { version: 1, model: {}, data: {}, id2label: ['ham', 'spam'], options: oldOptions, engine: { steps: 12 } };
     const old = { id: 'old', name: 'old', createdAt: 0, updatedAt: 0, step: 4, status: 'paused', settings, curves: { loss: [{ step: 4, loss: 0.7, lr: 0, seconds: 1 }], metrics: null, error: null } } as RunRecord;
-    expect(runCurvesOf(old)).toEqual({ loss: [{ step: 4, loss: 0.7, lr: 0, seconds: 1 }], metrics: null, evaluations: [], error: null, pruned: null });
+    expect(runCurvesOf(old)).toEqual({ loss: [{ step: 4, loss: 0.7, lr: 0, seconds: 1 }], metrics: null, evaluations: [], error: null, pruned: null, prunedScores: null });
     expect(runSettingsOf(old)!.options.evalEvery).toBe(0);
     expect(runSettingsOf({ ...old, settings: { ...settings, options: OPTIONS } })!.options.evalEvery).toBe(evalEvery);
   });

@@ -1,0 +1,95 @@
+/**
+ * What a training (plain or Light-PEFT) tells the page as it goes: its progress messages, built
+ * from the run's record and whatever the loop has new since the last message (loss points,
+ * evaluations), and the checkpoints it saves to IndexedDB.
+ */
+import type { GpuContext } from '../../gpu/context';
+import type { CheckpointStore, RunRecord, StoredTensor } from '../../engine/train/checkpoint-store';
+import type { RunCurves } from '../../engine/train/run-record';
+import type { EvalLog, StepLog } from '../../engine/train/trainer';
+import type { LightPeftStage, PruneOutcome, TrainProgress } from '../protocol';
+import type { RunControl } from '../run-control';
+import type { Session } from '../session';
+import type { TrainProgressReporter } from './train-progress';
+
+/** The rates and step of the run as it is now. */
+export interface RunNow {
+  step: number;
+  rates: { stepsPerSecond: number; tokensPerSecond: number } | null;
+}
+
+export class RunReporter {
+  phase: TrainProgress['phase'] = 'preparing';
+  stage: LightPeftStage | null = null;
+  pruned: PruneOutcome | null = null;
+  checkpointStep: number | null = null;
+  /** The run as last saved (its settings brought to the current version). */
+  record: RunRecord;
+  private readonly unposted: StepLog[];
+  private readonly unpostedEvaluations: EvalLog[];
+  private now: () => RunNow;
+  /** The step this call started from (0, or the checkpoint a resume continues). */
+  private readonly startStep: number;
+
+  constructor(
+    private readonly session: Session,
+    private readonly ctx: GpuContext,
+    private readonly store: CheckpointStore,
+    run: RunRecord,
+    earlier: RunCurves,
+    public totalSteps: number,
+    private readonly control: RunControl,
+    private readonly report: TrainProgressReporter,
+  ) {
+    this.record = run;
+    this.startStep = run.step;
+    // A resumed run's first message carries all of its earlier points.
+    this.unposted = [...earlier.loss];
+    this.unpostedEvaluations = [...earlier.evaluations];
+    this.now = () => ({ step: run.step, rates: null });
+  }
+
+  /** Where step and rates come from once the run's trainer exists. */
+  follow(now: () => RunNow): void {
+    this.now = now;
+  }
+
+  log(log: StepLog): void {
+    this.unposted.push(log);
+  }
+
+  evaluation(log: EvalLog): void {
+    this.unpostedEvaluations.push(log);
+  }
+
+  post(): void {
+    const { step, rates } = this.now();
+    this.report({
+      runId: this.record.id,
+      name: this.record.name,
+      phase: this.phase,
+      step,
+      totalSteps: this.totalSteps,
+      startStep: this.startStep,
+      newLogs: this.unposted.splice(0),
+      newEvaluations: this.unpostedEvaluations.splice(0),
+      stepsPerSecond: rates?.stepsPerSecond ?? null,
+      tokensPerSecond: rates?.tokensPerSecond ?? null,
+      gpuBytes: this.ctx.liveBytes,
+      peakGpuBytes: this.ctx.pool.peakAllocatedBytes,
+      checkpointStep: this.checkpointStep,
+      stage: this.stage,
+      pruned: this.pruned,
+      paused: this.control.paused,
+    });
+  }
+
+  /** Saves the run record with its curves and the checkpoint's tensors; the export's report reads it. */
+  async save(status: RunRecord['status'], step: number, curves: RunCurves, tensors: Map<string, StoredTensor>): Promise<void> {
+    this.phase = 'saving';
+    this.record = { ...this.record, step, status, updatedAt: Date.now(), curves };
+    await this.store.save(this.record, tensors);
+    this.checkpointStep = step;
+    this.session.lastRun = this.record;
+  }
+}
