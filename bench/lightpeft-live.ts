@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     lr: demo.lr,
     warmupRatio: LIGHT_PEFT_DEFAULTS.estimation.warmupRatio,
     weightDecay: LIGHT_PEFT_DEFAULTS.estimation.weightDecay,
-    maskLrMultiplier: LIGHT_PEFT_DEFAULTS.maskLrMultiplier,
+    maskLrMultiplier: demo.maskLrMultiplier,
     lambdaHead: demo.lambdaHead,
     lambdaFfn: demo.lambdaFfn,
     dropout: true,

@@ -79,6 +79,12 @@ export const LIGHT_PEFT_DEMO = {
   /** A stronger L1 pull than the paper's 1e-4, so masks spread apart within the short budget. */
   lambdaHead: 1e-2,
   lambdaFfn: 1e-2,
+  /**
+   * Masks learn 10× faster than the PEFT weights (the scripts' mask lr coefficient is 1): measured
+   * on the demo, head masks end 24 steps in [0.71, 1.04] instead of [0.97, 1.00], and the heads
+   * ranked lowest are the same either way.
+   */
+  maskLrMultiplier: 10,
   /** The masks are read back every this many steps for the live view (one batched read-back each). */
   snapshotEvery: 2,
   /** Validation is evaluated before and after the prune and at the end only. */

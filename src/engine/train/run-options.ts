@@ -22,6 +22,8 @@ export interface LightPeftOptions {
   ratios: PlanRatios;
   /** The masks and scores are read back for the live view every this many steps (training is the same either way). */
   snapshotEvery: number;
+  /** The masks' learning rate is the run's times this (absent: the scripts' 1). */
+  maskLrMultiplier?: number;
 }
 
 /** What the Train form sends. */
@@ -61,6 +63,7 @@ export function checkTrainOptions(options: TrainOptions, limits: ModelLimits): v
     checkSetting('moduleRatio', lp.ratios.module);
     checkSetting('rankRatio', lp.ratios.rank);
     checkSetting('snapshotEvery', lp.snapshotEvery);
+    if (lp.maskLrMultiplier !== undefined) checkSetting('maskLrMultiplier', lp.maskLrMultiplier);
     for (const [name, scope] of [['head', lp.ratios.headScope], ['FFN', lp.ratios.ffnScope]] as const) {
       if (scope !== 'layer' && scope !== 'global') throw new SettingError(`The ${name} pruning scope must be "layer" or "global", not ${JSON.stringify(scope)}.`);
     }
@@ -115,7 +118,7 @@ export function lightPeftSettingsOf(options: TrainOptions & { lightPeft: LightPe
   const training = engineSettingsOf(options);
   const lp = options.lightPeft;
   const schedule = LIGHT_PEFT_DEFAULTS.estimation;
-  const estimation: TrainSettings = { ...training, steps: lp.estimateSteps, warmupRatio: schedule.warmupRatio, weightDecay: schedule.weightDecay, lambdaHead: lp.lambdaHead, lambdaFfn: lp.lambdaFfn };
+  const estimation: TrainSettings = { ...training, steps: lp.estimateSteps, warmupRatio: schedule.warmupRatio, weightDecay: schedule.weightDecay, lambdaHead: lp.lambdaHead, lambdaFfn: lp.lambdaFfn, maskLrMultiplier: lp.maskLrMultiplier ?? LIGHT_PEFT_DEFAULTS.maskLrMultiplier };
   return { estimation, training, ratios: lp.ratios };
 }
 
