@@ -2,7 +2,13 @@ import { useApp } from './store';
 import type { GpuSummary, SelfCheckResult } from '../workers/protocol';
 import { Problem } from './Problem';
 import { formatMiB, formatMs } from './format';
-import { SetupScreen } from './setup/SetupScreen';
+import { useState } from 'react';
+import { ModelPanel } from './setup/ModelPanel';
+import { DataPanel } from './setup/DataPanel';
+import { ExportPanel } from './setup/ExportPanel';
+import { TrainPanel } from './train/TrainPanel';
+import { DemoCard } from './start/DemoCard';
+import { useLink } from './state/link';
 import { MasksScreen } from './masks/MasksScreen';
 import { ExplorerScreen } from './explorer/ExplorerScreen';
 import { ResultsScreen } from './results/ResultsScreen';
@@ -10,7 +16,17 @@ import { ResultsScreen } from './results/ResultsScreen';
 /** Self-check pass mark: max relative error of the GPU matmul against the float64 CPU reference. */
 const SELF_CHECK_TOLERANCE = 1e-5;
 
+/** Remembered for the tab, so a reload keeps the setup panels open once a person opened them. */
+const OWN_SETUP_KEY = 'light-peft-studio.own-setup-open';
+
 export function App() {
+  const linkedHub = useLink((s) => s.opened?.model?.kind === 'hub');
+  const [ownOpen, setOwnOpen] = useState(() => sessionStorage.getItem(OWN_SETUP_KEY) === '1');
+  const open = ownOpen || linkedHub;
+  const toggleOwn = () => {
+    sessionStorage.setItem(OWN_SETUP_KEY, open ? '0' : '1');
+    setOwnOpen(!open);
+  };
   return (
     <div className="page">
       <header className="masthead">
@@ -21,11 +37,17 @@ export function App() {
         </p>
       </header>
       <main>
-        <GpuPanel />
-        <SetupScreen />
+        <DemoCard ownOpen={open} onOwn={toggleOwn} />
+        <div id="own-setup" hidden={!open} data-tour="own-setup">
+          <ModelPanel />
+          <DataPanel />
+        </div>
+        <TrainPanel />
         <MasksScreen />
         <ExplorerScreen />
         <ResultsScreen />
+        <ExportPanel />
+        <GpuPanel />
         <SelfCheckPanel />
       </main>
       <footer className="footnote">Everything runs in this tab, in a background worker. Your model and data never leave your machine.</footer>

@@ -10,13 +10,16 @@ import { useSetup } from './setup';
 import { demoDataUrl, demoModelUrl } from './demo-urls';
 import type { EvalLog, StepLog } from '../../shared/training';
 import type { LoraTarget } from '../../shared/peft-targets';
-import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, LORA_DEFAULTS, TRAINING_DEFAULTS } from '../../shared/training-defaults';
-import type { ColumnSettings, RunSummary, TrainOptions, TrainProgress, TrainResult } from '../../workers/protocol';
-import type { EngineClient, TrainProgressListener } from '../../workers/client';
+import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, LIGHT_PEFT_DEFAULTS, LIGHT_PEFT_DEMO, LORA_DEFAULTS, TRAINING_DEFAULTS } from '../../shared/training-defaults';
+import type { PlanRatios, Scope } from '../../shared/pruning';
+import { useLightPeft } from './lightpeft';
+import type { ColumnSettings, MaskSnapshot, RunSummary, TrainOptions, TrainProgress, TrainResult } from '../../workers/protocol';
+import type { EngineClient, SnapshotListener, TrainProgressListener } from '../../workers/client';
 
 /** The form's fields as typed (numbers are parsed when a run starts; the worker checks ranges). */
 export interface TrainForm {
-  method: 'lora' | 'adapter';
+  /** 'light-peft': LoRA (its fields below) with Light-PEFT's estimation, prune and pruned-model training. */
+  method: 'lora' | 'adapter' | 'light-peft';
   rank: string;
   alpha: string;
   targets: LoraTarget[];
@@ -30,6 +33,18 @@ export interface TrainForm {
   checkpointEvery: string;
   /** Steps between validation evaluations; "0": only at the end. */
   evalEvery: string;
+  // Light-PEFT (method 'light-peft'); `steps` is then the pruned model's budget.
+  estimateSteps: string;
+  lambdaHead: string;
+  lambdaFfn: string;
+  maskLrMultiplier: string;
+  headRatio: string;
+  ffnRatio: string;
+  moduleRatio: string;
+  rankRatio: string;
+  headScope: Scope;
+  ffnScope: Scope;
+  snapshotEvery: string;
 }
 
 /** The method defaults are the engine's (the paper's scripts); steps and the intervals are the app's. */
@@ -49,7 +64,36 @@ export const DEFAULT_FORM: TrainForm = {
   // Six validation points over the default 300 steps (five, plus the final one). Each evaluation
   // runs the whole validation set (589 demo examples: about a dozen training steps' worth of work).
   evalEvery: '50',
+  // Light-PEFT: the paper's λ, mask learning rate and ratios; a short estimation for the app.
+  estimateSteps: '100',
+  lambdaHead: String(LIGHT_PEFT_DEFAULTS.lambdaHead),
+  lambdaFfn: String(LIGHT_PEFT_DEFAULTS.lambdaFfn),
+  maskLrMultiplier: String(LIGHT_PEFT_DEFAULTS.maskLrMultiplier),
+  ...ratioFields(LIGHT_PEFT_DEFAULTS.ratios),
+  snapshotEvery: '5',
 };
+
+/** The one-click demo: Light-PEFT on the demo model and data, sized to show the masks move within a minute on a CPU adapter. */
+export const DEMO_FORM: TrainForm = {
+  ...DEFAULT_FORM,
+  method: 'light-peft',
+  targets: [...LIGHT_PEFT_DEFAULTS.targets],
+  steps: String(LIGHT_PEFT_DEMO.steps),
+  batchSize: String(LIGHT_PEFT_DEMO.batchSize),
+  lr: String(LIGHT_PEFT_DEMO.lr),
+  maxLength: String(LIGHT_PEFT_DEMO.maxLength),
+  checkpointEvery: String(LIGHT_PEFT_DEMO.checkpointEvery),
+  evalEvery: String(LIGHT_PEFT_DEMO.evalEvery),
+  estimateSteps: String(LIGHT_PEFT_DEMO.estimateSteps),
+  lambdaHead: String(LIGHT_PEFT_DEMO.lambdaHead),
+  lambdaFfn: String(LIGHT_PEFT_DEMO.lambdaFfn),
+  maskLrMultiplier: String(LIGHT_PEFT_DEMO.maskLrMultiplier),
+  snapshotEvery: String(LIGHT_PEFT_DEMO.snapshotEvery),
+};
+
+function ratioFields(r: PlanRatios): Pick<TrainForm, 'headRatio' | 'ffnRatio' | 'moduleRatio' | 'rankRatio' | 'headScope' | 'ffnScope'> {
+  return { headRatio: String(r.head), ffnRatio: String(r.ffn), moduleRatio: String(r.module), rankRatio: String(r.rank), headScope: r.headScope, ffnScope: r.ffnScope };
+}
 
 /** The run being trained, as the worker last reported it, with its whole loss curve and evaluations (`startStep` > 0: resumed there). */
 export interface LiveRun extends Omit<TrainProgress, 'newLogs' | 'newEvaluations'> {
@@ -68,17 +112,25 @@ export interface TrainState {
   live: LiveRun | null;
   result: TrainResult | null;
   error: ShownError | null;
+  /** A pause or continue request is on its way (the run pauses after its current step). */
+  pausing: boolean;
   setForm(patch: Partial<TrainForm>): void;
   start(): Promise<void>;
+  /** Loads the demo model and data when they are not loaded, then starts a Light-PEFT run with the demo's settings (or the link's, when the page was opened with settings). */
+  startDemo(useFormAsIs?: boolean): Promise<void>;
   stop(): Promise<void>;
+  /** Holds the run between two steps, everything kept on the GPU; `resumePaused` goes on. */
+  pause(): Promise<void>;
+  resumePaused(): Promise<void>;
   resume(run: RunSummary): Promise<void>;
 }
 
 export function optionsFromForm(form: TrainForm): TrainOptions {
   // Empty fields become NaN, which the worker refuses with the allowed range.
   const num = (text: string) => (text.trim() === '' ? NaN : Number(text));
+  const lightPeft = form.method === 'light-peft';
   return {
-    method: form.method === 'lora' ? { kind: 'lora', rank: num(form.rank), alpha: num(form.alpha), targets: [...form.targets] } : { kind: 'adapter', size: num(form.adapterSize) },
+    method: form.method === 'adapter' ? { kind: 'adapter', size: num(form.adapterSize) } : { kind: 'lora', rank: num(form.rank), alpha: num(form.alpha), targets: [...form.targets] },
     steps: num(form.steps),
     batchSize: num(form.batchSize),
     lr: num(form.lr),
@@ -87,15 +139,26 @@ export function optionsFromForm(form: TrainForm): TrainOptions {
     dropout: form.dropout,
     checkpointEvery: num(form.checkpointEvery),
     evalEvery: num(form.evalEvery),
+    lightPeft: lightPeft
+      ? {
+          estimateSteps: num(form.estimateSteps),
+          lambdaHead: num(form.lambdaHead),
+          lambdaFfn: num(form.lambdaFfn),
+          maskLrMultiplier: num(form.maskLrMultiplier),
+          ratios: { head: num(form.headRatio), ffn: num(form.ffnRatio), module: num(form.moduleRatio), rank: num(form.rankRatio), headScope: form.headScope, ffnScope: form.ffnScope },
+          snapshotEvery: num(form.snapshotEvery),
+        }
+      : null,
   };
 }
 
 /** The form filled in with a run's options (the other method's fields kept as they were). */
 export function formFromOptions(options: TrainOptions, form: TrainForm): TrainForm {
   const m = options.method;
+  const lp = options.lightPeft;
   return {
     ...form,
-    method: m.kind,
+    method: lp ? 'light-peft' : m.kind,
     ...(m.kind === 'lora' ? { rank: String(m.rank), alpha: String(m.alpha), targets: [...m.targets] } : { adapterSize: String(m.size) }),
     steps: String(options.steps),
     batchSize: String(options.batchSize),
@@ -105,6 +168,16 @@ export function formFromOptions(options: TrainOptions, form: TrainForm): TrainFo
     dropout: options.dropout,
     checkpointEvery: String(options.checkpointEvery),
     evalEvery: String(options.evalEvery),
+    ...(lp
+      ? {
+          estimateSteps: String(lp.estimateSteps),
+          lambdaHead: String(lp.lambdaHead),
+          lambdaFfn: String(lp.lambdaFfn),
+          maskLrMultiplier: String(lp.maskLrMultiplier ?? LIGHT_PEFT_DEFAULTS.maskLrMultiplier),
+          ...ratioFields(lp.ratios),
+          snapshotEvery: String(lp.snapshotEvery),
+        }
+      : {}),
   };
 }
 
@@ -125,21 +198,31 @@ const sameColumns = (a: ColumnSettings | undefined, b: ColumnSettings) =>
   a.validationFraction === b.validationFraction &&
   a.seed === b.seed;
 
+/** The built-in demo data is the loaded dataset. */
+export function demoDataIsLoaded(): boolean {
+  const setup = useSetup.getState();
+  return (setup.tables?.files[0]?.name.startsWith('demo/') ?? false) && setup.trainFile === null;
+}
+
 export const useTrain = create<TrainState>()((set, get) => {
   /** Runs one train or resume request, following its progress; the runs list is refreshed at each checkpoint. */
-  async function follow(call: (c: EngineClient, onProgress: TrainProgressListener) => Promise<TrainResult>) {
-    set({ status: 'running', preparing: null, live: null, result: null, error: null });
+  async function follow(call: (c: EngineClient, onProgress: TrainProgressListener, onSnapshot: SnapshotListener) => Promise<TrainResult>) {
+    set({ status: 'running', preparing: null, live: null, result: null, error: null, pausing: false });
     const setup = useSetup.getState();
+    const lightPeft = useLightPeft.getState();
     try {
+      const onSnapshot = (snapshot: MaskSnapshot) => useLightPeft.getState().addSnapshot(snapshot);
       const result = await call(client(), (progress) => {
         const { newLogs, newEvaluations, ...rest } = progress;
         const live = get().live;
         const same = live?.runId === progress.runId;
+        if (!same && progress.stage !== null) lightPeft.reset(progress.runId);
+        if (progress.stage !== null) useLightPeft.getState().setStage(progress.stage, progress.pruned);
         const curve = same ? [...live.curve, ...newLogs] : [...newLogs];
         const evaluations = !same ? [...newEvaluations] : newEvaluations.length > 0 ? [...live.evaluations, ...newEvaluations] : live.evaluations;
         set({ live: { ...rest, curve, evaluations } });
         if (progress.checkpointStep !== null && progress.checkpointStep !== live?.checkpointStep) void setup.refreshRuns(true);
-      });
+      }, onSnapshot);
       set({ status: 'done', result });
       useSetup.setState({ model: result.model, exported: { status: 'idle' } });
     } catch (error) {
@@ -156,13 +239,56 @@ export const useTrain = create<TrainState>()((set, get) => {
     live: null,
     result: null,
     error: null,
+    pausing: false,
 
     setForm: (patch) => set({ form: { ...get().form, ...patch } }),
 
     async start() {
       if (isTraining(get().status)) return;
       const options = optionsFromForm(get().form);
-      await follow((c, onProgress) => c.train(options, onProgress));
+      await follow((c, onProgress, onSnapshot) => c.train(options, onProgress, onSnapshot));
+    },
+
+    async startDemo(useFormAsIs = false) {
+      if (isTraining(get().status)) return;
+      const form = useFormAsIs ? get().form : DEMO_FORM;
+      set({ form, status: 'preparing', preparing: null, live: null, result: null, error: null });
+      const setup = () => useSetup.getState();
+      const failed = (error: ShownError | null, otherwise: string) => set({ status: 'failed', preparing: null, error: error ?? { code: 'NOT_READY', name: 'Not ready', message: otherwise } });
+      if (setup().model?.sourceKind !== 'demo') {
+        set({ preparing: 'Loading the built-in demo model' });
+        await setup().loadModel({ kind: 'demo', url: demoModelUrl() }, 'Fetching the demo model');
+        if (setup().model?.sourceKind !== 'demo') return failed(setup().modelError, 'The demo model did not load.');
+      }
+      if (!demoDataIsLoaded()) {
+        set({ preparing: 'Loading the built-in demo data' });
+        await setup().loadData({ kind: 'demo', url: demoDataUrl() }, 'Fetching the demo data');
+        if (!demoDataIsLoaded() || !setup().examples) return failed(setup().dataError ?? setup().columnsError, 'The demo data did not load.');
+      }
+      const options = optionsFromForm(get().form);
+      await follow((c, onProgress, onSnapshot) => c.train(options, onProgress, onSnapshot));
+    },
+
+    async pause() {
+      const live = get().live;
+      if (get().status !== 'running' || !live || live.paused || get().pausing) return;
+      set({ pausing: true });
+      try {
+        await client().pauseTraining();
+      } catch (error) {
+        set({ error: toShown(error) });
+      } finally {
+        set({ pausing: false });
+      }
+    },
+
+    async resumePaused() {
+      if (get().status !== 'running' || !get().live?.paused) return;
+      try {
+        await client().continueTraining();
+      } catch (error) {
+        set({ error: toShown(error) });
+      }
     },
 
     async stop() {
@@ -189,8 +315,7 @@ export const useTrain = create<TrainState>()((set, get) => {
         set({ preparing: `Loading ${wantModel.origin.modelId} from this browser's cache` });
         await setup().loadModel({ kind: 'hub', modelId: wantModel.origin.modelId }, 'Loading from the Hugging Face Hub cache');
       }
-      const demoDataLoaded = setup().tables?.files[0]?.name.startsWith('demo/') && setup().trainFile === null;
-      if (wantData.origin.kind === 'demo' && !demoDataLoaded) {
+      if (wantData.origin.kind === 'demo' && !demoDataIsLoaded()) {
         set({ preparing: 'Loading the built-in demo data' });
         await setup().loadData({ kind: 'demo', url: demoDataUrl() }, 'Fetching the demo data');
       }
@@ -201,7 +326,7 @@ export const useTrain = create<TrainState>()((set, get) => {
         set({ preparing: 'Choosing the run’s columns' });
         await setup().chooseColumns(columns);
       }
-      await follow((c, onProgress) => c.resumeRun(run.id, onProgress));
+      await follow((c, onProgress, onSnapshot) => c.resumeRun(run.id, onProgress, onSnapshot));
     },
   };
 });

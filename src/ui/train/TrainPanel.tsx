@@ -6,6 +6,8 @@ import { LORA_TARGETS, type LoraTarget } from '../../shared/peft-targets';
 import type { ModelSummary, TrainResult } from '../../workers/protocol';
 import { EvalTable } from './EvalTable';
 import { LossChart } from './LossChart';
+import { PhaseIndicator } from './PhaseIndicator';
+import { useLightPeft } from '../state/lightpeft';
 import { isTraining, useTrain, type LiveRun, type TrainForm } from '../state/train';
 
 const TARGET_NAMES: Record<LoraTarget, string> = {
@@ -28,6 +30,9 @@ export function TrainPanel() {
   const preparing = useTrain((s) => s.preparing);
   const start = useTrain((s) => s.start);
   const stop = useTrain((s) => s.stop);
+  const pause = useTrain((s) => s.pause);
+  const resumePaused = useTrain((s) => s.resumePaused);
+  const pausing = useTrain((s) => s.pausing);
   const training = isTraining(status);
   const missing = !model
     ? 'Load a model first (1 Model).'
@@ -44,12 +49,19 @@ export function TrainPanel() {
       </h2>
       <p className="muted">
         Fine-tunes the PEFT modules and the classification head on your GPU; the base model stays frozen. The run is saved in
-        this browser every few steps, so a reload or a crash can resume it from “Saved runs” below.
+        this browser every few steps, so a reload or a crash can resume it from “Saved runs” below. Pause holds it in memory
+        (the explorer below can then evaluate and prune); Stop saves it.
       </p>
       <SettingsForm disabled={training} maxTokens={model?.maxTokens ?? null} />
       <div className="row">
         <button type="button" disabled={training || missing !== null} onClick={() => void start()} data-testid="train-start">
           {status === 'preparing' ? 'Preparing…' : training ? 'Training…' : 'Start training'}
+        </button>
+        <button type="button" className="secondary" disabled={status !== 'running' || !live || live.paused || pausing} onClick={() => void pause()} data-testid="train-pause">
+          {pausing ? 'Pausing after this step…' : 'Pause'}
+        </button>
+        <button type="button" className="secondary" disabled={status !== 'running' || !live?.paused} onClick={() => void resumePaused()} data-testid="train-continue">
+          Continue
         </button>
         <button type="button" className="secondary" disabled={status !== 'running'} onClick={() => void stop()} data-testid="train-stop">
           {status === 'stopping' ? 'Stopping after this step…' : 'Stop'}
@@ -108,16 +120,15 @@ function SettingsForm({ disabled, maxTokens }: { disabled: boolean; maxTokens: n
     <form className="train-form" noValidate aria-label="Training settings" onSubmit={(event) => event.preventDefault()}>
       <fieldset className="method" disabled={disabled}>
         <legend>Method</legend>
-        <div className="row tight">
-          <label>
-            <input type="radio" name="method" checked={form.method === 'lora'} onChange={() => setForm({ method: 'lora' })} data-testid="train-method-lora" /> LoRA
-          </label>
-          <label>
-            <input type="radio" name="method" checked={form.method === 'adapter'} onChange={() => setForm({ method: 'adapter' })} data-testid="train-method-adapter" />{' '}
-            Bottleneck adapters
-          </label>
+        <div className="methods">
+          {METHODS.map((m) => (
+            <label key={m.method} className="method-choice">
+              <input type="radio" name="method" checked={form.method === m.method} onChange={() => setForm({ method: m.method })} data-testid={`train-method-${m.method}`} />{' '}
+              <strong>{m.name}</strong> <span className="muted small">{m.says}</span>
+            </label>
+          ))}
         </div>
-        {form.method === 'lora' ? (
+        {form.method !== 'adapter' ? (
           <div className="train-grid">
             <Field label="Rank r">{text('rank', 'train-lora-r')}</Field>
             <Field label="Alpha" hint="scale = alpha / r">
@@ -145,12 +156,15 @@ function SettingsForm({ disabled, maxTokens }: { disabled: boolean; maxTokens: n
           </div>
         )}
       </fieldset>
+      {form.method === 'light-peft' && <LightPeftFields disabled={disabled} />}
       <fieldset disabled={disabled}>
         <legend>Schedule</legend>
         <div className="train-grid">
-          <Field label="Steps">{text('steps', 'train-steps')}</Field>
+          <Field label="Steps" hint={form.method === 'light-peft' ? 'of training the pruned model, after estimation' : undefined}>
+            {text('steps', 'train-steps')}
+          </Field>
           <Field label="Batch size">{text('batchSize', 'train-batch-size')}</Field>
-          <Field label="Learning rate" hint="peak; linear warm-up over 6%, then linear decay">
+          <Field label="Learning rate" hint={form.method === 'light-peft' ? 'peak of each phase, linear decay to 0 (no warm-up)' : 'peak; linear warm-up over 6%, then linear decay'}>
             {text('lr', 'train-lr', { inputMode: 'decimal' })}
           </Field>
           <Field label="Max length" hint={maxTokens !== null ? `tokens; this model takes up to ${formatCount(maxTokens)}` : 'tokens'}>
@@ -178,6 +192,67 @@ function SettingsForm({ disabled, maxTokens }: { disabled: boolean; maxTokens: n
   );
 }
 
+const METHODS: { method: TrainForm['method']; name: string; says: string }[] = [
+  { method: 'lora', name: 'LoRA baseline', says: 'low-rank updates on the chosen linear layers; nothing is pruned.' },
+  { method: 'adapter', name: 'Adapters', says: 'small bottleneck layers after attention and after the FFN; nothing is pruned.' },
+  {
+    method: 'light-peft',
+    name: 'Light-PEFT',
+    says: 'LoRA plus masks on heads and FFN dimensions that learn which parts the task needs; then those parts and the weakest LoRA modules and ranks are removed, and the smaller model trains on.',
+  },
+];
+
+/** Light-PEFT's own settings: the estimation budget, the L1 pull on the masks, the pruning ratios. */
+function LightPeftFields({ disabled }: { disabled: boolean }) {
+  const form = useTrain((s) => s.form);
+  const setForm = useTrain((s) => s.setForm);
+  const text = (key: keyof TrainForm, testId: string) => (
+    <input type="text" inputMode="decimal" className="narrow" value={form[key] as string} disabled={disabled} onChange={(event) => setForm({ [key]: event.target.value })} data-testid={testId} spellCheck={false} autoComplete="off" />
+  );
+  const scope = (key: 'headScope' | 'ffnScope', testId: string) => (
+    <select value={form[key]} disabled={disabled} onChange={(event) => setForm({ [key]: event.target.value as 'layer' | 'global' })} data-testid={testId}>
+      <option value="layer">in each layer</option>
+      <option value="global">across all layers</option>
+    </select>
+  );
+  return (
+    <fieldset disabled={disabled} data-testid="train-light-peft" data-tour="light-peft-settings">
+      <legend>Light-PEFT</legend>
+      <div className="train-grid">
+        <Field label="Estimation steps" hint="masks and scores learn; module and rank scores average over the second half">
+          {text('estimateSteps', 'train-estimate-steps')}
+        </Field>
+        <Field label="λ heads" hint="L1 pull on the head masks (the paper: 1e-4)">
+          {text('lambdaHead', 'train-lambda-head')}
+        </Field>
+        <Field label="λ FFN" hint="L1 pull on the FFN-dimension masks">
+          {text('lambdaFfn', 'train-lambda-ffn')}
+        </Field>
+        <Field label="Mask learning rate ×" hint="masks learn this much faster than LoRA (the paper: 1)">
+          {text('maskLrMultiplier', 'train-mask-lr')}
+        </Field>
+        <Field label="Snapshot every" hint="steps; masks read back for the live view (one batch)">
+          {text('snapshotEvery', 'train-snapshot-every')}
+        </Field>
+        <Field label="Heads to prune" hint="share of attention heads">
+          {text('headRatio', 'train-head-ratio')}
+        </Field>
+        <Field label="counted">{scope('headScope', 'train-head-scope')}</Field>
+        <Field label="FFN dimensions to prune" hint="share of FFN width">
+          {text('ffnRatio', 'train-ffn-ratio')}
+        </Field>
+        <Field label="counted">{scope('ffnScope', 'train-ffn-scope')}</Field>
+        <Field label="LoRA modules to drop" hint="share, by Importance Ratio">
+          {text('moduleRatio', 'train-module-ratio')}
+        </Field>
+        <Field label="Ranks to drop" hint="share of the kept modules' ranks, by Taylor score">
+          {text('rankRatio', 'train-rank-ratio')}
+        </Field>
+      </div>
+    </fieldset>
+  );
+}
+
 const PHASES: Record<LiveRun['phase'], string> = {
   preparing: 'Building the model on the GPU…',
   training: 'Training',
@@ -188,6 +263,7 @@ const PHASES: Record<LiveRun['phase'], string> = {
 
 function LiveView({ live, stopping, training }: { live: LiveRun; stopping: boolean; training: boolean }) {
   const form = useTrain((s) => s.form);
+  const snapshotStep = useLightPeft((s) => (s.runId === live.runId ? (s.snapshots.at(-1)?.step ?? null) : null));
   const fraction = live.totalSteps ? live.step / live.totalSteps : 0;
   const lastLoss = live.curve.at(-1);
   const lastEval = live.evaluations.at(-1);
@@ -227,7 +303,8 @@ function LiveView({ live, stopping, training }: { live: LiveRun; stopping: boole
         <dt>Checkpoint</dt>
         <dd data-testid="train-checkpoint">{live.checkpointStep !== null ? `saved at step ${formatCount(live.checkpointStep)}` : 'none yet'}</dd>
       </dl>
-      <LossChart curve={live.curve} evaluations={live.evaluations} totalSteps={live.totalSteps} resumedFrom={live.startStep > 0 ? live.startStep : null} />
+      <PhaseIndicator live={live} snapshotStep={snapshotStep} />
+      <LossChart curve={live.curve} evaluations={live.evaluations} totalSteps={live.totalSteps} resumedFrom={live.startStep > 0 ? live.startStep : null} prunedAt={live.pruned?.step ?? null} />
       <EvalTable evaluations={live.evaluations} totalSteps={live.totalSteps} evalEvery={evalEvery} />
     </div>
   );
@@ -271,7 +348,9 @@ function Outcome({ result }: { result: TrainResult }) {
         )}
       </dl>
       {balance && <p className="muted small">Always answering the most common class would score {formatPercent(balance.majorityFraction)}.</p>}
-      <p className="muted small">The trained adapter is now the loaded model’s: download it in 4 Results out.</p>
+      <p className="muted small">
+        The trained adapter is now the loaded model’s: download it in 4 Results out{result.pruned ? ', and see what pruning bought under Results' : ''}.
+      </p>
     </div>
   );
 }

@@ -1,0 +1,108 @@
+/**
+ * The run's settings in the page's URL, so a page can be shared and reopened to the same setup (as
+ * TensorFlow Playground does): every field of the Train form, and the model and data when they are
+ * the built-in demo or a Hugging Face Hub id (files from a computer cannot be named in a link).
+ * Pure: encode a form to a query string, decode a query string into the fields it sets validly,
+ * with a note for each one it ignores.
+ */
+import { LORA_TARGETS, type LoraTarget } from '../../shared/peft-targets';
+import type { TrainForm } from './train';
+
+/** Where the link says the model and data come from (null: it does not say). */
+export interface LinkedSources {
+  model: { kind: 'demo' } | { kind: 'hub'; modelId: string } | null;
+  data: { kind: 'demo' } | null;
+}
+
+export interface DecodedLink {
+  /** The form fields the link sets (only valid ones). */
+  form: Partial<TrainForm>;
+  sources: LinkedSources;
+  /** One line per parameter that was ignored, saying why. */
+  ignored: string[];
+}
+
+type FieldKind = 'number' | 'method' | 'targets' | 'boolean' | 'scope';
+
+/** Every form field, how it is written in the link. One table, so a new field cannot be forgotten by one side. */
+const FIELDS: Record<keyof TrainForm, FieldKind> = {
+  method: 'method',
+  rank: 'number',
+  alpha: 'number',
+  targets: 'targets',
+  adapterSize: 'number',
+  steps: 'number',
+  batchSize: 'number',
+  lr: 'number',
+  maxLength: 'number',
+  seed: 'number',
+  dropout: 'boolean',
+  checkpointEvery: 'number',
+  evalEvery: 'number',
+  estimateSteps: 'number',
+  lambdaHead: 'number',
+  lambdaFfn: 'number',
+  maskLrMultiplier: 'number',
+  headRatio: 'number',
+  ffnRatio: 'number',
+  moduleRatio: 'number',
+  rankRatio: 'number',
+  headScope: 'scope',
+  ffnScope: 'scope',
+  snapshotEvery: 'number',
+};
+
+const METHODS: TrainForm['method'][] = ['lora', 'adapter', 'light-peft'];
+/** An owner/name Hub id, with an optional @revision. */
+const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+(@[\w./-]+)?$/;
+
+export function encodeLink(form: TrainForm, sources: LinkedSources): string {
+  const params = new URLSearchParams();
+  if (sources.model) params.set('model', sources.model.kind === 'demo' ? 'demo' : `hub:${sources.model.modelId}`);
+  if (sources.data) params.set('data', 'demo');
+  for (const key of Object.keys(FIELDS) as (keyof TrainForm)[]) {
+    const value = form[key];
+    params.set(key, Array.isArray(value) ? value.join(',') : String(value));
+  }
+  return params.toString();
+}
+
+export function decodeLink(query: string): DecodedLink {
+  const params = new URLSearchParams(query);
+  const form: Partial<TrainForm> = {};
+  const ignored: string[] = [];
+  const sources: LinkedSources = { model: null, data: null };
+  const model = params.get('model');
+  if (model === 'demo') sources.model = { kind: 'demo' };
+  else if (model?.startsWith('hub:') && HUB_ID.test(model.slice(4))) sources.model = { kind: 'hub', modelId: model.slice(4) };
+  else if (model !== null) ignored.push(`model=${model}: a link names the built-in demo ("demo") or a Hub model ("hub:owner/name")`);
+  const data = params.get('data');
+  if (data === 'demo') sources.data = { kind: 'demo' };
+  else if (data !== null) ignored.push(`data=${data}: a link can only name the built-in demo data ("demo")`);
+
+  const set = <K extends keyof TrainForm>(key: K, value: TrainForm[K]) => (form[key] = value);
+  for (const key of Object.keys(FIELDS) as (keyof TrainForm)[]) {
+    const raw = params.get(key);
+    if (raw === null) continue;
+    const kind = FIELDS[key];
+    if (kind === 'number') {
+      if (raw.trim() !== '' && Number.isFinite(Number(raw))) set(key, raw.trim() as never);
+      else ignored.push(`${key}=${raw}: not a number`);
+    } else if (kind === 'method') {
+      if ((METHODS as string[]).includes(raw)) set('method', raw as TrainForm['method']);
+      else ignored.push(`method=${raw}: choose ${METHODS.join(', ')}`);
+    } else if (kind === 'boolean') {
+      if (raw === 'true' || raw === 'false') set(key, (raw === 'true') as never);
+      else ignored.push(`${key}=${raw}: true or false`);
+    } else if (kind === 'scope') {
+      if (raw === 'layer' || raw === 'global') set(key, raw as never);
+      else ignored.push(`${key}=${raw}: layer or global`);
+    } else {
+      const targets = raw.split(',').filter(Boolean);
+      const unknown = targets.filter((t) => !(LORA_TARGETS as readonly string[]).includes(t));
+      if (unknown.length === 0 && targets.length > 0) set('targets', LORA_TARGETS.filter((t) => targets.includes(t)) as LoraTarget[]);
+      else ignored.push(`targets=${raw}: ${unknown.length ? `unknown layer ${unknown.join(', ')}` : 'none given'}; the layers are ${LORA_TARGETS.join(', ')}`);
+    }
+  }
+  return { form, sources, ignored };
+}
