@@ -4,6 +4,7 @@ import { formatPercent } from '../format';
 import { useSetup } from '../state/setup';
 import { isTraining, useTrain } from '../state/train';
 import { useResults } from '../state/results';
+import type { ClassProbability } from '../../workers/protocol';
 
 /** "Try it": classify a typed text with the loaded model as trained (pruned, if it was), with each class's probability. */
 export function TryIt() {
@@ -49,24 +50,29 @@ export function TryIt() {
         </div>
       </form>
       {classified.status === 'failed' && <Problem error={classified.error} testId="try-it-problem" />}
-      {classified.status === 'done' && (
-        <ol
-          className="try-it-result"
-          data-testid="try-it-result"
-          data-probabilities={JSON.stringify(classified.value.map((c) => [c.label, c.probability]))}
-          aria-label="Class probabilities, most likely first"
-        >
-          {classified.value.map((c) => (
-            <li key={c.label}>
-              <span className="try-it-label">{c.label}</span>
-              <span className="try-it-bar" aria-hidden>
-                <span style={{ width: `${(c.probability * 100).toFixed(1)}%` }} />
-              </span>
-              <span className="num">{formatPercent(c.probability)}</span>
-            </li>
-          ))}
-        </ol>
-      )}
+      {classified.status === 'done' && <ClassProbabilities probabilities={classified.value} />}
     </div>
+  );
+}
+
+/** One row per class in the order given (the store sorts them, most likely first): label, a bar, the percent. */
+export function ClassProbabilities({ probabilities }: { probabilities: ClassProbability[] }) {
+  return (
+    <ol
+      className="try-it-result"
+      data-testid="try-it-result"
+      data-probabilities={JSON.stringify(probabilities.map((c) => [c.label, c.probability]))}
+      aria-label="Class probabilities, most likely first"
+    >
+      {probabilities.map((c) => (
+        <li key={c.label}>
+          <span className="try-it-label">{c.label}</span>
+          <span className="try-it-bar" aria-hidden>
+            <span style={{ width: `${(c.probability * 100).toFixed(1)}%` }} />
+          </span>
+          <span className="num">{formatPercent(c.probability)}</span>
+        </li>
+      ))}
+    </ol>
   );
 }
