@@ -117,7 +117,8 @@ export function CompareRuns() {
             </table>
           </div>
           <p className="muted small">
-            Parameters are shown for pruned runs (after pruning). * the last validation evaluation of a run that did not finish.
+            Parameters are shown for pruned runs (after pruning).
+            {shown.some(({ details: d }) => latestMetrics(d)?.step != null) && ' * the last validation evaluation of a run that did not finish.'}
           </p>
         </>
       )}

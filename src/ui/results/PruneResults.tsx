@@ -11,6 +11,8 @@ interface Row {
   before: ReactNode;
   after: ReactNode;
   change: ReactNode;
+  /** Per-layer lists: may wrap inside the cell instead of widening the table. */
+  wraps?: boolean;
 }
 
 /** Before and after pruning, as measured in the app, and what the plan removed. */
@@ -47,8 +49,8 @@ export function PruneResults({ pruned }: { pruned: PruneOutcome }) {
             {rowsOf(before, after).map((row) => (
               <tr key={row.what}>
                 <th scope="row">{row.what}</th>
-                <td className="num">{row.before}</td>
-                <td className="num">{row.after}</td>
+                <td className={row.wraps ? 'num per-layer' : 'num'}>{row.before}</td>
+                <td className={row.wraps ? 'num per-layer' : 'num'}>{row.after}</td>
                 <td className="num">{row.change}</td>
               </tr>
             ))}
@@ -168,12 +170,14 @@ function rowsOf(before: ModelMeasure, after: ModelMeasure): Row[] {
       before: describePerLayer(before.shape.heads),
       after: describePerLayer(after.shape.heads),
       change: signedCount(sum(after.shape.heads) - sum(before.shape.heads), 'heads'),
+      wraps: true,
     },
     {
       what: 'FFN width per layer',
       before: describePerLayer(before.shape.ffn),
       after: describePerLayer(after.shape.ffn),
       change: relativeChange(sum(before.shape.ffn), sum(after.shape.ffn)),
+      wraps: true,
     },
   ];
 }
