@@ -2,7 +2,8 @@
  * Browser end-to-end test: the built app (dist/) in Debian's Chromium with WebGPU on
  * SwiftShader. Run `npx vite build` first (npm run test:e2e does). Prints "N passed, M failed"
  * and exits non-zero on any failure. Screenshots: test-results/app.png, test-results/no-webgpu.png
- * and the setup screen's (see setup.ts), test-results/train.png (see train.ts).
+ * and the setup screen's (see setup.ts), test-results/train.png (see train.ts), the Light-PEFT
+ * screens' (see lightpeft.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,6 +14,7 @@ import { assert, assertClean, TIMEOUT_MS, type TestCase } from './harness';
 import { hubTests } from './hub';
 import { setupTests } from './setup';
 import { trainTests } from './train';
+import { lightPeftTests } from './lightpeft';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MIN_STORAGE_BINDING_MIB = 256;
@@ -44,6 +46,11 @@ async function main(): Promise<number> {
           console.log(`    adapter: ${(await panel.locator('.status').innerText()).trim()}; max storage binding ${mib} MiB`);
           assert(mib >= MIN_STORAGE_BINDING_MIB, `maxStorageBufferBindingSize is ${mib} MiB < ${MIN_STORAGE_BINDING_MIB} MiB`);
           assert(page.workers().length >= 1, 'no dedicated worker was started');
+          // The first screen offers the demo; bringing a model and data is one click away (kept open for the tab).
+          assert(await page.getByTestId('demo-start').isVisible(), 'the first screen has no demo button');
+          assert(!(await page.getByTestId('model-panel').isVisible()), 'the setup panels are open on the first screen');
+          await page.getByTestId('own-setup-toggle').click();
+          await page.getByTestId('model-panel').waitFor({ timeout: TIMEOUT_MS });
           assertClean(watch);
         },
       },
@@ -67,6 +74,7 @@ async function main(): Promise<number> {
       ...setupTests({ root, page: () => page, watch: () => watch }),
       ...hubTests({ root, page: () => page, watch: () => watch }),
       ...trainTests({ root, page: () => page, watch: () => watch }),
+      ...lightPeftTests({ root, serverUrl: () => server.url, browser: () => browser!, page: () => page, watch: () => watch }),
       {
         name: 'without WebGPU the page explains why and what to do',
         run: async () => {

@@ -16,7 +16,10 @@ export type PhaseName = 'estimation' | 'training';
 /** A loss read-back during training. */
 export interface StepLog {
   step: number; // 1-based, global (Light-PEFT's second phase continues the estimation's numbers)
+  /** The loss trained on: the task's cross-entropy, plus λ·Σ|mask| while Light-PEFT estimates. */
   loss: number;
+  /** The task's cross-entropy alone, when the step had an L1 term (Light-PEFT's estimation). */
+  taskLoss?: number;
   lr: number;
   /** Training time since the run began (evaluations excluded). */
   seconds: number;

@@ -165,7 +165,8 @@ export class TrainingRun {
       this.tokens += stepTokens;
       callTokens += stepTokens;
       if (this.step % settings.logEvery === 0 || this.step === this.total) {
-        const log = await this.readLoss(result.totalLoss, global + 1, lr);
+        const withL1 = settings.lambdaHead > 0 || settings.lambdaFfn > 0;
+        const log = await this.readLoss(result.totalLoss, global + 1, lr, withL1 ? result.taskLoss : null);
         log.seconds = this.secondsBefore + trainingSeconds();
         this.logs.push(log);
         // The read-back waited for the GPU: these are the GPU's rates, not the queue's.
@@ -233,14 +234,19 @@ export class TrainingRun {
     return log.seconds;
   }
 
-  private async readLoss(loss: Tensor, step: number, lr: number): Promise<StepLog> {
+  /** The step's loss (and, with an L1 term, its task part) and gradient norm, in one read-back. */
+  private async readLoss(loss: Tensor, step: number, lr: number, taskLoss: Tensor | null): Promise<StepLog> {
     const clip = this.optimizer.clipState;
-    const [lossValue, clipValues] = await this.model.ctx.readMany(clip ? [loss, clip] : [loss]);
+    const read = await this.model.ctx.readMany([loss, ...(taskLoss ? [taskLoss] : []), ...(clip ? [clip] : [])]);
+    const lossValue = read[0];
+    const taskValue = taskLoss ? read[1] : null;
+    const clipValues = clip ? read.at(-1) : undefined;
     const value = lossValue[0];
     if (!Number.isFinite(value)) {
       throw new NonFiniteLossError(`The loss became ${value} at step ${step}. Lower the learning rate (now ${this.settings.lr}) or the max length, then start again.`);
     }
     const log: StepLog = { step, loss: value, lr, seconds: 0 };
+    if (taskValue) log.taskLoss = taskValue[0];
     if (clipValues) {
       log.gradNorm = clipValues[1];
       // Clipping by a NaN/inf norm would write NaN weights that the next checkpoint keeps.

@@ -66,7 +66,8 @@ export function LineChart({ x, series, xLabel, yLabel, y2Label, height = 220, yR
           width: s.pointsOnly ? 0 : 2,
           dash: s.dash,
           spanGaps: !s.pointsOnly,
-          points: s.pointsOnly ? { show: true, size: 8, fill: s.colour ?? SERIES_COLOURS[i % SERIES_COLOURS.length] } : { show: false },
+          // Lines show their points while they are few (uPlot's default), so a first lone point is seen.
+          points: s.pointsOnly ? { show: true, size: 8, fill: s.colour ?? SERIES_COLOURS[i % SERIES_COLOURS.length] } : { size: 6 },
         })),
       ],
       hooks: {

@@ -31,7 +31,7 @@ export function FfnHistograms({ snapshot, shown }: { snapshot: MaskSnapshot; sho
           |mask| per dimension, counted in {BINS} bins; {total} of {masks.length * width} {verb} (hatched, left of the line)
         </span>
       </figcaption>
-      <div data-testid="ffn-strips" data-step={snapshot.step} data-pruned-count={total} data-pruned-per-layer={JSON.stringify(removed.map((r) => r.length))}>
+      <div data-testid="ffn-strips" data-step={snapshot.step} data-pruned-count={total} data-pruned-dims={JSON.stringify(removed)}>
         {masks.map((row, layer) => {
           const gone = new Set(removed[layer]);
           const kept = Array<number>(BINS).fill(0);

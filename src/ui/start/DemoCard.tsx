@@ -45,7 +45,13 @@ export function DemoCard({ ownOpen, onOwn }: { ownOpen: boolean; onOwn: () => vo
         every attention head and FFN dimension: watch them fall or hold, move the pruning ratios, prune, and compare.
       </p>
       <div className="row">
-        <button type="button" className="big" disabled={!gpuReady || training} onClick={() => void startDemo(withLink)} data-testid="demo-start">
+        <button type="button" className="big" disabled={!gpuReady || training} onClick={() => {
+            void startDemo(withLink);
+            // The run shows up in the Train panel, with the masks right under it.
+            document.getElementById('train-heading')?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+          }}
+          data-testid="demo-start"
+        >
           {status === 'preparing' ? (preparing ?? 'Preparing…') : training ? 'Running…' : withLink ? 'Start the demo with this link’s settings' : 'Start the demo'}
         </button>
         <button type="button" className="secondary" aria-expanded={ownOpen} aria-controls="own-setup" onClick={onOwn} data-testid="own-setup-toggle">

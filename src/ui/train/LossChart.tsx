@@ -2,7 +2,8 @@ import type { EvalLog, StepLog } from '../../shared/training';
 import { LineChart } from '../charts/LineChart';
 
 /**
- * The training loss against the step, with the validation loss and accuracy of each evaluation
+ * The training loss against the step (the task's cross-entropy: Light-PEFT's estimation also
+ * trains on an L1 term, left out here so the phases compare), with the validation loss and accuracy of each evaluation
  * as points (accuracy on the right axis); dashed lines mark where a resumed run continued from
  * its checkpoint and where a Light-PEFT run was pruned.
  */
@@ -33,7 +34,7 @@ export function LossChart({ curve, evaluations = [], totalSteps, resumedFrom, pr
         y2Label="validation accuracy"
         markers={markers}
         series={[
-          { label: 'training loss', values: at(finite, (p) => p.loss) },
+          { label: 'training loss (task)', values: at(finite, (p) => p.taskLoss ?? p.loss) },
           { label: 'validation loss', values: at(validation, (e) => e.loss), pointsOnly: true },
           { label: 'validation accuracy', values: at(validation, (e) => e.accuracy), pointsOnly: true, scale: 'y2' },
         ]}

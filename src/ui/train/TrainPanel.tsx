@@ -287,7 +287,9 @@ function LiveView({ live, stopping, training }: { live: LiveRun; stopping: boole
       </div>
       <dl className="facts train-facts">
         <dt>Loss</dt>
-        <dd data-testid="train-loss">{lastLoss ? `${lastLoss.loss.toFixed(4)} at step ${lastLoss.step}` : '—'}</dd>
+        <dd data-testid="train-loss">
+          {!lastLoss ? '—' : lastLoss.taskLoss !== undefined ? `${lastLoss.taskLoss.toFixed(4)} at step ${lastLoss.step}, ${lastLoss.loss.toFixed(2)} with the L1 pull on the masks` : `${lastLoss.loss.toFixed(4)} at step ${lastLoss.step}`}
+        </dd>
         <dt>Validation</dt>
         <dd data-testid="train-validation">
           {lastEval ? `accuracy ${formatPercent(lastEval.accuracy)}, loss ${lastEval.loss.toFixed(4)} after step ${formatCount(lastEval.step)}` : 'no evaluation yet'}

@@ -96,6 +96,11 @@ describe('Light-PEFT in the worker', () => {
       expect(side.trainStepSeconds).toBeGreaterThan(0);
       expect(side.inferenceSeconds).toBeGreaterThan(0);
     }
+    // Estimation's loss carries the L1 term on the masks; its task part is read with it. The pruned model has no masks.
+    const estimationLogs = result.loss.filter((l) => l.step <= 6);
+    expect(estimationLogs.length).toBeGreaterThan(0);
+    for (const l of estimationLogs) expect(l.taskLoss! > 0 && l.taskLoss! < l.loss).toBe(true);
+    expect(result.loss.filter((l) => l.step > 6).every((l) => l.taskLoss === undefined)).toBe(true);
     // The model before pruning on the validation set, then the pruned model's final evaluation.
     expect(result.evaluations.map((e) => e.step)).toEqual([6, 10]);
     expect(result.evaluations[0]).toMatchObject({ accuracy: pruned.before.metrics!.accuracy });
