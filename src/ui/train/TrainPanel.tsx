@@ -97,22 +97,29 @@ function Field({ label, hint, children }: { label: string; hint?: string; childr
   );
 }
 
-function SettingsForm({ disabled, maxTokens }: { disabled: boolean; maxTokens: number | null }) {
-  const form = useTrain((s) => s.form);
+/** A text field of the form, bound to the train store (numbers stay text until a run starts). */
+function FormText({ field, testId, disabled, inputMode = 'numeric' }: { field: keyof TrainForm; testId: string; disabled: boolean; inputMode?: 'numeric' | 'decimal' }) {
+  const value = useTrain((s) => s.form[field]) as string;
   const setForm = useTrain((s) => s.setForm);
-  const text = (key: keyof TrainForm, testId: string, props: { inputMode?: 'numeric' | 'decimal'; width?: string } = {}) => (
+  return (
     <input
       type="text"
-      inputMode={props.inputMode ?? 'numeric'}
+      inputMode={inputMode}
       className="narrow"
-      value={form[key] as string}
+      value={value}
       disabled={disabled}
-      onChange={(event) => setForm({ [key]: event.target.value })}
+      onChange={(event) => setForm({ [field]: event.target.value })}
       data-testid={testId}
       spellCheck={false}
       autoComplete="off"
     />
   );
+}
+
+function SettingsForm({ disabled, maxTokens }: { disabled: boolean; maxTokens: number | null }) {
+  const form = useTrain((s) => s.form);
+  const setForm = useTrain((s) => s.setForm);
+  const text = (field: keyof TrainForm, testId: string, props: { inputMode?: 'numeric' | 'decimal' } = {}) => <FormText field={field} testId={testId} disabled={disabled} inputMode={props.inputMode} />;
   const toggleTarget = (target: LoraTarget, on: boolean) =>
     setForm({ targets: LORA_TARGETS.filter((t) => (t === target ? on : form.targets.includes(t))) });
 
@@ -206,9 +213,7 @@ const METHODS: { method: TrainForm['method']; name: string; says: string }[] = [
 function LightPeftFields({ disabled }: { disabled: boolean }) {
   const form = useTrain((s) => s.form);
   const setForm = useTrain((s) => s.setForm);
-  const text = (key: keyof TrainForm, testId: string) => (
-    <input type="text" inputMode="decimal" className="narrow" value={form[key] as string} disabled={disabled} onChange={(event) => setForm({ [key]: event.target.value })} data-testid={testId} spellCheck={false} autoComplete="off" />
-  );
+  const text = (field: keyof TrainForm, testId: string) => <FormText field={field} testId={testId} disabled={disabled} inputMode="decimal" />;
   const scope = (key: 'headScope' | 'ffnScope', testId: string) => (
     <select value={form[key]} disabled={disabled} onChange={(event) => setForm({ [key]: event.target.value as 'layer' | 'global' })} data-testid={testId}>
       <option value="layer">in each layer</option>

@@ -6,26 +6,15 @@
  * uninterrupted one.
  */
 import 'fake-indexeddb/auto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gpuContext } from '../../../test/helpers';
-import { IndexedDbCheckpointStore } from '../../platform/browser/indexeddb-checkpoints';
-import { Session } from '../session';
-import type { MaskSnapshot, PickedFile, TrainOptions, TrainProgress } from '../protocol';
-import { tinyModelFiles } from '../testing';
+import type { MaskSnapshot, TrainOptions, TrainProgress } from '../protocol';
+import { tinySession } from '../../../test/worker-session';
 import { planPruning, type PlanRatios } from '../../shared/pruning-plan';
-import { loadModel } from './load-model';
-import { loadData } from './load-data';
-import { chooseColumns } from './choose-columns';
 import { listRuns } from './runs';
 import { resumeRun, startTraining, stopTraining } from './train';
 import { continueTraining, evaluatePlan, pauseTraining, pruneNow, snapshotHistory, sweepPlans } from './run-actions';
 
-const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures');
 const noProgress = () => {};
-const CSV = 'text,label\n' + Array.from({ length: 40 }, (_, i) => `"message number ${i} about ${i % 2 ? 'cheap pills now' : 'the meeting today'}",${i % 2 ? 'spam' : 'ham'}`).join('\n') + '\n';
-const COLUMNS = { columns: { text: 'text', textPair: null, label: 'label' }, validationFraction: 0.2, seed: 3 };
 const RATIOS: PlanRatios = { head: 0.5, ffn: 0.5, module: 0.5, rank: 0.5, headScope: 'layer', ffnScope: 'global' };
 const OPTIONS: TrainOptions = {
   method: { kind: 'lora', rank: 4, alpha: 8, targets: ['query', 'value', 'intermediate.dense'] },
@@ -41,24 +30,7 @@ const OPTIONS: TrainOptions = {
 };
 const SHAPE = { layers: 2, heads: 4, intermediate: 16 };
 
-function tinyFolder(): PickedFile[] {
-  const { configJson, safetensors } = tinyModelFiles(SHAPE);
-  const file = (path: string, bytes: Uint8Array) => ({ path: `tiny/${path}`, file: new File([bytes as BlobPart], path) });
-  return [
-    file('config.json', configJson),
-    file('model.safetensors', safetensors),
-    file('tokenizer.json', readFileSync(join(FIXTURES, 'tokenizer-tiny', 'tokenizer.json'))),
-    file('tokenizer_config.json', readFileSync(join(FIXTURES, 'tokenizer-tiny', 'tokenizer_config.json'))),
-  ];
-}
-
-async function readySession(store: string): Promise<Session> {
-  const session = new Session(gpuContext, () => IndexedDbCheckpointStore.open(store));
-  await loadModel(session, { kind: 'files', files: tinyFolder() }, noProgress);
-  await loadData(session, { kind: 'files', train: new File([CSV], 'mail.csv'), validation: null }, noProgress);
-  chooseColumns(session, COLUMNS);
-  return session;
-}
+const readySession = (store: string) => tinySession(store, SHAPE);
 
 const stepLoss = (logs: { step: number; loss: number }[]) => logs.map((l) => [l.step, l.loss]);
 /** Each distinct stage in the order it was first reported. */

@@ -11,11 +11,9 @@ import { unzipSync } from 'fflate';
 import { gpuContext } from '../../../test/helpers';
 import { IndexedDbCheckpointStore } from '../../platform/browser/indexeddb-checkpoints';
 import { Session } from '../session';
-import type { ModelMeasure, PickedFile, PruneOutcome, TrainOptions } from '../protocol';
-import { tinyModelFiles } from '../testing';
+import type { ModelMeasure, PruneOutcome, TrainOptions } from '../protocol';
+import { TINY_COLUMNS as COLUMNS, tinyModelFolder, tinySession } from '../../../test/worker-session';
 import { loadModel } from './load-model';
-import { loadData } from './load-data';
-import { chooseColumns } from './choose-columns';
 import { startTraining } from './train';
 import { newRunSettings, examplesFor } from './train-inputs';
 import { classify, softmax } from './classify';
@@ -34,8 +32,6 @@ import { RunControl } from '../run-control';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures');
 const noProgress = () => {};
-const CSV = 'text,label\n' + Array.from({ length: 40 }, (_, i) => `"message number ${i} about ${i % 2 ? 'cheap pills now' : 'the meeting today'}",${i % 2 ? 'spam' : 'ham'}`).join('\n') + '\n';
-const COLUMNS = { columns: { text: 'text', textPair: null, label: 'label' }, validationFraction: 0.2, seed: 3 };
 const OPTIONS: TrainOptions = {
   method: { kind: 'lora', rank: 4, alpha: 8, targets: ['query', 'value'] },
   steps: 8,
@@ -51,24 +47,9 @@ const TOKENIZER_JSON = readFileSync(join(FIXTURES, 'tokenizer-tiny', 'tokenizer.
 const LONG_TEXT = 'a long message about the meeting today and cheap pills now, with many more words than twelve tokens hold';
 
 /** A tiny model of two layers of two heads (the tiny tokenizer's vocabulary) with its tokenizer files. */
-function tinyFolder(): PickedFile[] {
-  const { configJson, safetensors } = tinyModelFiles({ layers: 2, heads: 2, hidden: 8, intermediate: 16 });
-  const file = (path: string, bytes: Uint8Array) => ({ path: `tiny/${path}`, file: new File([bytes as BlobPart], path) });
-  return [
-    file('config.json', configJson),
-    file('model.safetensors', safetensors),
-    file('tokenizer.json', TOKENIZER_JSON),
-    file('tokenizer_config.json', readFileSync(join(FIXTURES, 'tokenizer-tiny', 'tokenizer_config.json'))),
-  ];
-}
-
-async function readySession(store: string): Promise<Session> {
-  const session = new Session(gpuContext, () => IndexedDbCheckpointStore.open(store));
-  await loadModel(session, { kind: 'files', files: tinyFolder() }, noProgress);
-  await loadData(session, { kind: 'files', train: new File([CSV], 'mail.csv'), validation: null }, noProgress);
-  chooseColumns(session, COLUMNS);
-  return session;
-}
+const SHAPE = { layers: 2, heads: 2, hidden: 8, intermediate: 16 };
+const tinyFolder = () => tinyModelFolder(SHAPE);
+const readySession = (store: string) => tinySession(store, SHAPE);
 
 /**
  * Probabilities from evaluate() of the same text: its loss for a one-example set labelled k is

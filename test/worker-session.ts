@@ -1,0 +1,45 @@
+/**
+ * A worker session for the handler tests (Node, fake-indexeddb): a tiny generated model with the
+ * tiny test tokenizer loaded as a picked folder, and a small two-label CSV with its columns chosen.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gpuContext } from './helpers';
+import { IndexedDbCheckpointStore } from '../src/platform/browser/indexeddb-checkpoints';
+import { Session } from '../src/workers/session';
+import type { PickedFile } from '../src/workers/protocol';
+import { tinyModelFiles } from '../src/workers/testing';
+import { loadModel } from '../src/workers/handlers/load-model';
+import { loadData } from '../src/workers/handlers/load-data';
+import { chooseColumns } from '../src/workers/handlers/choose-columns';
+
+const TOKENIZER_DIR = join(__dirname, 'fixtures', 'tokenizer-tiny');
+const noProgress = () => {};
+
+/** Forty short messages, alternately ham and spam. */
+export const TINY_CSV = 'text,label\n' + Array.from({ length: 40 }, (_, i) => `"message number ${i} about ${i % 2 ? 'cheap pills now' : 'the meeting today'}",${i % 2 ? 'spam' : 'ham'}`).join('\n') + '\n';
+/** A fifth held out for validation (8 examples). */
+export const TINY_COLUMNS = { columns: { text: 'text', textPair: null, label: 'label' }, validationFraction: 0.2, seed: 3 };
+
+export type TinyShape = Parameters<typeof tinyModelFiles>[0];
+
+/** The tiny model of `shape` with its tokenizer files, as a folder "tiny/" the person picked. */
+export function tinyModelFolder(shape: TinyShape): PickedFile[] {
+  const { configJson, safetensors } = tinyModelFiles(shape);
+  const file = (path: string, bytes: Uint8Array) => ({ path: `tiny/${path}`, file: new File([bytes as BlobPart], path) });
+  return [
+    file('config.json', configJson),
+    file('model.safetensors', safetensors),
+    file('tokenizer.json', readFileSync(join(TOKENIZER_DIR, 'tokenizer.json'))),
+    file('tokenizer_config.json', readFileSync(join(TOKENIZER_DIR, 'tokenizer_config.json'))),
+  ];
+}
+
+/** A session (a page) on the IndexedDB `store`, with the tiny model, TINY_CSV and its columns chosen. */
+export async function tinySession(store: string, shape: TinyShape): Promise<Session> {
+  const session = new Session(gpuContext, () => IndexedDbCheckpointStore.open(store));
+  await loadModel(session, { kind: 'files', files: tinyModelFolder(shape) }, noProgress);
+  await loadData(session, { kind: 'files', train: new File([TINY_CSV], 'mail.csv'), validation: null }, noProgress);
+  chooseColumns(session, TINY_COLUMNS);
+  return session;
+}
