@@ -102,6 +102,13 @@ export function runSettingsOf(run: RunRecord): RunSettings | null {
   return { ...(s as RunSettings), version: 2, options, peft };
 }
 
+/** Steps of the whole run: for Light-PEFT, the estimation (up to its prune) and the pruned model's training. */
+export function totalStepsOf(settings: RunSettings, curves: RunCurves): number {
+  const lightPeft = settings.options.lightPeft;
+  if (!lightPeft) return settings.engine.steps;
+  return (curves.pruned?.step ?? lightPeft.estimateSteps) + settings.engine.steps;
+}
+
 /** A RunRecord's curves, filled in where a record lacks them (older runs have no evaluations). */
 export function runCurvesOf(run: RunRecord): RunCurves {
   const c = (run.curves ?? {}) as Partial<RunCurves>;

@@ -33,7 +33,7 @@ export function CompareRuns() {
     return out;
   }, [selected, details, list]);
   const series = useMemo<ChartSeries[]>(
-    () => shown.map(({ details: d }) => ({ label: d.name, points: d.loss.map((p) => ({ x: p.step, y: p.loss })) })),
+    () => shown.map(({ details: d }) => ({ label: d.name, points: d.loss.map((p) => ({ x: p.step, y: p.taskLoss ?? p.loss })) })),
     [shown],
   );
   const failed = selected.map((id) => details[id]).find((t) => t?.status === 'failed');
@@ -60,7 +60,7 @@ export function CompareRuns() {
       {failed?.status === 'failed' && <Problem error={failed.error} testId="compare-problem" />}
       {shown.length > 0 && (
         <>
-          <RunsChart series={series} xLabel="Step" yLabel="Training loss" />
+          <RunsChart series={series} xLabel="Step" yLabel="Training loss (task)" />
           <div className="table-scroll">
             <table className="results-table" data-testid="compare-table">
               <caption className="visually-hidden">Figures of the runs compared</caption>

@@ -37,7 +37,8 @@ export function RunsChart({ series, xLabel, yLabel }: { series: ChartSeries[]; x
             width: 2,
             dash: i >= SERIES_COLOURS.length ? [6, 4] : undefined,
             spanGaps: true,
-            points: { show: false },
+            // uPlot shows the points while they are few: a short run's lone point stays visible.
+            points: { size: 6 },
           })),
         ],
       },

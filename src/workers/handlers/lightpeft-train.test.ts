@@ -80,7 +80,7 @@ describe('Light-PEFT in the worker', () => {
     expect(result.model.parameters).toBe(pruned.after.baseParams);
     expect(seen.find((p) => p.pruned)!.pruned!.plan).toEqual(pruned.plan);
     const [listed] = await listRuns(session);
-    expect(listed).toMatchObject({ status: 'finished', step: 10 });
+    expect(listed).toMatchObject({ status: 'finished', step: 10, totalSteps: 10 });
 
     // Stopped during estimation, and after the prune: each resumes to the same losses and plan.
     for (const stopAt of [3, 8]) {
@@ -89,6 +89,7 @@ describe('Light-PEFT in the worker', () => {
         if (p.step >= stopAt) stopTraining(first);
       });
       expect(stopped).toMatchObject({ status: 'paused', step: stopAt, metrics: null });
+      expect((await listRuns(first)).find((r) => r.id === stopped.runId)).toMatchObject({ status: 'paused', step: stopAt, totalSteps: 10 });
       const reloaded = await readySession(`lp-stop-${stopAt}`);
       const resumed = await resumeRun(reloaded, stopped.runId, noProgress);
       expect(resumed).toMatchObject({ status: 'finished', step: 10 });

@@ -3,7 +3,7 @@ import type { RunRecord } from '../../engine/train/checkpoint-store';
 import { TrainingBusyError } from '../../errors';
 import type { RunSummary } from '../protocol';
 import type { Session } from '../session';
-import { runCurvesOf, runSettingsOf } from '../../engine/train/run-record';
+import { runCurvesOf, runSettingsOf, totalStepsOf } from '../../engine/train/run-record';
 
 export async function listRuns(session: Session): Promise<RunSummary[]> {
   const runs = await (await session.checkpoints()).listRuns();
@@ -27,7 +27,7 @@ function summaryOf(run: RunRecord, activeRunId: string | null): RunSummary {
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,
     step: run.step,
-    totalSteps: settings?.engine.steps ?? null,
+    totalSteps: settings ? totalStepsOf(settings, curves) : null,
     status,
     lastLoss: curves.loss.at(-1)?.loss ?? null,
     metrics: curves.metrics,
