@@ -22,7 +22,7 @@ import { resumeRun, startTraining, stopTraining, type SnapshotReporter } from '.
 import { continueTraining, evaluatePlan, pauseTraining, pruneNow, snapshotHistory, sweepPlans } from './handlers/run-actions';
 import { throttledTrainProgress, type TrainProgressReporter } from './handlers/train-progress';
 import { refuseWhileTraining } from './handlers/busy';
-import { classify } from './handlers/classify';
+import { classifyWhenFree } from './handlers/classify';
 import { runDetails } from './handlers/run-details';
 import { exportRun } from './handlers/export-run';
 
@@ -99,8 +99,7 @@ async function handle(request: Request): Promise<Reply> {
     case 'cancel':
       return { type: 'cancel', id, cancelled: session.cancel(request.target) };
     case 'classify':
-      // A model job: it waits for a running training's job (and any other) to finish first.
-      return { type: 'classify', id, probabilities: await session.withModel(() => classify(session, request.text, request.textPair)) };
+      return { type: 'classify', id, probabilities: await classifyWhenFree(session, request.text, request.textPair) };
     case 'runDetails':
       return { type: 'runDetails', id, details: await runDetails(session, request.runId) };
     case 'exportRun':

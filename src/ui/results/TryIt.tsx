@@ -25,7 +25,7 @@ export function TryIt() {
       <h3>Try it</h3>
       <p className="muted small">
         Classifies a text with the loaded model as trained{model ? '' : ' (load a model first)'} — the pruned one after a Light-PEFT prune.
-        {training && ' A run is training now: the text waits for training to pause or end.'}
+        {training && ' A run is training now: the text is classified between two of its steps, with the weights as they are then.'}
       </p>
       <form
         onSubmit={(event) => {
@@ -45,7 +45,7 @@ export function TryIt() {
         )}
         <div className="row">
           <button type="submit" disabled={!canRun} data-testid="try-it-run">
-            {running ? (training ? 'Waiting for training…' : 'Classifying…') : 'Classify'}
+            {running ? 'Classifying…' : 'Classify'}
           </button>
         </div>
       </form>

@@ -1,8 +1,8 @@
 /**
  * classify: the "Try it" box. One evaluation-mode forward of the loaded model (trained, maybe
  * pruned) on a typed text, tokenized as training tokenized: the last run's max length, else the
- * longest input the model takes. The worker runs it as a model job (session.withModel), so it
- * never overlaps a training step or a model swap.
+ * longest input the model takes. The worker runs it through classifyWhenFree, so it never
+ * overlaps a training step or a model swap.
  */
 import { uploadBatch } from '../../engine/model/batch';
 import { tokenizeBatch } from '../../engine/train/batches';
@@ -10,6 +10,15 @@ import { runSettingsOf } from '../../engine/train/run-record';
 import { NotReadyError, SettingError } from '../../errors';
 import type { ClassProbability } from '../protocol';
 import type { Session } from '../session';
+
+/**
+ * classify, never during a step or a model swap: while a run trains, between two of its steps (at
+ * once when it is paused), with the weights as they are; otherwise as a model job.
+ */
+export function classifyWhenFree(session: Session, text: string, textPair?: string): Promise<ClassProbability[]> {
+  const work = () => classify(session, text, textPair);
+  return session.training ? session.training.control.enqueue(work) : session.withModel(work);
+}
 
 export async function classify(session: Session, text: string, textPair?: string): Promise<ClassProbability[]> {
   const loaded = session.model;

@@ -13,6 +13,7 @@ import { planPruning, type PlanRatios } from '../../shared/pruning-plan';
 import { listRuns } from './runs';
 import { resumeRun, startTraining, stopTraining } from './train';
 import { continueTraining, evaluatePlan, pauseTraining, pruneNow, snapshotHistory, sweepPlans } from './run-actions';
+import { classifyWhenFree } from './classify';
 
 const noProgress = () => {};
 const RATIOS: PlanRatios = { head: 0.5, ffn: 0.5, module: 0.5, rank: 0.5, headScope: 'layer', ffnScope: 'global' };
@@ -125,6 +126,11 @@ describe('Light-PEFT in the worker', () => {
     expect(sweep.map((r) => r.counts.heads.pruned)).toEqual([0, 2, 4]);
     // Nothing was committed: evaluating the same plan again gives the same figures.
     expect((await evaluatePlan(session, noModules, 5)).evaluation).toMatchObject({ loss: evaluated.evaluation.loss, accuracy: evaluated.evaluation.accuracy });
+
+    // Try it works on a paused run, with the weights as they are.
+    const probabilities = await classifyWhenFree(session, 'cheap pills now');
+    expect(probabilities.map((p) => p.label)).toEqual(['ham', 'spam']);
+    expect(probabilities[0].probability + probabilities[1].probability).toBeCloseTo(1, 6);
 
     const outcome = await pruneNow(session, noModules);
     expect(outcome).toMatchObject({ step: 2, trigger: 'now', after: { shape: { heads: [2, 2] } } });
