@@ -25,6 +25,7 @@ import { prune } from '../src/engine/lightpeft/prune';
 import { readScores } from '../src/engine/lightpeft/scores';
 import { mulberry32 } from '../src/engine/random';
 import { parseBenchArgs } from './args';
+import { KernelProfiler, summarizeKernels } from '../src/gpu/profiler';
 
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
 
@@ -42,7 +43,29 @@ interface Measurement {
   trainableParams: number;
   /** Trainable minus the classification head: the PEFT modules alone. */
   peftParams: number;
+  /** Where one profiled training step's and one forward's GPU time goes, by kernel (null without timestamp-query). */
+  profile: { train: KernelSummary[]; inference: KernelSummary[] } | null;
 }
+
+type KernelSummary = ReturnType<typeof summarizeKernels>[number];
+
+/** One more run of `work` with every dispatch timed on the GPU (after the timed runs: profiling splits passes). */
+async function profiled(ctx: GpuContext, work: () => Promise<void>): Promise<KernelSummary[] | null> {
+  if (!ctx.device.features.has('timestamp-query')) return null;
+  const profiler = new KernelProfiler(ctx.device);
+  ctx.profiler = profiler;
+  try {
+    await work();
+    await ctx.sync();
+    return summarizeKernels(await profiler.collect());
+  } finally {
+    ctx.profiler = null;
+    profiler.dispose();
+  }
+}
+
+const top = (kernels: KernelSummary[] | null | undefined) =>
+  kernels ? kernels.slice(0, 5).map((k) => `${k.name} ${(k.share * 100).toFixed(0)}%`).join(', ') : 'not profiled (no timestamp-query)';
 
 async function main(): Promise<void> {
   const { quick, runs } = parseBenchArgs(process.argv.slice(2));
@@ -109,6 +132,7 @@ async function measure(name: string, config: ModelConfig, shape: { batch: number
     ctx.pool.resetPeak();
     const trainStepMs = await median(runs, trainStep);
     const peakTrainBytes = ctx.pool.peakAllocatedBytes;
+    const trainProfile = await profiled(ctx, trainStep);
     optimizer.dispose();
     const forward = async () => {
       const result = model.forward(batch, { forBackward: false });
@@ -120,10 +144,14 @@ async function measure(name: string, config: ModelConfig, shape: { batch: number
     ctx.pool.trim();
     ctx.pool.resetPeak();
     const inferenceMs = await median(runs, forward);
+    const inferenceBytes = ctx.pool.peakAllocatedBytes;
+    const inferenceProfile = await profiled(ctx, forward);
     const trainableParams = model.trainableParameterCount();
     const head = Object.values(model.classifier.w).reduce((n, t) => n + t.size, 0);
-    const m: Measurement = { name, trainStepMs, peakTrainBytes, inferenceMs, inferenceBytes: ctx.pool.peakAllocatedBytes, trainableParams, peftParams: trainableParams - head };
+    const profile = trainProfile && inferenceProfile ? { train: trainProfile, inference: inferenceProfile } : null;
+    const m: Measurement = { name, trainStepMs, peakTrainBytes, inferenceMs, inferenceBytes, trainableParams, peftParams: trainableParams - head, profile };
     console.error(`${name.padEnd(34)} train ${trainStepMs.toFixed(0)} ms, peak ${(peakTrainBytes / 2 ** 20).toFixed(1)} MiB; inference ${inferenceMs.toFixed(0)} ms, ${(m.inferenceBytes / 2 ** 20).toFixed(1)} MiB`);
+    console.error(`${''.padEnd(34)} train GPU time: ${top(profile?.train)}; inference: ${top(profile?.inference)}`);
     return m;
   } finally {
     ctx.destroy();

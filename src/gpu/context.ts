@@ -2,6 +2,7 @@ import type { AcquiredGpu } from './device';
 import { BufferPool, BufferUsage, MAP_MODE_READ, Tensor, type DType } from './buffers';
 import { DeviceLostError, EngineError, KernelError, OutOfMemoryError } from '../errors';
 import { PipelineCache } from './pipelines';
+import type { KernelProfiler } from './profiler';
 
 /** One compute dispatch. Binding 0 is the uniform struct (if any); buffers follow from binding 1. */
 export interface DispatchSpec {
@@ -35,6 +36,8 @@ export class GpuContext {
   private uncaptured: EngineError | null = null;
   private lostError: DeviceLostError | null = null;
   dispatchCount = 0;
+  /** Set by a benchmark to time each dispatch on the GPU (null: no profiling, one pass for many dispatches). */
+  profiler: KernelProfiler | null = null;
   private allocationLogs: Tensor[][] = [];
 
   constructor(readonly gpu: AcquiredGpu) {
@@ -137,12 +140,16 @@ export class GpuContext {
       entries.push({ binding: i + 1, resource: { buffer, size } });
     });
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    const pass = this.getPass();
+    // Profiling: a pass of its own per dispatch, stamped at its start and end.
+    const stamps = this.profiler?.stampsFor(spec.key);
+    if (stamps) this.endPass();
+    const pass = stamps ? (this.pass = this.getEncoder().beginComputePass({ timestampWrites: stamps })) : this.getPass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     const [x, y = 1, z = 1] = spec.workgroups;
     pass.dispatchWorkgroups(x, y, z);
     this.dispatchCount++;
+    if (stamps) this.endPass();
   }
 
   /** Submits everything recorded so far. */
