@@ -185,6 +185,20 @@ export function lightPeftTests({ root, serverUrl, browser, page: getPage, watch:
           }
           assert(/this link/.test(await page.getByTestId('demo-start').innerText()), 'the demo button does not offer the link’s settings');
           await page.screenshot({ path: join(root, 'test-results', 'lightpeft-link.png'), fullPage: true });
+
+          // A damaged link: its valid settings still apply, and each bad one is named in a visible note.
+          const damaged = new URL(runUrl);
+          damaged.searchParams.set('seed', '5');
+          damaged.searchParams.set('headRatio', '2');
+          damaged.searchParams.set('colour', 'red');
+          await page.goto(damaged.href);
+          const note = page.getByTestId('link-ignored');
+          await note.waitFor({ timeout: TIMEOUT_MS });
+          const lines = await note.locator('li').allInnerTexts();
+          console.log(`    damaged link: ${lines.join(' | ')}`);
+          assert(lines.length === 2 && lines.some((l) => l.startsWith('headRatio=2')) && lines.some((l) => l.startsWith('colour=red')), `the note does not name exactly the two bad parameters: ${lines.join(' | ')}`);
+          assert((await page.getByTestId('train-seed').inputValue()) === '5', 'the damaged link’s valid seed was not applied');
+          assert((await page.getByTestId('train-head-ratio').inputValue()) !== '2', 'a head ratio of 2 reached the form');
           assertClean(watch);
         } finally {
           await page.context().close();

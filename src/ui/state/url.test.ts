@@ -23,6 +23,19 @@ describe('the settings link', () => {
     expect(decoded.ignored.find((l) => l.startsWith('targets='))).toContain('unknown layer bogus');
   });
 
+  it('ignores numbers outside what a field takes, and parameters it does not know, each with a note', () => {
+    const decoded = decodeLink('steps=-3&seed=2.5&lr=0&headRatio=1.5&lambdaFfn=-1&ffnRatio=0&lambdaHead=0&estimateSteps=40&colour=red');
+    expect(decoded.form).toEqual({ ffnRatio: '0', lambdaHead: '0', estimateSteps: '40' });
+    expect(decoded.ignored).toEqual([
+      'steps=-3: must be a whole number ≥ 0',
+      'lr=0: must be a number > 0',
+      'seed=2.5: must be a whole number ≥ 0',
+      'lambdaFfn=-1: must be a number ≥ 0',
+      'headRatio=1.5: must be a share from 0 to 1',
+      'colour=red: not a setting this page knows',
+    ]);
+  });
+
   it('sets nothing for an empty link', () => {
     expect(decodeLink('')).toEqual({ form: {}, sources: { model: null, data: null }, ignored: [] });
   });

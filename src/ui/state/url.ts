@@ -22,37 +22,49 @@ export interface DecodedLink {
   ignored: string[];
 }
 
-type FieldKind = 'number' | 'method' | 'targets' | 'boolean' | 'scope';
+/** 'int': a whole number ≥ 0; 'positive': > 0; 'nonNegative': ≥ 0; 'ratio': from 0 to 1. */
+type NumberKind = 'int' | 'positive' | 'nonNegative' | 'ratio';
+type FieldKind = NumberKind | 'method' | 'targets' | 'boolean' | 'scope';
 
 /** Every form field, how it is written in the link. One table, so a new field cannot be forgotten by one side. */
 const FIELDS: Record<keyof TrainForm, FieldKind> = {
   method: 'method',
-  rank: 'number',
-  alpha: 'number',
+  rank: 'int',
+  alpha: 'positive',
   targets: 'targets',
-  adapterSize: 'number',
-  steps: 'number',
-  batchSize: 'number',
-  lr: 'number',
-  maxLength: 'number',
-  seed: 'number',
+  adapterSize: 'int',
+  steps: 'int',
+  batchSize: 'int',
+  lr: 'positive',
+  maxLength: 'int',
+  seed: 'int',
   dropout: 'boolean',
-  checkpointEvery: 'number',
-  evalEvery: 'number',
-  estimateSteps: 'number',
-  lambdaHead: 'number',
-  lambdaFfn: 'number',
-  maskLrMultiplier: 'number',
-  headRatio: 'number',
-  ffnRatio: 'number',
-  moduleRatio: 'number',
-  rankRatio: 'number',
+  checkpointEvery: 'int',
+  evalEvery: 'int',
+  estimateSteps: 'int',
+  lambdaHead: 'nonNegative',
+  lambdaFfn: 'nonNegative',
+  maskLrMultiplier: 'positive',
+  headRatio: 'ratio',
+  ffnRatio: 'ratio',
+  moduleRatio: 'ratio',
+  rankRatio: 'ratio',
   headScope: 'scope',
   ffnScope: 'scope',
-  snapshotEvery: 'number',
+  snapshotEvery: 'int',
 };
 
 const METHODS: TrainForm['method'][] = ['lora', 'adapter', 'light-peft'];
+
+/** What each kind of number accepts, in the note of a value outside it (the worker checks the finer limits). */
+const NUMBER_RULES: Record<NumberKind, { ok: (n: number) => boolean; says: string }> = {
+  int: { ok: (n) => Number.isInteger(n) && n >= 0, says: 'a whole number ≥ 0' },
+  positive: { ok: (n) => n > 0, says: 'a number > 0' },
+  nonNegative: { ok: (n) => n >= 0, says: 'a number ≥ 0' },
+  ratio: { ok: (n) => n >= 0 && n <= 1, says: 'a share from 0 to 1' },
+};
+
+const isNumberKind = (kind: FieldKind): kind is NumberKind => kind in NUMBER_RULES;
 /** An owner/name Hub id, with an optional @revision. */
 const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+(@[\w./-]+)?$/;
 
@@ -85,9 +97,10 @@ export function decodeLink(query: string): DecodedLink {
     const raw = params.get(key);
     if (raw === null) continue;
     const kind = FIELDS[key];
-    if (kind === 'number') {
-      if (raw.trim() !== '' && Number.isFinite(Number(raw))) set(key, raw.trim() as never);
-      else ignored.push(`${key}=${raw}: not a number`);
+    if (isNumberKind(kind)) {
+      if (raw.trim() === '' || !Number.isFinite(Number(raw))) ignored.push(`${key}=${raw}: not a number`);
+      else if (!NUMBER_RULES[kind].ok(Number(raw))) ignored.push(`${key}=${raw}: must be ${NUMBER_RULES[kind].says}`);
+      else set(key, raw.trim() as never);
     } else if (kind === 'method') {
       if ((METHODS as string[]).includes(raw)) set('method', raw as TrainForm['method']);
       else ignored.push(`method=${raw}: choose ${METHODS.join(', ')}`);
@@ -103,6 +116,9 @@ export function decodeLink(query: string): DecodedLink {
       if (unknown.length === 0 && targets.length > 0) set('targets', LORA_TARGETS.filter((t) => targets.includes(t)) as LoraTarget[]);
       else ignored.push(`targets=${raw}: ${unknown.length ? `unknown layer ${unknown.join(', ')}` : 'none given'}; the layers are ${LORA_TARGETS.join(', ')}`);
     }
+  }
+  for (const key of params.keys()) {
+    if (key !== 'model' && key !== 'data' && !(key in FIELDS)) ignored.push(`${key}=${params.get(key)}: not a setting this page knows`);
   }
   return { form, sources, ignored };
 }

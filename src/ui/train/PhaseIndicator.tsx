@@ -22,10 +22,12 @@ export function PhaseIndicator({ live, snapshotStep }: { live: LiveRun; snapshot
   const rates = useRef<{ runId: string; byStage: Partial<Record<LightPeftStage, Rates>> }>({ runId: '', byStage: {} });
   if (rates.current.runId !== live.runId) rates.current = { runId: live.runId, byStage: {} };
   const stage: LightPeftStage = live.stage ?? (live.phase === 'done' ? 'done' : 'training');
-  if (live.stepsPerSecond !== null) rates.current.byStage[stage] = { stepsPerSecond: live.stepsPerSecond, tokensPerSecond: live.tokensPerSecond };
-  const current = rates.current.byStage[stage];
+  // Only the stages that train steps have a speed of their own: while planning, pruning and after the
+  // end the worker still reports the last training stage's speed, which is not theirs.
+  if (live.stepsPerSecond !== null && (stage === 'estimating' || stage === 'training')) rates.current.byStage[stage] = { stepsPerSecond: live.stepsPerSecond, tokensPerSecond: live.tokensPerSecond };
+  const current = rates.current.byStage[stage === 'planning' || stage === 'pruning' ? 'estimating' : stage];
   const left = Math.max(0, live.totalSteps - live.step);
-  const eta = current && current.stepsPerSecond > 0 && live.phase !== 'done' ? left / current.stepsPerSecond : null;
+  const eta = current && current.stepsPerSecond > 0 && live.phase !== 'done' && left > 0 ? left / current.stepsPerSecond : null;
   const shown = live.stage === null ? STAGES.filter((s) => s.stage === 'training') : STAGES;
   const index = STAGES.findIndex((s) => s.stage === stage);
 
@@ -47,7 +49,7 @@ export function PhaseIndicator({ live, snapshotStep }: { live: LiveRun; snapshot
       </ol>
       <p className="phase-line small" aria-live="polite">
         {live.paused ? <strong>Paused: everything stays on the GPU. </strong> : null}
-        {stage === 'done' ? 'Done.' : eta !== null ? `About ${formatDuration(eta)} of training left (${formatCount(left)} steps; evaluations add to it).` : 'Time left: measured at the first loss read-back.'}{' '}
+        {stage === 'done' ? 'Done.' : left === 0 ? 'All steps trained; measuring the result.' : eta !== null ? `About ${formatDuration(eta)} of training left (${formatCount(left)} steps; evaluations add to it).` : 'Time left: measured at the first loss read-back.'}{' '}
         GPU memory {formatBytes(live.gpuBytes)} (peak {formatBytes(live.peakGpuBytes)}).
       </p>
     </div>

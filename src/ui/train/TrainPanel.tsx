@@ -57,7 +57,7 @@ export function TrainPanel() {
         <button type="button" disabled={training || missing !== null} onClick={() => void start()} data-testid="train-start">
           {status === 'preparing' ? 'Preparing…' : training ? 'Training…' : 'Start training'}
         </button>
-        <button type="button" className="secondary" disabled={status !== 'running' || !live || live.paused || pausing} onClick={() => void pause()} data-testid="train-pause">
+        <button type="button" className="secondary" disabled={status !== 'running' || !live || live.paused || pausing || live.stage === 'done' || live.phase === 'done'} onClick={() => void pause()} data-testid="train-pause">
           {pausing ? 'Pausing after this step…' : 'Pause'}
         </button>
         <button type="button" className="secondary" disabled={status !== 'running' || !live?.paused} onClick={() => void resumePaused()} data-testid="train-continue">
