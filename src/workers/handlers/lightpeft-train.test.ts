@@ -167,6 +167,16 @@ describe('Light-PEFT in the worker', () => {
     expect(await training).toMatchObject({ status: 'finished', step: 4, pruned: null });
   });
 
+  it('describes the next run’s model as built, not as the last run pruned it', async () => {
+    const session = await readySession('lp-then-plain');
+    const full = session.model!.summary.parameters;
+    const { lightPeft, ...plain } = OPTIONS;
+    const pruned = await startTraining(session, { ...OPTIONS, steps: 1, lightPeft: { ...lightPeft!, estimateSteps: 2 } }, () => {});
+    expect(pruned.model.parameters).toBeLessThan(full);
+    const after = await startTraining(session, { ...plain, steps: 1 }, () => {});
+    expect(after.model.parameters).toBe(full);
+  });
+
   it('refuses Light-PEFT options out of range, naming them', async () => {
     const session = await readySession('lp-options');
     const lp = OPTIONS.lightPeft!;

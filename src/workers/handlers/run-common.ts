@@ -12,7 +12,7 @@ import type { RunReporter } from './run-reporter';
 export function useTrainedModel(session: Session, model: RobertaModel, settings: RunSettings): void {
   const loaded = session.model!;
   const previous = loaded.model;
-  session.model = { ...loaded, model, summary: { ...loaded.summary, peft: describePeft(settings.peft), trainableParameters: model.trainableParameterCount(), id2label: [...settings.id2label] } };
+  session.model = { ...loaded, model, summary: { ...loaded.summary, peft: describePeft(settings.peft), parameters: model.baseParameterCount(), trainableParameters: model.trainableParameterCount(), id2label: [...settings.id2label] } };
   if (previous !== model) previous.dispose();
   model.ctx.pool.trim();
   model.ctx.pool.resetPeak();
