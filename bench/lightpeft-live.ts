@@ -7,7 +7,7 @@
  *   npm run bench:live                  the demo's estimation budget (11 block pairs), 3 rounds
  *   npm run bench:live -- --quick       3 block pairs (~2 minutes on a 2-core CPU, where a step takes ~3 s)
  * Prints and writes bench/results/lightpeft-live-node.json: the mean step seconds of each run, the
- * overhead (with / without − 1; the issue's target is under 5%) and the snapshot's own mean time
+ * overhead (with / without − 1; the target in docs/ARCHITECTURE.md, Benchmarks: under 5%) and the snapshot's own mean time
  * (and what it reads). Exits 1 if the two runs' losses differ (a snapshot must only read).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
     stepsPerBlock: every,
     withSnapshots: { meanStepSeconds: withMean, stepSeconds: withSnapshots.stepSeconds },
     withoutSnapshots: { meanStepSeconds: withoutMean, stepSeconds: without.stepSeconds },
-    /** with / without − 1 (the issue's target: under 0.05). */
+    /** with / without − 1 (the target in docs/ARCHITECTURE.md, Benchmarks: under 0.05). */
     overhead,
     /** The median over block pairs of (with / without − 1): the same figure, robust to a load spike in one block. */
     medianPairOverhead,
