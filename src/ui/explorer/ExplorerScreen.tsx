@@ -11,7 +11,7 @@ import { formatPercent } from '../format';
 import { toShown, useApp, type ShownError } from '../store';
 import { shownPlan, useExplorer } from '../state/explorer';
 import { shownSnapshot, useLightPeft } from '../state/lightpeft';
-import { useTrain } from '../state/train';
+import { optionsFromForm, useTrain } from '../state/train';
 import { RatioSliders } from './RatioSliders';
 import { PredictedCosts } from './PredictedCosts';
 import { SweepChart } from './SweepChart';
@@ -36,10 +36,9 @@ export function ExplorerScreen() {
   // A new run: the sliders start from its ratios, and earlier measurements go.
   useEffect(() => {
     if (!runId) return;
-    const form = useTrain.getState().form;
-    const n = (text: string, fallback: number) => (Number.isFinite(Number(text)) && text.trim() !== '' ? Number(text) : fallback);
-    const current = useExplorer.getState().ratios;
-    setRatios({ head: n(form.headRatio, current.head), ffn: n(form.ffnRatio, current.ffn), module: n(form.moduleRatio, current.module), rank: n(form.rankRatio, current.rank), headScope: form.headScope, ffnScope: form.ffnScope });
+    // The run started, so the form's ratios parsed and passed the worker's checks.
+    const ratios = optionsFromForm(useTrain.getState().form).lightPeft?.ratios;
+    if (ratios) setRatios(ratios);
     setEvaluation(null);
     setSweep([]);
     setError(null);

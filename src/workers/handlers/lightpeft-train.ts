@@ -8,7 +8,7 @@
  */
 import type { RunRecord, StoredTensor } from '../../engine/train/checkpoint-store';
 import { lightPeftSettingsOf, type LightPeftOptions, type TrainOptions } from '../../engine/train/run-options';
-import { runCurvesOf, runSettingsOf, type RunCurves } from '../../engine/train/run-record';
+import { runCurvesOf, runSettingsOf, totalStepsOf, type RunCurves } from '../../engine/train/run-record';
 import type { TrainingRun } from '../../engine/train/run';
 import type { EvalLog } from '../../engine/train/trainer';
 import type { RobertaModel } from '../../engine/model/roberta';
@@ -43,8 +43,7 @@ export async function trainLightPeft(
   const ctx = await session.gpu();
   const earlier = runCurvesOf(run);
   const control = active.control;
-  const plannedTotal = (estimationSteps: number) => estimationSteps + phases.training.steps;
-  const reporter = new RunReporter(session, ctx, await session.checkpoints(), { ...run, settings }, earlier, plannedTotal(earlier.pruned?.step ?? phases.estimation.steps), control, report);
+  const reporter = new RunReporter(session, ctx, await session.checkpoints(), { ...run, settings }, earlier, totalStepsOf(settings, earlier), control, report);
   reporter.stage = earlier.pruned ? 'training' : 'estimating';
   reporter.pruned = earlier.pruned ?? null;
   reporter.post();
@@ -114,7 +113,7 @@ export async function trainLightPeft(
       const after = measure(model, shapeOf(plan), { metrics: null, trainStepSeconds: null, inferenceSeconds, gpuBytes });
       outcome = { step: lp.estimation.step, trigger, plan, before: before!, after };
       reporter.pruned = outcome;
-      reporter.totalSteps = plannedTotal(lp.estimation.step);
+      reporter.totalSteps = totalStepsOf(settings, { ...earlier, pruned: outcome });
       session.lastPrune = { plan, scores: lp.prunedWith!.scores };
       ctx.pool.resetPeak();
     },
