@@ -12,7 +12,11 @@
  * times wrong work.
  *
  *   node --import tsx bench/torch-step.ts [--runs N]   4 layers × 256 hidden, 4 heads, FFN 1024, vocab 8000, batch 8 × 64
- *   node --import tsx bench/torch-step.ts --full        roberta-base: 12 × 768, batch 32 × 128 (minutes a step on SwiftShader)
+ *   node --import tsx bench/torch-step.ts --full        roberta-base: 12 × 768, batch 32 × 128
+ * --full is for a machine with more cores: on the 2-core machine it was written on, torch alone took
+ * 15 s a step at that shape and ours would take an estimated ~15 min (≈220× the quick shape's work),
+ * so it was not run there. The timings are wall-clock on a CPU other processes may share: run it
+ * under `flock /tmp/heavy.lock` where others measure too.
  * Needs /usr/bin/python3 with torch (Debian's python3-torch; TORCH_PYTHON overrides the path).
  * Writes bench/results/torch-step.json.
  */
