@@ -16,11 +16,18 @@ export const MAP_MODE_READ = 0x1;
 const USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 const MIN_BUCKET = 256;
 
-/** Round up to the next bucket: powers of two below 1 MiB, then steps of 1/8 of a power of two. */
+/** Above this, buckets step by 1/8 of the size's power of two instead of doubling. */
+const FINE_BUCKETS_FROM = 1 << 16;
+
+/**
+ * Round up to the next bucket: powers of two up to 64 KiB, then steps of 1/8 of the power of two
+ * below (at most 12.5% over). Pruned models have odd widths (683 of 1024 FFN dimensions): with
+ * power-of-two buckets up to 1 MiB their weights took up to twice their size.
+ */
 export function bucketSize(bytes: number): number {
   const size = Math.max(MIN_BUCKET, bytes);
   const pow = 2 ** Math.ceil(Math.log2(size));
-  if (pow <= 1 << 20) return pow;
+  if (pow <= FINE_BUCKETS_FROM) return pow;
   const step = pow / 16;
   return Math.ceil(size / step) * step;
 }
@@ -31,6 +38,8 @@ export class BufferPool {
   allocatedBytes = 0;
   peakAllocatedBytes = 0;
   inUseBytes = 0;
+  /** The most bytes in use at once since `resetPeak` (peakAllocatedBytes minus this is pool slack). */
+  peakInUseBytes = 0;
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -40,6 +49,7 @@ export class BufferPool {
     const buffer = pooled ?? this.create(size, label);
     this.inUse.add(buffer);
     this.inUseBytes += size;
+    this.peakInUseBytes = Math.max(this.peakInUseBytes, this.inUseBytes);
     return buffer;
   }
 
@@ -73,6 +83,7 @@ export class BufferPool {
 
   resetPeak(): void {
     this.peakAllocatedBytes = this.allocatedBytes;
+    this.peakInUseBytes = this.inUseBytes;
   }
 
   private create(size: number, label?: string): GPUBuffer {

@@ -9,12 +9,21 @@ describe('buffer pool', () => {
     expect(bucketSize(1000)).toBe(1024);
     expect(bucketSize(1 << 20)).toBe(1 << 20);
     expect(bucketSize((1 << 20) + 1)).toBe((1 << 20) + (1 << 17)); // 1/16 steps of the next power of two
+    expect(bucketSize(1 << 16)).toBe(1 << 16);
+    expect(bucketSize((1 << 16) + 1)).toBe((1 << 16) + (1 << 13));
+    expect(bucketSize(683 * 256 * 4)).toBe(704 * 1024); // a pruned [683, 256] weight: 4% over, not 50%
+    for (let bytes = 1; bytes < 1 << 24; bytes = Math.ceil(bytes * 1.37)) {
+      expect(bucketSize(bytes)).toBeGreaterThanOrEqual(bytes);
+      if (bytes > 1 << 16) expect(bucketSize(bytes) / bytes).toBeLessThanOrEqual(1.125);
+    }
   });
 
   it('reuses released buffers and counts live and peak bytes', async () => {
     const ctx = await gpuContext();
     ctx.pool.trim();
+    ctx.pool.resetPeak();
     const before = ctx.pool.allocatedBytes;
+    const inUseBefore = ctx.pool.inUseBytes;
     const a = ctx.empty([1000]);
     const b = ctx.empty([1000]);
     expect(ctx.pool.allocatedBytes - before).toBe(2 * 4096);
@@ -26,6 +35,8 @@ describe('buffer pool', () => {
     expect(ctx.pool.allocatedBytes - before).toBe(2 * 4096);
     b.dispose();
     c.dispose();
+    expect(ctx.pool.inUseBytes).toBe(inUseBefore);
+    expect(ctx.pool.peakInUseBytes - inUseBefore).toBe(2 * 4096); // a and b, or b and c: never three at once
     ctx.pool.trim();
     expect(ctx.pool.allocatedBytes).toBe(before);
     expect(ctx.pool.peakAllocatedBytes).toBe(peak);
