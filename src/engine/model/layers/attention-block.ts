@@ -20,7 +20,7 @@ export interface AttentionBlockSaved {
   kSaved: LinearSaved;
   vSaved: LinearSaved;
   probs: Tensor;
-  context: Tensor;
+  context: Tensor; // disposed at the end of the forward when the output dense has no LoRA
   dropout: DropoutDraw; // of the attention probabilities
   output: SublayerOutputSaved; // its output is the block's output
 }
@@ -50,6 +50,9 @@ export function attentionBlockForward(pass: ForwardPass, layer: Layer, input: Te
     dropout: dropout.p > 0 ? dropout : undefined,
   });
   const output = sublayerOutputForward(pass, attentionOutput(layer), context, input);
+  // Backward reads the context only for the output dense's LoRA (dA); the head mask's gradient
+  // comes from the probabilities. Without that LoRA its buffer goes back to the pool now.
+  if (!layer.attentionOutput.lora) context.dispose();
   return { input, q: q.out, k: k.out, v: v.out, qSaved: q.saved, kSaved: k.saved, vSaved: v.saved, probs, context, dropout, output };
 }
 

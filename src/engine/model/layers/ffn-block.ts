@@ -16,6 +16,7 @@ export interface FfnMaskUse {
   trained: boolean;
 }
 
+/** Tensors backward does not need are disposed at the end of the forward (see ffnBlockForward). */
 export interface FfnBlockSaved {
   input: Tensor;
   interSaved: LinearSaved;
@@ -39,6 +40,14 @@ export function ffnBlockForward(pass: ForwardPass, layer: Layer, input: Tensor, 
     scaleColumnsForward(ctx, { x: gelu, scale: layer.ffnMask, out: masked, rows, cols: I });
   }
   const output = sublayerOutputForward(pass, ffnOutput(layer), masked, input);
+  // Activations backward does not read go back to the pool now (the queue has read them first):
+  // the output dense's input serves only its LoRA's dA, the GELU output only the FFN mask's
+  // gradient, and this block's input only the intermediate dense's LoRA (it is no hidden state).
+  if (!layer.outputDense.lora) {
+    if (masked !== gelu) masked.dispose();
+    if (!mask.applied) gelu.dispose();
+  }
+  if (!layer.intermediateDense.lora) input.dispose();
   return { input, interSaved: inter.saved, preGelu: inter.out, gelu, masked, output };
 }
 

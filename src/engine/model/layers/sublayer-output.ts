@@ -21,7 +21,7 @@ export interface SublayerOutput {
 export interface SublayerOutputSaved {
   input: Tensor; // the dense layer's input
   dense: LinearSaved;
-  denseOut: Tensor; // dense(x): the adapter's input
+  denseOut: Tensor; // dense(x): the adapter's input (disposed at the end of the forward when there is no adapter)
   adapter?: AdapterLayerSaved;
   dropout: DropoutDraw;
   residual: Tensor; // dropout(…) + residual input: the LayerNorm's input
@@ -45,6 +45,12 @@ export function sublayerOutputForward(pass: ForwardPass, sub: SublayerOutput, in
   const dropped = dropoutLayerForward(pass, branch, rows * H, dropout);
   const residual = pass.alloc([rows, H]);
   add(ctx, { a: dropped, b: residualInput, out: residual, n: rows * H });
+  // Backward never reads these: dropout's mask comes back from its seed, and only the adapter reads
+  // dense(x). Their buffers go back to the pool now; the queue runs in order, so the add above has
+  // read them before a later dispatch can reuse them.
+  if (dropped !== branch) dropped.dispose();
+  if (branch !== dense.out) branch.dispose();
+  if (!sub.adapter) dense.out.dispose();
   const saved = { input, dense: dense.saved, denseOut: dense.out, adapter, dropout, residual, mean: pass.alloc([rows]), rstd: pass.alloc([rows]), output: pass.alloc([rows, H]) };
   layerNormForward(ctx, { x: residual, ...sub.norm, out: saved.output, mean: saved.mean, rstd: saved.rstd, rows, cols: H, eps: config.layerNormEps });
   return saved;
