@@ -15,6 +15,7 @@ import { acquireNodeGpu } from '../src/platform/node/gpu';
 import { parseModelConfig, type ModelConfig } from '../src/engine/model/config';
 import { randomWeights } from '../src/engine/model/random-weights';
 import { buildModel } from '../src/engine/model/build';
+import type { RobertaModel } from '../src/engine/model/roberta';
 import { uploadBatch, type DeviceBatch } from '../src/engine/model/batch';
 import type { PeftConfig } from '../src/engine/model/peft';
 import { gradientStep } from '../src/engine/train/step';
@@ -25,17 +26,16 @@ import { prune } from '../src/engine/lightpeft/prune';
 import { readScores } from '../src/engine/lightpeft/scores';
 import { mulberry32 } from '../src/engine/random';
 import { parseBenchArgs } from './args';
+import { BENCH_MODEL_SHAPES } from './model-shapes';
 import { KernelProfiler, summarizeKernels } from '../src/gpu/profiler';
 
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
 
-const SHAPES = {
-  full: { config: { hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072, vocab_size: 50265 }, batch: 32, seqLen: 128 },
-  quick: { config: { hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024, vocab_size: 8000 }, batch: 8, seqLen: 64 },
-};
 
 interface Measurement {
   name: string;
+  /** The pruning ratios; null for the unpruned LoRA baseline. */
+  ratios: PlanRatios | null;
   trainStepMs: number;
   peakTrainBytes: number;
   inferenceMs: number;
@@ -43,11 +43,49 @@ interface Measurement {
   trainableParams: number;
   /** Trainable minus the classification head: the PEFT modules alone. */
   peftParams: number;
+  /** What the training peak and the inference peak are made of (bytes; each sums to its peak). */
+  memory: { train: MemoryBreakdown; inference: MemoryBreakdown };
   /** Where one profiled training step's and one forward's GPU time goes, by kernel (null without timestamp-query). */
   profile: { train: KernelSummary[]; inference: KernelSummary[] } | null;
 }
 
 type KernelSummary = ReturnType<typeof summarizeKernels>[number];
+
+/**
+ * A peak's parts: what stays on the GPU between steps (frozen base weights; trainable weights, their
+ * gradients and AdamW's two moments; the rest: masks, the batch, bucket rounding), what a step adds
+ * on top (activations and temporaries) and pooled buffers nobody used at that moment (pool slack).
+ */
+interface MemoryBreakdown {
+  baseWeights: number;
+  trainableWeights: number;
+  gradients: number;
+  optimizerState: number;
+  otherPersistent: number;
+  activations: number;
+  poolSlack: number;
+}
+
+/** Splits the pool's peaks since the last `resetPeak`, given what was in use at rest just before. */
+function memoryBreakdown(ctx: GpuContext, model: RobertaModel, atRest: number, training: boolean): MemoryBreakdown {
+  const baseWeights = model.baseParameterCount() * 4;
+  const trainable = model.trainableParameterCount() * 4;
+  const gradients = training ? trainable : 0;
+  const optimizerState = training ? 2 * trainable : 0;
+  return {
+    baseWeights,
+    trainableWeights: trainable,
+    gradients,
+    optimizerState,
+    otherPersistent: atRest - baseWeights - trainable - gradients - optimizerState,
+    activations: ctx.pool.peakInUseBytes - atRest,
+    poolSlack: ctx.pool.peakAllocatedBytes - ctx.pool.peakInUseBytes,
+  };
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)}`;
+const describeMemory = (m: MemoryBreakdown) =>
+  `base ${mib(m.baseWeights)}, trainable ${mib(m.trainableWeights)} + grads ${mib(m.gradients)} + AdamW ${mib(m.optimizerState)}, other ${mib(m.otherPersistent)}, activations ${mib(m.activations)}, pool slack ${mib(m.poolSlack)} MiB`;
 
 /** One more run of `work` with every dispatch timed on the GPU (after the timed runs: profiling splits passes). */
 async function profiled(ctx: GpuContext, work: () => Promise<void>): Promise<KernelSummary[] | null> {
@@ -69,7 +107,7 @@ const top = (kernels: KernelSummary[] | null | undefined) =>
 
 async function main(): Promise<void> {
   const { quick, runs } = parseBenchArgs(process.argv.slice(2));
-  const shape = quick ? SHAPES.quick : SHAPES.full;
+  const shape = quick ? BENCH_MODEL_SHAPES.quick : BENCH_MODEL_SHAPES.full;
   const config = parseModelConfig({ model_type: 'roberta', max_position_embeddings: shape.seqLen + 2, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, ...shape.config });
   console.error(`Light-PEFT benchmark: ${config.layers} layers × ${config.hidden} hidden, batch ${shape.batch} × ${shape.seqLen}, median of ${runs} steps`);
   const { rank, alpha, dropout } = LORA_DEFAULTS;
@@ -130,8 +168,10 @@ async function measure(name: string, config: ModelConfig, shape: { batch: number
     await trainStep(); // warm-up: pipelines, optimizer state
     ctx.pool.trim();
     ctx.pool.resetPeak();
+    const trainAtRest = ctx.pool.inUseBytes;
     const trainStepMs = await median(runs, trainStep);
     const peakTrainBytes = ctx.pool.peakAllocatedBytes;
+    const trainMemory = memoryBreakdown(ctx, model, trainAtRest, true);
     const trainProfile = await profiled(ctx, trainStep);
     optimizer.dispose();
     const forward = async () => {
@@ -143,14 +183,18 @@ async function measure(name: string, config: ModelConfig, shape: { batch: number
     for (const p of model.trainableParams()) p.grad.dispose(); // inference holds no gradients
     ctx.pool.trim();
     ctx.pool.resetPeak();
+    const inferenceAtRest = ctx.pool.inUseBytes;
     const inferenceMs = await median(runs, forward);
     const inferenceBytes = ctx.pool.peakAllocatedBytes;
+    const inferenceMemory = memoryBreakdown(ctx, model, inferenceAtRest, false);
     const inferenceProfile = await profiled(ctx, forward);
     const trainableParams = model.trainableParameterCount();
     const head = Object.values(model.classifier.w).reduce((n, t) => n + t.size, 0);
     const profile = trainProfile && inferenceProfile ? { train: trainProfile, inference: inferenceProfile } : null;
-    const m: Measurement = { name, trainStepMs, peakTrainBytes, inferenceMs, inferenceBytes, trainableParams, peftParams: trainableParams - head, profile };
+    const m: Measurement = { name, ratios, trainStepMs, peakTrainBytes, inferenceMs, inferenceBytes, trainableParams, peftParams: trainableParams - head, memory: { train: trainMemory, inference: inferenceMemory }, profile };
     console.error(`${name.padEnd(34)} train ${trainStepMs.toFixed(0)} ms, peak ${(peakTrainBytes / 2 ** 20).toFixed(1)} MiB; inference ${inferenceMs.toFixed(0)} ms, ${(m.inferenceBytes / 2 ** 20).toFixed(1)} MiB`);
+    console.error(`${''.padEnd(34)} training peak: ${describeMemory(trainMemory)}`);
+    console.error(`${''.padEnd(34)} inference peak: ${describeMemory(inferenceMemory)}`);
     console.error(`${''.padEnd(34)} train GPU time: ${top(profile?.train)}; inference: ${top(profile?.inference)}`);
     return m;
   } finally {

@@ -40,16 +40,13 @@ import { AdamW, defaultOptimizer } from '../src/engine/train/optimizer';
 import { BASELINE_SCHEDULE, LORA_DEFAULTS } from '../src/engine/train/defaults';
 import { mulberry32 } from '../src/engine/random';
 import { parseBenchArgs } from './args';
+import { BENCH_MODEL_SHAPES } from './model-shapes';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const resultsDir = join(root, 'bench', 'results');
 const TORCH_SCRIPT = join(root, 'tools', 'bench', 'torch_step.py');
 const PYTHON = process.env.TORCH_PYTHON ?? '/usr/bin/python3';
 
-const SHAPES = {
-  full: { config: { hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072, vocab_size: 50265 }, batch: 32, seqLen: 128 },
-  quick: { config: { hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024, vocab_size: 8000 }, batch: 8, seqLen: 64 },
-};
 
 /** Agreement limits: both run float32, summing in different orders. */
 const LOSS_REL_TOLERANCE = 1e-3;
@@ -58,7 +55,7 @@ const LOGITS_ABS_TOLERANCE = 1e-3;
 async function main(): Promise<void> {
   // The quick shape unless --full (parseBenchArgs's own default is the full one outside CI).
   const { quick, runs } = parseBenchArgs(process.argv.slice(2), { CI: '1' });
-  const shape = quick ? SHAPES.quick : SHAPES.full;
+  const shape = quick ? BENCH_MODEL_SHAPES.quick : BENCH_MODEL_SHAPES.full;
   const config = parseModelConfig({ model_type: 'roberta', max_position_embeddings: shape.seqLen + 2, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, ...shape.config });
   const threads = cpus().length;
   console.error(`Training step vs PyTorch: ${config.layers} layers × ${config.hidden} hidden, batch ${shape.batch} × ${shape.seqLen}, LoRA r=${LORA_DEFAULTS.rank} α=${LORA_DEFAULTS.alpha} on ${LORA_DEFAULTS.targets.join(',')}, median of ${runs}, alternated`);

@@ -9,6 +9,7 @@ import { gpuContext } from './helpers';
 import { bucketSize } from '../src/gpu/buffers';
 import { parseModelConfig } from '../src/engine/model/config';
 import { buildModel } from '../src/engine/model/build';
+import type { PeftConfig } from '../src/engine/model/peft';
 import { uploadBatch } from '../src/engine/model/batch';
 import { tokenizeBatch } from '../src/engine/train/batches';
 import { makeFruitExamples, randomWeights, tinyTokenizer } from './synthetic';
@@ -22,7 +23,7 @@ describe('forward for backward', () => {
       model_type: 'roberta', vocab_size: tokenizer.vocabSize, hidden_size: H, num_hidden_layers: layers, num_attention_heads: heads,
       intermediate_size: I, max_position_embeddings: 40, id2label: { 0: 'a', 1: 'b' },
     });
-    const peft = { kind: 'lora' as const, rank, alpha: 8, dropout: 0, targets: ['query', 'value'] };
+    const peft: PeftConfig = { kind: 'lora', rank, alpha: 8, dropout: 0, targets: ['query', 'value'] };
     const model = await buildModel(ctx, { config, weights: randomWeights(config), peft, trainMasks: false, seed: 2 });
     const batch = uploadBatch(ctx, tokenizeBatch(tokenizer, makeFruitExamples(B, 3), T));
     expect(batch.seqLen).toBe(T);
