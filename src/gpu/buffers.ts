@@ -15,6 +15,8 @@ export const MAP_MODE_READ = 0x1;
 
 const USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 const MIN_BUCKET = 256;
+/** A request may take a free buffer up to this factor larger than its bucket (see takeFree). */
+const REUSE_LARGER = 1.25;
 
 /** Above this, buckets step by 1/8 of the size's power of two instead of doubling. */
 const FINE_BUCKETS_FROM = 1 << 16;
@@ -45,10 +47,9 @@ export class BufferPool {
 
   acquire(bytes: number, label?: string): GPUBuffer {
     const size = bucketSize(bytes);
-    const pooled = this.free.get(size)?.pop();
-    const buffer = pooled ?? this.create(size, label);
+    const buffer = this.takeFree(size) ?? this.create(size, label);
     this.inUse.add(buffer);
-    this.inUseBytes += size;
+    this.inUseBytes += buffer.size;
     this.peakInUseBytes = Math.max(this.peakInUseBytes, this.inUseBytes);
     return buffer;
   }
@@ -59,6 +60,20 @@ export class BufferPool {
     let list = this.free.get(buffer.size);
     if (!list) this.free.set(buffer.size, (list = []));
     list.push(buffer);
+  }
+
+  /**
+   * A free buffer of this bucket, or else of the smallest bucket at most REUSE_LARGER above it: a
+   * pruned model's layers have different widths, and without this each width kept its own buffers.
+   */
+  private takeFree(size: number): GPUBuffer | undefined {
+    const exact = this.free.get(size)?.pop();
+    if (exact) return exact;
+    let best: number | undefined;
+    for (const [bucket, list] of this.free) {
+      if (list.length && bucket > size && bucket <= size * REUSE_LARGER && (best === undefined || bucket < best)) best = bucket;
+    }
+    return best === undefined ? undefined : this.free.get(best)!.pop();
   }
 
   /** Destroys pooled buffers that nobody uses, returning their memory to the driver. */

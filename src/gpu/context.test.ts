@@ -41,6 +41,27 @@ describe('buffer pool', () => {
     expect(ctx.pool.allocatedBytes).toBe(before);
     expect(ctx.pool.peakAllocatedBytes).toBe(peak);
   });
+
+  it('lends a free buffer of a slightly larger bucket rather than making one (pruned widths differ per layer)', async () => {
+    const ctx = await gpuContext();
+    ctx.pool.trim();
+    const wide = ctx.empty([512, 700]); // 1.37 MiB: the 1.375 MiB bucket
+    const wideBuffer = wide.buffer;
+    wide.dispose();
+    const allocated = ctx.pool.allocatedBytes;
+    const narrower = ctx.empty([512, 600]); // 1.17 MiB: the 1.25 MiB bucket, at most 1.25× below 1.375
+    expect(narrower.buffer).toBe(wideBuffer);
+    expect(ctx.pool.allocatedBytes).toBe(allocated);
+    expect(ctx.pool.inUseBytes).toBeGreaterThanOrEqual(wideBuffer.size); // counts the buffer lent, not the request
+    const narrow = ctx.empty([512, 400]); // 0.78 MiB: more than 1.25× below any free buffer, so a new one
+    expect(narrow.buffer).not.toBe(wideBuffer);
+    expect(ctx.pool.allocatedBytes).toBeGreaterThan(allocated);
+    const values = new Float32Array(512 * 600).map((_, i) => i);
+    ctx.upload(narrower, values);
+    expect(Array.from(await ctx.read(narrower))).toEqual(Array.from(values)); // reads its own length only
+    narrower.dispose();
+    narrow.dispose();
+  });
 });
 
 describe('GpuContext', () => {
