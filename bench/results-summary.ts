@@ -1,0 +1,253 @@
+/**
+ * The headline figures of issue 11, from the benchmarks' own reports (pure: bench/report.ts reads
+ * the files and writes what this returns). A speedup is the comparison's time / ours; a reduction
+ * is 1 − ours / the comparison's; every ratio comes from one run of one benchmark.
+ */
+import type { PlanRatios } from '../src/shared/pruning-plan';
+
+/** bench/lightpeft.ts's report (the fields used here). */
+export interface LightPeftBench {
+  date: string;
+  quick: boolean;
+  runs: number;
+  shape: { layers: number; hidden: number; heads: number; intermediate: number; vocab: number; batch: number; seqLen: number };
+  results: {
+    name: string;
+    ratios: PlanRatios | null;
+    trainStepMs: number;
+    peakTrainBytes: number;
+    inferenceMs: number;
+    inferenceBytes: number;
+    memory: { train: Record<string, number>; inference: Record<string, number> };
+  }[];
+}
+
+/** One method comparison on the demo, by tools/demo/compare-methods.sh (its summary.json). */
+export interface DemoAccuracyRun {
+  ratios: PlanRatios;
+  accuracyDifference: number;
+  lora: { accuracy: number };
+  lightPeft: { accuracy: number };
+  steps: number;
+  batch: number;
+  maxLength: number;
+  date: string;
+}
+
+/** bench/demo-accuracy.json (committed): the demo runs and the command that made them. */
+export interface DemoAccuracy {
+  command: string;
+  runs: DemoAccuracyRun[];
+}
+
+/** bench/matmul-tfjs.ts's report. */
+export interface MatmulTfjsBench {
+  browser: string;
+  date: string;
+  quick: boolean;
+  adapter: { vendor: string; architecture: string; description: string };
+  results: { shape: string; layout: 'NN' | 'NT'; oursGflops: number; tfjsGflops: number; speedup: number }[];
+}
+
+/** bench/infer-transformersjs.ts's report. */
+export interface InferTransformersJsBench {
+  browser: string;
+  date: string;
+  model: Record<string, number>;
+  batch: number;
+  seqLen: number;
+  oursMs: number;
+  webgpu: { ms: number; speedup: number; maxAbsDiff: number };
+  wasm: { ms: number; speedup: number; maxAbsDiff: number; threads?: number };
+}
+
+/** bench/torch-step.ts's report. */
+export interface TorchStepBench {
+  date: string;
+  cpu: { model: string; cores: number };
+  shape: Record<string, number>;
+  torch: { version: string; threads: number; stepMs: number; forwardMs: number };
+  ours: { runtime: string; adapter: string; stepMs: number; forwardMs: number };
+  torchSpeedupOverOurs: number;
+}
+
+export interface BenchInputs {
+  machine: { cpu: string; cores: number; memoryGiB: number; os: string; node: string };
+  lightPeft: LightPeftBench | null;
+  demoAccuracy: DemoAccuracy | null;
+  matmulTfjs: MatmulTfjsBench | null;
+  inferTransformersJs: InferTransformersJsBench | null;
+  torchStep: TorchStepBench | null;
+}
+
+/** Light-PEFT may cost at most this much demo accuracy (a fraction) at the headline ratios. */
+export const ACCURACY_TOLERANCE = 0.01;
+
+const sameRatios = (a: PlanRatios, b: PlanRatios) =>
+  a.head === b.head && a.ffn === b.ffn && a.module === b.module && a.rank === b.rank && a.headScope === b.headScope && a.ffnScope === b.ffnScope;
+
+const round = (x: number, digits = 3) => Number(x.toFixed(digits));
+
+export function lightPeftVsLora(bench: LightPeftBench, accuracy: DemoAccuracy | null) {
+  const [baseline, ...pruned] = bench.results;
+  if (!baseline || baseline.ratios !== null) throw new Error('bench/lightpeft.ts report: the first result must be the unpruned LoRA baseline');
+  const configurations = pruned.map((m) => {
+    const demo = accuracy?.runs.find((run) => m.ratios && sameRatios(run.ratios, m.ratios)) ?? null;
+    return {
+      name: m.name,
+      ratios: m.ratios!,
+      train_step_speedup: round(baseline.trainStepMs / m.trainStepMs),
+      train_peak_bytes_reduction: round(1 - m.peakTrainBytes / baseline.peakTrainBytes),
+      infer_speedup: round(baseline.inferenceMs / m.inferenceMs),
+      infer_bytes_reduction: round(1 - m.inferenceBytes / baseline.inferenceBytes),
+      accuracy_delta: demo ? round(demo.accuracyDifference, 4) : null,
+      memory: m.memory,
+    };
+  });
+  // The headline: the fastest configuration whose recorded demo accuracy is within the tolerance.
+  const eligible = configurations.filter((c) => c.accuracy_delta !== null && c.accuracy_delta >= -ACCURACY_TOLERANCE);
+  const headline = eligible.sort((a, b) => b.train_step_speedup - a.train_step_speedup)[0] ?? null;
+  const { shape } = bench;
+  return {
+    ...(headline ?? { note: `no configuration has a recorded demo accuracy within ${ACCURACY_TOLERANCE * 100} point` }),
+    model_shape: `${shape.layers} layers × ${shape.hidden} hidden, ${shape.heads} heads, FFN ${shape.intermediate}, vocab ${shape.vocab}`,
+    batch: `${shape.batch} × ${shape.seqLen}`,
+    quick: bench.quick,
+    date: bench.date,
+    baseline: { name: baseline.name, memory: baseline.memory },
+    configurations,
+  };
+}
+
+export function matmulVsTfjs(bench: MatmulTfjsBench) {
+  const speedups = bench.results.map((r) => r.speedup);
+  const byLayout = (layout: 'NN' | 'NT') => {
+    const s = bench.results.filter((r) => r.layout === layout).map((r) => r.speedup);
+    return { min: round(Math.min(...s), 2), max: round(Math.max(...s), 2) };
+  };
+  return {
+    speedup: { min: round(Math.min(...speedups), 2), max: round(Math.max(...speedups), 2), NN: byLayout('NN'), NT: byLayout('NT') },
+    gflops: bench.results.map((r) => ({ shape: r.shape, layout: r.layout, ours: round(r.oursGflops, 2), tfjs: round(r.tfjsGflops, 2), speedup: round(r.speedup, 2) })),
+    shapes: [...new Set(bench.results.map((r) => r.shape))],
+    browser: bench.browser,
+    quick: bench.quick,
+    date: bench.date,
+  };
+}
+
+export function inferVsTransformersJs(bench: InferTransformersJsBench) {
+  return {
+    speedup: round(bench.webgpu.speedup, 2),
+    wasm_speedup: round(bench.wasm.speedup, 2),
+    ms: { ours: round(bench.oursMs, 1), webgpu: round(bench.webgpu.ms, 1), wasm: round(bench.wasm.ms, 1) },
+    wasm_threads: bench.wasm.threads ?? null,
+    max_abs_logit_diff: { webgpu: bench.webgpu.maxAbsDiff, wasm: bench.wasm.maxAbsDiff },
+    model: bench.model,
+    batch: `${bench.batch} × ${bench.seqLen}`,
+    browser: bench.browser,
+    date: bench.date,
+  };
+}
+
+export function stepVsPytorch(bench: TorchStepBench) {
+  return {
+    torch_speedup_over_ours: round(bench.torchSpeedupOverOurs, 1),
+    step_ms: { ours: round(bench.ours.stepMs, 1), torch: round(bench.torch.stepMs, 1) },
+    forward_ms: { ours: round(bench.ours.forwardMs, 1), torch: round(bench.torch.forwardMs, 1) },
+    torch: `${bench.torch.version}, ${bench.torch.threads} threads`,
+    shape: bench.shape,
+    date: bench.date,
+  };
+}
+
+export function benchResults(inputs: BenchInputs, date: string, adapter: Record<string, unknown>) {
+  const missing: string[] = [];
+  const part = <T, R>(name: string, input: T | null, make: (input: T) => R): R | null => {
+    if (input) return make(input);
+    missing.push(name);
+    return null;
+  };
+  return {
+    date,
+    machine: inputs.machine,
+    lightpeft_vs_lora: part('lightpeft_vs_lora', inputs.lightPeft, (b) => lightPeftVsLora(b, inputs.demoAccuracy)),
+    matmul_vs_tfjs: part('matmul_vs_tfjs', inputs.matmulTfjs, matmulVsTfjs),
+    infer_vs_transformersjs: part('infer_vs_transformersjs', inputs.inferTransformersJs, inferVsTransformersJs),
+    step_vs_pytorch: part('step_vs_pytorch', inputs.torchStep, stepVsPytorch),
+    adapter,
+    missing,
+  };
+}
+
+export type BenchResults = ReturnType<typeof benchResults>;
+
+const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+const times = (x: number) => `${x.toFixed(2)}×`;
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+
+/** bench/RESULTS.md: the same figures as a page a person reads. */
+export function resultsMarkdown(r: BenchResults): string {
+  const lines = [`# Benchmark results`, '', `Measured ${r.date.slice(0, 10)} on ${r.machine.cpu} (${r.machine.cores} cores, ${r.machine.memoryGiB} GiB), ${r.machine.os}, Node ${r.machine.node}.`];
+  lines.push(`WebGPU adapter: ${describeAdapter(r.adapter)}. Rerun with \`npm run bench\` (see the README); the figures are in \`bench/results.json\`.`, '');
+  lines.push('## Targets (issue 11)', '', '| target | measured | met |', '|---|---|---|');
+  for (const t of targetChecks(r)) lines.push(`| ${t.target} | ${t.measured} | ${t.met === null ? 'not measured' : t.met ? 'yes' : 'no'} |`);
+  lines.push('');
+  const lp = r.lightpeft_vs_lora;
+  if (lp) {
+    lines.push(`## Light-PEFT vs the LoRA baseline (Node, ${lp.model_shape}, batch ${lp.batch})`, '');
+    lines.push('| ratios | train step | peak train bytes | inference | inference bytes | demo accuracy Δ |', '|---|---|---|---|---|---|');
+    for (const c of lp.configurations) {
+      const acc = c.accuracy_delta === null ? 'not measured' : `${(c.accuracy_delta * 100).toFixed(1)} points`;
+      lines.push(`| ${c.name} | ${times(c.train_step_speedup)} faster | ${pct(c.train_peak_bytes_reduction)} lower | ${times(c.infer_speedup)} faster | ${pct(c.infer_bytes_reduction)} lower | ${acc} |`);
+    }
+    lines.push('', 'What the training peak is made of (MiB):', '', '| | base weights | trainable + grads + AdamW | other | activations | pool slack |', '|---|---|---|---|---|---|');
+    for (const [name, memory] of [[lp.baseline.name, lp.baseline.memory.train], ...lp.configurations.map((c) => [c.name, c.memory.train] as const)] as const) {
+      const m = memory as Record<string, number>;
+      lines.push(`| ${name} | ${mib(m.baseWeights)} | ${mib(m.trainableWeights + m.gradients + m.optimizerState)} | ${mib(m.otherPersistent)} | ${mib(m.activations)} | ${mib(m.poolSlack)} |`);
+    }
+    lines.push('');
+  }
+  const mm = r.matmul_vs_tfjs;
+  if (mm) {
+    lines.push(`## Matmul vs tfjs-backend-webgpu (${mm.browser}, same page)`, '', '| shape | layout | ours GFLOP/s | tfjs GFLOP/s | speedup |', '|---|---|---|---|---|');
+    for (const g of mm.gflops) lines.push(`| ${g.shape} | ${g.layout} | ${g.ours} | ${g.tfjs} | ${times(g.speedup)} |`);
+    lines.push('');
+  }
+  const inf = r.infer_vs_transformersjs;
+  if (inf) {
+    lines.push(`## Inference vs transformers.js (${inf.browser}, same page, batch ${inf.batch})`, '');
+    lines.push(`Ours ${inf.ms.ours} ms; transformers.js \`webgpu\` ${inf.ms.webgpu} ms (ours ${times(inf.speedup)} faster); \`wasm\` ${inf.ms.wasm} ms (speedup ${times(inf.wasm_speedup)}; below 1 means wasm is faster).`, '');
+  }
+  const pt = r.step_vs_pytorch;
+  if (pt) {
+    lines.push(`## Training step vs PyTorch on the same CPU`, '');
+    lines.push(`LoRA baseline step: ours ${pt.step_ms.ours} ms (Node, WebGPU on the CPU), torch ${pt.torch} ${pt.step_ms.torch} ms: torch is ${pt.torch_speedup_over_ours}× faster. Forward: ${pt.forward_ms.ours} vs ${pt.forward_ms.torch} ms.`, '');
+  }
+  if (r.missing.length) lines.push(`Not measured in this run: ${r.missing.join(', ')}.`, '');
+  return lines.join('\n');
+}
+
+/** Each target of issue 11 that a CPU-only run can check, against this run's figure. */
+export function targetChecks(r: BenchResults): { target: string; measured: string; met: boolean | null }[] {
+  const lp = r.lightpeft_vs_lora && 'train_step_speedup' in r.lightpeft_vs_lora ? r.lightpeft_vs_lora : null;
+  const check = (target: string, value: number | undefined, goal: number, show: (x: number) => string) =>
+    ({ target, measured: value === undefined ? '—' : show(value), met: value === undefined ? null : value >= goal });
+  const nn = r.matmul_vs_tfjs?.speedup.min;
+  return [
+    check('Light-PEFT training step ≥ 1.8× the LoRA baseline', lp?.train_step_speedup, 1.8, times),
+    check('Light-PEFT peak training bytes ≥ 45% lower', lp?.train_peak_bytes_reduction, 0.45, pct),
+    check('Light-PEFT inference ≥ 1.8× faster', lp?.infer_speedup, 1.8, times),
+    check('Light-PEFT inference bytes ≥ 50% lower', lp?.infer_bytes_reduction, 0.5, pct),
+    check('matmul ≥ 8× tfjs-backend-webgpu at every shape (SwiftShader)', nn, 8, times),
+    check('inference ≥ 10× transformers.js webgpu (SwiftShader)', r.infer_vs_transformersjs?.speedup, 10, times),
+  ];
+}
+
+function describeAdapter(adapter: Record<string, unknown>): string {
+  return Object.entries(adapter)
+    .map(([runtime, info]) => {
+      const i = info as { vendor?: string; architecture?: string; description?: string };
+      return `${runtime}: ${[i.vendor, i.architecture, i.description].filter(Boolean).join(' / ') || 'unknown'}`;
+    })
+    .join('; ');
+}
