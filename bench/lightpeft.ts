@@ -4,8 +4,11 @@
  * inference GPU bytes — at the default ratios and at heads 1/2 + FFN 1/2.
  *   npm run bench:lightpeft               roberta-base shape, batch 32 × 128 (a GPU job)
  *   npm run bench:lightpeft -- --quick    4 layers × 256 hidden, batch 8 × 64 (CPU-friendly; default when CI is set)
+ * Also: --batch N (another batch size, same sequence length), --no-profile (skip the per-kernel
+ * profile), --out NAME (write bench/results/NAME instead of lightpeft-node.json). For example the
+ * roberta-base shape's memory on a CPU-only machine, where its batch of 32 takes many minutes a step:
+ *   npm run bench:lightpeft -- --full --batch 2 --runs 1 --no-profile --out lightpeft-node-roberta-base.json
  * Pruning uses seeded random scores: speed and memory depend on what is kept, not on why.
- * Writes bench/results/lightpeft-node.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -106,15 +109,16 @@ const top = (kernels: KernelSummary[] | null | undefined) =>
   kernels ? kernels.slice(0, 5).map((k) => `${k.name} ${(k.share * 100).toFixed(0)}%`).join(', ') : 'not profiled (no timestamp-query)';
 
 async function main(): Promise<void> {
-  const { quick, runs } = parseBenchArgs(process.argv.slice(2));
-  const shape = quick ? BENCH_MODEL_SHAPES.quick : BENCH_MODEL_SHAPES.full;
+  const { quick, runs, batch, profile, out } = parseLightPeftArgs(process.argv.slice(2));
+  const named = quick ? BENCH_MODEL_SHAPES.quick : BENCH_MODEL_SHAPES.full;
+  const shape = { ...named, batch: batch ?? named.batch };
   const config = parseModelConfig({ model_type: 'roberta', max_position_embeddings: shape.seqLen + 2, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, ...shape.config });
   console.error(`Light-PEFT benchmark: ${config.layers} layers × ${config.hidden} hidden, batch ${shape.batch} × ${shape.seqLen}, median of ${runs} steps`);
   const { rank, alpha, dropout } = LORA_DEFAULTS;
-  const baseline = await measure('lora r=8 query,value (baseline)', config, shape, runs, { kind: 'lora', rank, alpha, dropout, targets: LORA_DEFAULTS.targets }, null);
+  const baseline = await measure('lora r=8 query,value (baseline)', config, shape, runs, profile, { kind: 'lora', rank, alpha, dropout, targets: LORA_DEFAULTS.targets }, null);
   const lightPeft: PeftConfig = { kind: 'lora', rank, alpha, dropout, targets: LIGHT_PEFT_DEFAULTS.targets };
-  const defaults = await measure('light-peft default ratios', config, shape, runs, lightPeft, DEFAULT_RATIOS);
-  const halves = await measure('light-peft heads 1/2 + ffn 1/2', config, shape, runs, lightPeft, { ...DEFAULT_RATIOS, head: 0.5, ffn: 0.5 });
+  const defaults = await measure('light-peft default ratios', config, shape, runs, profile, lightPeft, DEFAULT_RATIOS);
+  const halves = await measure('light-peft heads 1/2 + ffn 1/2', config, shape, runs, profile, lightPeft, { ...DEFAULT_RATIOS, head: 0.5, ffn: 0.5 });
   const vs = (m: Measurement) => ({
     trainSpeedup: baseline.trainStepMs / m.trainStepMs,
     trainMemorySaved: 1 - m.peakTrainBytes / baseline.peakTrainBytes,
@@ -133,14 +137,32 @@ async function main(): Promise<void> {
     paper: { trainSpeedup: 1.6, trainMemorySaved: 0.39, inferenceSpeedup: 1.6, inferenceMemorySaved: 0.48 },
   };
   mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, 'lightpeft-node.json');
+  const file = join(resultsDir, out);
   const json = JSON.stringify(report, null, 2);
   writeFileSync(file, json + '\n');
   console.log(json);
   console.error(`wrote ${file}`);
 }
 
-async function measure(name: string, config: ModelConfig, shape: { batch: number; seqLen: number }, runs: number, peft: PeftConfig, ratios: PlanRatios | null): Promise<Measurement> {
+/** parseBenchArgs's options plus this benchmark's own (see the header). */
+function parseLightPeftArgs(argv: string[]) {
+  const own = { batch: undefined as number | undefined, profile: true, out: 'lightpeft-node.json' };
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--no-profile') own.profile = false;
+    else if (arg === '--batch') {
+      own.batch = Number(argv[++i]);
+      if (!Number.isInteger(own.batch) || own.batch < 1) throw new Error('--batch takes a positive integer');
+    } else if (arg === '--out') {
+      own.out = argv[++i] ?? '';
+      if (!/^[\w.-]+\.json$/.test(own.out)) throw new Error('--out takes a file name ending in .json (written under bench/results/)');
+    } else rest.push(arg);
+  }
+  return { ...parseBenchArgs(rest), ...own };
+}
+
+async function measure(name: string, config: ModelConfig, shape: { batch: number; seqLen: number }, runs: number, withProfile: boolean, peft: PeftConfig, ratios: PlanRatios | null): Promise<Measurement> {
   const ctx = new GpuContext(await acquireNodeGpu());
   try {
     const model = await buildModel(ctx, { config, weights: randomWeights(config), peft, trainMasks: ratios !== null, seed: 1 });
@@ -172,7 +194,7 @@ async function measure(name: string, config: ModelConfig, shape: { batch: number
     const trainStepMs = await median(runs, trainStep);
     const peakTrainBytes = ctx.pool.peakAllocatedBytes;
     const trainMemory = memoryBreakdown(ctx, model, trainAtRest, true);
-    const trainProfile = await profiled(ctx, trainStep);
+    const trainProfile = withProfile ? await profiled(ctx, trainStep) : null;
     optimizer.dispose();
     const forward = async () => {
       const result = model.forward(batch, { forBackward: false });
@@ -187,7 +209,7 @@ async function measure(name: string, config: ModelConfig, shape: { batch: number
     const inferenceMs = await median(runs, forward);
     const inferenceBytes = ctx.pool.peakAllocatedBytes;
     const inferenceMemory = memoryBreakdown(ctx, model, inferenceAtRest, false);
-    const inferenceProfile = await profiled(ctx, forward);
+    const inferenceProfile = withProfile ? await profiled(ctx, forward) : null;
     const trainableParams = model.trainableParameterCount();
     const head = Object.values(model.classifier.w).reduce((n, t) => n + t.size, 0);
     const profile = trainProfile && inferenceProfile ? { train: trainProfile, inference: inferenceProfile } : null;

@@ -1,6 +1,6 @@
 /**
  * The last part of `npm run bench`: gathers what the benchmarks wrote under bench/results/
- * (lightpeft-node.json, matmul-tfjs-chromium.json, infer-transformersjs-chromium.json,
+ * (lightpeft-node.json, lightpeft-node-roberta-base.json, matmul-tfjs-chromium.json, infer-transformersjs-chromium.json,
  * torch-step.json) and the demo accuracy record bench/demo-accuracy.json (committed: a CLI run of
  * tools/demo/compare-methods.sh per ratio set), then writes bench/results.json and
  * bench/RESULTS.md (both committed) with the machine, the date and the headline ratios.
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
       node: process.version,
     },
     lightPeft: readJson(results('lightpeft-node.json')),
+    lightPeftRobertaBase: readJson(results('lightpeft-node-roberta-base.json')),
     demoAccuracy: readJson(join(bench, 'demo-accuracy.json')),
     matmulTfjs: readJson(results('matmul-tfjs-chromium.json')),
     inferTransformersJs: readJson(results('infer-transformersjs-chromium.json')),

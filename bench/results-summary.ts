@@ -74,6 +74,8 @@ export interface TorchStepBench {
 export interface BenchInputs {
   machine: { cpu: string; cores: number; memoryGiB: number; os: string; node: string };
   lightPeft: LightPeftBench | null;
+  /** bench:lightpeft at the roberta-base shape with a small batch (memory only: see bench/lightpeft.ts). */
+  lightPeftRobertaBase: LightPeftBench | null;
   demoAccuracy: DemoAccuracy | null;
   matmulTfjs: MatmulTfjsBench | null;
   inferTransformersJs: InferTransformersJsBench | null;
@@ -171,6 +173,11 @@ export function benchResults(inputs: BenchInputs, date: string, adapter: Record<
     date,
     machine: inputs.machine,
     lightpeft_vs_lora: part('lightpeft_vs_lora', inputs.lightPeft, (b) => lightPeftVsLora(b, inputs.demoAccuracy)),
+    roberta_base_memory: part('roberta_base_memory', inputs.lightPeftRobertaBase, (b) => {
+      const { configurations, model_shape, batch, baseline, date } = lightPeftVsLora(b, null);
+      const reductions = configurations.map(({ name, train_peak_bytes_reduction, infer_bytes_reduction, memory }) => ({ name, train_peak_bytes_reduction, infer_bytes_reduction, memory }));
+      return { model_shape, batch, date, baseline, configurations: reductions };
+    }),
     matmul_vs_tfjs: part('matmul_vs_tfjs', inputs.matmulTfjs, matmulVsTfjs),
     infer_vs_transformersjs: part('infer_vs_transformersjs', inputs.inferTransformersJs, inferVsTransformersJs),
     step_vs_pytorch: part('step_vs_pytorch', inputs.torchStep, stepVsPytorch),
@@ -200,12 +207,13 @@ export function resultsMarkdown(r: BenchResults): string {
       const acc = c.accuracy_delta === null ? 'not measured' : `${(c.accuracy_delta * 100).toFixed(1)} points`;
       lines.push(`| ${c.name} | ${times(c.train_step_speedup)} faster | ${pct(c.train_peak_bytes_reduction)} lower | ${times(c.infer_speedup)} faster | ${pct(c.infer_bytes_reduction)} lower | ${acc} |`);
     }
-    lines.push('', 'What the training peak is made of (MiB):', '', '| | base weights | trainable + grads + AdamW | other | activations | pool slack |', '|---|---|---|---|---|---|');
-    for (const [name, memory] of [[lp.baseline.name, lp.baseline.memory.train], ...lp.configurations.map((c) => [c.name, c.memory.train] as const)] as const) {
-      const m = memory as Record<string, number>;
-      lines.push(`| ${name} | ${mib(m.baseWeights)} | ${mib(m.trainableWeights + m.gradients + m.optimizerState)} | ${mib(m.otherPersistent)} | ${mib(m.activations)} | ${mib(m.poolSlack)} |`);
-    }
-    lines.push('');
+    lines.push('', 'What the training peak is made of (MiB):', '', ...memoryTable(lp), '');
+  }
+  const rb = r.roberta_base_memory;
+  if (rb) {
+    lines.push(`## Memory at the roberta-base shape (${rb.model_shape}, batch ${rb.batch})`, '');
+    for (const c of rb.configurations) lines.push(`- ${c.name}: peak training bytes ${pct(c.train_peak_bytes_reduction)} lower, inference bytes ${pct(c.infer_bytes_reduction)} lower than the baseline.`);
+    lines.push('', 'What the training peak is made of (MiB):', '', ...memoryTable(rb), '');
   }
   const mm = r.matmul_vs_tfjs;
   if (mm) {
@@ -225,6 +233,17 @@ export function resultsMarkdown(r: BenchResults): string {
   }
   if (r.missing.length) lines.push(`Not measured in this run: ${r.missing.join(', ')}.`, '');
   return lines.join('\n');
+}
+
+type MemoryRows = { baseline: { name: string; memory: { train: Record<string, number> } }; configurations: { name: string; memory: { train: Record<string, number> } }[] };
+
+function memoryTable({ baseline, configurations }: MemoryRows): string[] {
+  const rows = ['| | base weights | trainable + grads + AdamW | other | activations | pool slack |', '|---|---|---|---|---|---|'];
+  for (const { name, memory } of [baseline, ...configurations]) {
+    const m = memory.train;
+    rows.push(`| ${name} | ${mib(m.baseWeights)} | ${mib(m.trainableWeights + m.gradients + m.optimizerState)} | ${mib(m.otherPersistent)} | ${mib(m.activations)} | ${mib(m.poolSlack)} |`);
+  }
+  return rows;
 }
 
 /** Each target of issue 11 that a CPU-only run can check, against this run's figure. */

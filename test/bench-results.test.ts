@@ -58,15 +58,15 @@ describe('bench results summary', () => {
     };
     expect(matmulVsTfjs(mm).speedup).toMatchObject({ min: 6, max: 10, NN: { min: 6, max: 6 }, NT: { min: 10, max: 10 } });
     const summary = benchResults(
-      { machine: { cpu: 'cpu', cores: 2, memoryGiB: 24, os: 'linux', node: 'v20' }, lightPeft, demoAccuracy: null, matmulTfjs: mm, inferTransformersJs: null, torchStep: null },
+      { machine: { cpu: 'cpu', cores: 2, memoryGiB: 24, os: 'linux', node: 'v20' }, lightPeft, lightPeftRobertaBase: null, demoAccuracy: null, matmulTfjs: mm, inferTransformersJs: null, torchStep: null },
       '2026-12-05T00:00:00Z',
       {},
     );
-    expect(summary.missing).toEqual(['infer_vs_transformersjs', 'step_vs_pytorch']);
+    expect(summary.missing).toEqual(['roberta_base_memory', 'infer_vs_transformersjs', 'step_vs_pytorch']);
     const matmulTarget = targetChecks(summary).find((t) => t.target.startsWith('matmul'))!;
     expect(matmulTarget).toMatchObject({ measured: '6.00×', met: false });
     const page = resultsMarkdown(summary);
     expect(page).toContain('| halves | 2.00× faster | 40% lower | 2.00× faster | 25% lower | not measured |');
-    expect(page).toContain('Not measured in this run: infer_vs_transformersjs, step_vs_pytorch.');
+    expect(page).toContain('Not measured in this run: roberta_base_memory, infer_vs_transformersjs, step_vs_pytorch.');
   });
 });
