@@ -217,7 +217,7 @@ async function measure(name: string, config: ModelConfig, shape: { batch: number
     console.error(`${name.padEnd(34)} train ${trainStepMs.toFixed(0)} ms, peak ${(peakTrainBytes / 2 ** 20).toFixed(1)} MiB; inference ${inferenceMs.toFixed(0)} ms, ${(m.inferenceBytes / 2 ** 20).toFixed(1)} MiB`);
     console.error(`${''.padEnd(34)} training peak: ${describeMemory(trainMemory)}`);
     console.error(`${''.padEnd(34)} inference peak: ${describeMemory(inferenceMemory)}`);
-    console.error(`${''.padEnd(34)} train GPU time: ${top(profile?.train)}; inference: ${top(profile?.inference)}`);
+    if (withProfile) console.error(`${''.padEnd(34)} train GPU time: ${top(profile?.train)}; inference: ${top(profile?.inference)}`);
     return m;
   } finally {
     ctx.destroy();
