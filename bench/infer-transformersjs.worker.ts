@@ -28,8 +28,6 @@ export interface InferBenchRequest {
   batch: number;
   seqLen: number;
   runs: number;
-  /** ONNX Runtime's wasm threads; its default when absent (1 unless cross-origin isolated). */
-  threads?: number;
 }
 
 export interface DeviceResult {
@@ -139,7 +137,6 @@ async function runBench(request: InferBenchRequest): Promise<InferBenchReport> {
   env.useBrowserCache = false;
   env.useWasmCache = false;
   const onnxEnv = env.backends.onnx as { wasm: { wasmPaths?: unknown; numThreads?: number } };
-  if (request.threads) onnxEnv.wasm.numThreads = request.threads;
   onnxEnv.wasm.wasmPaths = { mjs: new URL(ortMjsUrl, self.location.href).href, wasm: new URL(ortWasmUrl, self.location.href).href };
   const modelId = `${new URL(request.modelUrl).pathname.split('/').filter(Boolean).pop()}/${request.exportName}`;
   console.log(`loading ${modelId} into transformers.js (webgpu, wasm), fp32`);
@@ -186,8 +183,8 @@ async function runBench(request: InferBenchRequest): Promise<InferBenchReport> {
     runs,
     oursMs,
     webgpu,
-    // ONNX Runtime sets numThreads when it initialises, unless told: 1 unless the page is
-    // cross-origin isolated, else min(4, ceil(cores / 2)); it falls back to 1 when not isolated.
+    // ONNX Runtime sets numThreads when it initialises: 1 unless the page is cross-origin
+    // isolated, else min(4, ceil(cores / 2)) (transformers.js leaves it to ONNX Runtime).
     wasm: { ...device('wasm'), threads: onnxEnv.wasm.numThreads ?? 1, crossOriginIsolated: self.crossOriginIsolated },
     speedup: webgpu.speedup,
     times,
