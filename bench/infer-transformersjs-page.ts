@@ -1,5 +1,5 @@
 /**
- * The inference comparison's page (bench/infer-transformersjs.html?model=URL&export=NAME&batch=B&seq=T&runs=N,
+ * The inference comparison's page (bench/infer-transformersjs.html?model=URL&export=NAME&batch=B&seq=T&runs=N[&threads=N],
  * part of the build): runs the comparison in its own worker (bench/infer-transformersjs.worker.ts)
  * and shows the report as JSON, where bench/infer-transformersjs.ts reads it.
  */
@@ -16,6 +16,7 @@ const request: InferBenchRequest = {
   batch: positive('batch', 2),
   seqLen: positive('seq', 128),
   runs: positive('runs', 5),
+  threads: positive('threads', 0) || undefined,
 };
 
 const panel = document.querySelector<HTMLElement>('[data-testid="bench-panel"]')!;

@@ -8,21 +8,22 @@
  *   node --import tsx tools/bench/make-bench-model.ts            # bench/models/roberta-wide-2l
  *   /usr/bin/python3 tools/bench/export_onnx.py bench/models/roberta-wide-2l
  *   npx vite build && node --import tsx bench/infer-transformersjs.ts [--quick|--full] [--runs N]
- *       [--model bench/models/NAME] [--isolated]
+ *       [--model bench/models/NAME] [--isolated [--threads N]]
  *
  * --isolated serves the page cross-origin isolated (COOP/COEP headers), which ONNX Runtime's wasm
  * needs for threads; without it (what our static server gives) wasm runs on one thread. Isolated,
- * ONNX Runtime picks min(4, ceil(cores / 2)) threads: 1 on a 2-core machine. (Forcing
- * env.wasm.numThreads = 2 in the isolated page hung while loading the model here, so the option
- * is not offered.)
+ * ONNX Runtime picks min(4, ceil(cores / 2)) threads (1 on a 2-core machine) unless --threads N
+ * sets env.wasm.numThreads.
  * Prints a line per step to stderr and writes bench/results/infer-transformersjs-chromium.json
- * (…-chromium-isolated.json with --isolated, so it never overwrites the default run's file).
+ * (…-chromium-isolated[-threadsN].json with those options, so they never overwrite the default's).
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, serveStatic, watchedPage } from '../e2e/browser';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { launchChromium, serveStatic, watchedPage, type StaticServer } from '../e2e/browser';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -32,6 +33,7 @@ interface Args {
   runs: number;
   model: string;
   isolated: boolean;
+  threads?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -46,12 +48,16 @@ function parseArgs(argv: string[]): Args {
     if (arg === '--quick') args.quick = true;
     else if (arg === '--full') args.quick = false;
     else if (arg === '--isolated') args.isolated = true;
-    else if (arg.startsWith('--runs')) {
+    else if (arg.startsWith('--threads')) {
+      args.threads = Number(value());
+      if (!Number.isInteger(args.threads) || args.threads < 1) throw new Error('--threads takes a positive integer');
+    } else if (arg.startsWith('--runs')) {
       args.runs = Number(value());
       if (!Number.isInteger(args.runs) || args.runs < 1) throw new Error('--runs takes a positive integer');
     } else if (arg.startsWith('--model')) args.model = resolve(value());
-    else throw new Error(`unknown option ${arg} (known: --quick, --full, --runs N, --model DIR, --isolated)`);
+    else throw new Error(`unknown option ${arg} (known: --quick, --full, --runs N, --model DIR, --isolated, --threads N)`);
   }
+  if (args.threads && args.threads > 1 && !args.isolated) throw new Error('--threads above 1 needs --isolated: ONNX Runtime runs one thread in a page that is not cross-origin isolated');
   return args;
 }
 
@@ -72,29 +78,45 @@ function serveRoot(model: string): { dir: string; modelPath: string; cleanup(): 
   return { dir, modelPath: `../bench-models/${basename(model)}/`, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * A proxy in front of the static server that adds COOP/COEP to every response, so the page is
+ * cross-origin isolated. A server, not a Playwright route: routes do not see the requests of
+ * ONNX Runtime's thread workers (started from our worker), whose scripts need COEP as well.
+ */
+async function isolating(target: StaticServer): Promise<StaticServer> {
+  const proxy = createServer((req, res) => {
+    const forward = request(new URL(req.url ?? '/', target.url), { method: req.method, headers: req.headers }, (upstream) => {
+      res.writeHead(upstream.statusCode ?? 502, { ...upstream.headers, 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
+      upstream.pipe(res);
+    });
+    forward.on('error', () => res.writeHead(502).end());
+    req.pipe(forward);
+  });
+  await new Promise<void>((done) => proxy.listen(0, '127.0.0.1', done));
+  const { port } = proxy.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: async () => {
+      await new Promise<void>((done) => proxy.close(() => done()));
+      await target.close();
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const [batch, seqLen] = args.quick ? [2, 32] : [2, 128];
   const served = serveRoot(args.model);
-  const server = await serveStatic(served.dir);
+  const server = args.isolated ? await isolating(await serveStatic(served.dir)) : await serveStatic(served.dir);
   const browser = await launchChromium();
   try {
     const { page, watch } = await watchedPage(browser);
-    if (args.isolated) {
-      // The page and its workers' scripts get COOP/COEP, so the page is cross-origin isolated
-      // (SharedArrayBuffer, hence ONNX Runtime's wasm threads). Off-site requests fall back to
-      // watchedPage's route, which blocks them.
-      await page.route(/\.(html|m?js)(\?.*)?$/, async (route) => {
-        if (!route.request().url().startsWith(server.url)) return route.fallback();
-        const response = await route.fetch();
-        await route.fulfill({ response, headers: { ...response.headers(), 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } });
-      });
-    }
     page.on('console', (message) => {
       if (message.type() === 'log') console.error(`  ${message.text()}`);
     });
-    console.error(`inference vs transformers.js in Chromium ${browser.version()}: ${basename(args.model)}, batch ${batch} × ${seqLen}, median of ${args.runs} runs${args.isolated ? ', cross-origin isolated' : ''}`);
+    console.error(`inference vs transformers.js in Chromium ${browser.version()}: ${basename(args.model)}, batch ${batch} × ${seqLen}, median of ${args.runs} runs${args.isolated ? ', cross-origin isolated' : ''}${args.threads ? `, ${args.threads} wasm threads asked` : ''}`);
     const query = new URLSearchParams({ model: served.modelPath, batch: String(batch), seq: String(seqLen), runs: String(args.runs) });
+    if (args.threads) query.set('threads', String(args.threads));
     await page.goto(`${server.url}bench/infer-transformersjs.html?${query}`);
     const panel = page.getByTestId('bench-panel');
     await panel.and(page.locator('[data-status="done"], [data-status="failed"]')).waitFor({ timeout: args.quick ? 900_000 : 3_600_000 });
@@ -106,7 +128,7 @@ async function main(): Promise<void> {
     const result = { browser: `chromium ${browser.version()}`, date: new Date().toISOString(), adapter, model, batch, seqLen, runs: args.runs, oursMs, webgpu, wasm, speedup, times };
     const json = JSON.stringify(result, null, 2);
     mkdirSync(join(here, 'results'), { recursive: true });
-    const file = join(here, 'results', `infer-transformersjs-chromium${args.isolated ? '-isolated' : ''}.json`);
+    const file = join(here, 'results', `infer-transformersjs-chromium${args.isolated ? '-isolated' : ''}${args.threads ? `-threads${args.threads}` : ''}.json`);
     writeFileSync(file, json + '\n');
     const w = webgpu as { ms: number; speedup: number };
     const m = wasm as { ms: number; speedup: number; threads: number };

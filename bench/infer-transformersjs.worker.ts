@@ -28,6 +28,8 @@ export interface InferBenchRequest {
   batch: number;
   seqLen: number;
   runs: number;
+  /** ONNX Runtime's wasm threads; its own choice when absent. More than 1 needs cross-origin isolation. */
+  threads?: number;
 }
 
 export interface DeviceResult {
@@ -137,6 +139,7 @@ async function runBench(request: InferBenchRequest): Promise<InferBenchReport> {
   env.useBrowserCache = false;
   env.useWasmCache = false;
   const onnxEnv = env.backends.onnx as { wasm: { wasmPaths?: unknown; numThreads?: number } };
+  if (request.threads) onnxEnv.wasm.numThreads = request.threads;
   onnxEnv.wasm.wasmPaths = { mjs: new URL(ortMjsUrl, self.location.href).href, wasm: new URL(ortWasmUrl, self.location.href).href };
   const modelId = `${new URL(request.modelUrl).pathname.split('/').filter(Boolean).pop()}/${request.exportName}`;
   console.log(`loading ${modelId} into transformers.js (webgpu, wasm), fp32`);
