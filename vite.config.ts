@@ -8,8 +8,16 @@ export default defineConfig({
   build: {
     target: 'es2022',
     sourcemap: true,
-    // The app, and the browser kernel benchmark's page (bench/kernels-browser.ts drives it).
-    rolldownOptions: { input: { app: 'index.html', 'bench-kernels': 'bench/kernels.html', 'bench-matmul-tfjs': 'bench/matmul-tfjs.html' } },
+    // The app, and the browser benchmarks' pages (bench/kernels-browser.ts, matmul-tfjs.ts and
+    // infer-transformersjs.ts drive them).
+    rolldownOptions: {
+      input: {
+        app: 'index.html',
+        'bench-kernels': 'bench/kernels.html',
+        'bench-matmul-tfjs': 'bench/matmul-tfjs.html',
+        'bench-infer-transformersjs': 'bench/infer-transformersjs.html',
+      },
+    },
   },
   // The engine worker is an ES module worker. Its errors reach the UI as data with a stable code
   // (src/errors.ts), never by class name, so minification may rename classes.
