@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { launchChromium, serveStatic, watchedPage, type StaticServer } from '../e2e/browser';
+import { parseBenchArgs } from './args';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -37,26 +38,17 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: Boolean(process.env.CI), runs: 5, model: join(here, 'models', 'roberta-wide-2l'), isolated: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = () => {
-      const v = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === '--quick') args.quick = true;
-    else if (arg === '--full') args.quick = false;
-    else if (arg === '--isolated') args.isolated = true;
+  const own = { model: join(here, 'models', 'roberta-wide-2l'), isolated: false, threads: undefined as number | undefined };
+  const take = (arg: string, value: () => string) => {
+    if (arg === '--isolated') own.isolated = true;
     else if (arg.startsWith('--threads')) {
-      args.threads = Number(value());
-      if (!Number.isInteger(args.threads) || args.threads < 1) throw new Error('--threads takes a positive integer');
-    } else if (arg.startsWith('--runs')) {
-      args.runs = Number(value());
-      if (!Number.isInteger(args.runs) || args.runs < 1) throw new Error('--runs takes a positive integer');
-    } else if (arg.startsWith('--model')) args.model = resolve(value());
-    else throw new Error(`unknown option ${arg} (known: --quick, --full, --runs N, --model DIR, --isolated, --threads N)`);
-  }
+      own.threads = Number(value());
+      if (!Number.isInteger(own.threads) || own.threads < 1) throw new Error('--threads takes a positive integer');
+    } else if (arg.startsWith('--model')) own.model = resolve(value());
+    else return false;
+    return true;
+  };
+  const args: Args = { ...parseBenchArgs(argv, process.env, { take, usage: '--model DIR, --isolated, --threads N' }), ...own };
   if (args.threads && args.threads > 1 && !args.isolated) throw new Error('--threads above 1 needs --isolated: ONNX Runtime runs one thread in a page that is not cross-origin isolated');
   return args;
 }

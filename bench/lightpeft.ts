@@ -147,19 +147,19 @@ async function main(): Promise<void> {
 /** parseBenchArgs's options plus this benchmark's own (see the header). */
 function parseLightPeftArgs(argv: string[]) {
   const own = { batch: undefined as number | undefined, profile: true, out: 'lightpeft-node.json' };
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+  const take = (arg: string, value: () => string) => {
     if (arg === '--no-profile') own.profile = false;
-    else if (arg === '--batch') {
-      own.batch = Number(argv[++i]);
+    else if (arg.startsWith('--batch')) {
+      own.batch = Number(value());
       if (!Number.isInteger(own.batch) || own.batch < 1) throw new Error('--batch takes a positive integer');
-    } else if (arg === '--out') {
-      own.out = argv[++i] ?? '';
+    } else if (arg.startsWith('--out')) {
+      own.out = value();
       if (!/^[\w.-]+\.json$/.test(own.out)) throw new Error('--out takes a file name ending in .json (written under bench/results/)');
-    } else rest.push(arg);
-  }
-  return { ...parseBenchArgs(rest), ...own };
+    } else return false;
+    return true;
+  };
+  const common = parseBenchArgs(argv, process.env, { take, usage: '--batch N, --no-profile, --out NAME.json' });
+  return { ...common, ...own };
 }
 
 async function measure(name: string, config: ModelConfig, shape: { batch: number; seqLen: number }, runs: number, withProfile: boolean, peft: PeftConfig, ratios: PlanRatios | null): Promise<Measurement> {
