@@ -25,6 +25,7 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { launchChromium, serveStatic, watchedPage, type StaticServer } from '../e2e/browser';
 import { parseBenchArgs } from './args';
+import { benchPageReport } from './page-report';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -110,12 +111,7 @@ async function main(): Promise<void> {
     const query = new URLSearchParams({ model: served.modelPath, batch: String(batch), seq: String(seqLen), runs: String(args.runs) });
     if (args.threads) query.set('threads', String(args.threads));
     await page.goto(`${server.url}bench/infer-transformersjs.html?${query}`);
-    const panel = page.getByTestId('bench-panel');
-    await panel.and(page.locator('[data-status="done"], [data-status="failed"]')).waitFor({ timeout: args.quick ? 900_000 : 3_600_000 });
-    if ((await panel.getAttribute('data-status')) !== 'done') throw new Error(`the benchmark failed: ${await panel.innerText()}`);
-    if (watch.offsiteRequests.length) throw new Error(`the page requested files off this machine:\n  ${watch.offsiteRequests.join('\n  ')}`);
-    if (watch.consoleErrors.length) throw new Error(`the page logged errors:\n  ${watch.consoleErrors.join('\n  ')}`);
-    const report = JSON.parse(await page.getByTestId('bench-json').innerText()) as Record<string, unknown>;
+    const report = await benchPageReport<Record<string, unknown>>(page, watch, { timeoutMs: args.quick ? 900_000 : 3_600_000, onConsoleErrors: 'throw', checkOffsite: true });
     const { adapter, model, oursMs, webgpu, wasm, speedup, times } = report;
     const result = { browser: `chromium ${browser.version()}`, date: new Date().toISOString(), adapter, model, batch, seqLen, runs: args.runs, oursMs, webgpu, wasm, speedup, times };
     const json = JSON.stringify(result, null, 2);

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, serveStatic, watchedPage } from '../e2e/browser';
 import { parseBenchArgs } from './args';
+import { benchPageReport } from './page-report';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -21,12 +22,8 @@ async function main(): Promise<void> {
     const { page, watch } = await watchedPage(browser);
     console.error(`kernel benchmark in Chromium ${browser.version()}: ${quick ? 'quick shapes' : 'roberta-base step shapes'}, median of ${runs} runs`);
     await page.goto(`${server.url}bench/kernels.html?bench=${quick ? 'quick' : 'full'}&runs=${runs}`);
-    const panel = page.getByTestId('bench-panel');
-    await panel.and(page.locator('[data-status="done"], [data-status="failed"]')).waitFor({ timeout: quick ? 300_000 : 3_600_000 });
-    if ((await panel.getAttribute('data-status')) !== 'done') throw new Error(`the benchmark failed: ${await panel.innerText()}`);
-    if (watch.consoleErrors.length) console.error(`console errors:\n  ${watch.consoleErrors.join('\n  ')}`);
-    const report = JSON.parse(await page.getByTestId('bench-json').innerText()) as unknown;
-    const json = JSON.stringify({ browser: `chromium ${browser.version()}`, ...(report as object) }, null, 2);
+    const report = await benchPageReport<object>(page, watch, { timeoutMs: quick ? 300_000 : 3_600_000, onConsoleErrors: 'log', checkOffsite: false });
+    const json = JSON.stringify({ browser: `chromium ${browser.version()}`, ...report }, null, 2);
     mkdirSync(join(here, 'results'), { recursive: true });
     const file = join(here, 'results', 'kernels-chromium.json');
     writeFileSync(file, json + '\n');

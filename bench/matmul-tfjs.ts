@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, serveStatic, watchedPage } from '../e2e/browser';
 import { parseBenchArgs } from './args';
+import { benchPageReport } from './page-report';
 import type { MatmulTfjsReport } from './matmul-tfjs-page';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -33,12 +34,7 @@ async function main(): Promise<void> {
       `matmul vs tfjs-backend-webgpu in Chromium ${browser.version()}: ${quick ? 'quick (¼) shapes' : 'roberta-base step shapes'}, median of ${runs} runs`,
     );
     await page.goto(`${server.url}bench/matmul-tfjs.html?bench=${quick ? 'quick' : 'full'}&runs=${runs}`);
-    const panel = page.getByTestId('bench-panel');
-    await panel.and(page.locator('[data-status="done"], [data-status="failed"]')).waitFor({ timeout: quick ? 600_000 : 3_600_000 });
-    if ((await panel.getAttribute('data-status')) !== 'done') throw new Error(`the benchmark failed: ${await panel.innerText()}`);
-    if (watch.offsiteRequests.length) throw new Error(`the page requested off-machine URLs:\n  ${watch.offsiteRequests.join('\n  ')}`);
-    if (watch.consoleErrors.length) throw new Error(`console errors:\n  ${watch.consoleErrors.join('\n  ')}`);
-    const report = JSON.parse(await page.getByTestId('bench-json').innerText()) as MatmulTfjsReport;
+    const report = await benchPageReport<MatmulTfjsReport>(page, watch, { timeoutMs: quick ? 600_000 : 3_600_000, onConsoleErrors: 'throw', checkOffsite: true });
     const json = JSON.stringify({ browser: `chromium ${browser.version()}`, ...report }, null, 2);
     mkdirSync(join(here, 'results'), { recursive: true });
     const file = join(here, 'results', 'matmul-tfjs-chromium.json');
