@@ -12,13 +12,14 @@ import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import { acquireGpu } from '../src/gpu/device';
 import { GpuContext } from '../src/gpu/context';
-import { toErrorData, type ErrorData } from '../src/errors';
+import { toErrorData } from '../src/errors';
 import { readModelDir } from '../src/engine/model/model-dir';
 import { buildModel } from '../src/engine/model/build';
 import { uploadBatch, type HostBatch } from '../src/engine/model/batch';
 import { blobSource } from '../src/engine/io/byte-source';
 import type { DirReader } from '../src/engine/io/dir-reader';
 import { seededRandom } from '../src/engine/random';
+import type { BenchReply } from './worker-panel';
 
 export interface InferBenchRequest {
   /** Folder of the model's files on this server, ending in "/": config.json + model.safetensors (ours). */
@@ -52,7 +53,7 @@ export interface InferBenchReport {
   times: { ours: number[]; webgpu: number[]; wasm: number[] };
 }
 
-export type InferBenchReply = { type: 'done'; report: InferBenchReport } | { type: 'failed'; error: ErrorData };
+export type InferBenchReply = BenchReply<InferBenchReport>;
 
 declare const self: DedicatedWorkerGlobalScope;
 

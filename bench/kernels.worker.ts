@@ -4,15 +4,16 @@
  */
 import { acquireGpu } from '../src/gpu/device';
 import { GpuContext } from '../src/gpu/context';
-import { toErrorData, type ErrorData } from '../src/errors';
+import { toErrorData } from '../src/errors';
 import { runKernelBench, type BenchReport } from './suite';
+import type { BenchReply } from './worker-panel';
 
 export interface BenchWorkerRequest {
   quick: boolean;
   runs?: number;
 }
 
-export type BenchWorkerReply = { type: 'done'; report: BenchReport } | { type: 'failed'; error: ErrorData };
+export type BenchWorkerReply = BenchReply<BenchReport>;
 
 declare const self: DedicatedWorkerGlobalScope;
 
