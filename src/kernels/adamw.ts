@@ -8,6 +8,7 @@ import type { GpuContext } from '../gpu/context';
 import type { Tensor } from '../gpu/buffers';
 import { flatIndexMain, grid1d } from './wgsl';
 import { defineKernel, readOnly, readWrite } from './kernel';
+import { GUARD } from './grad-norm';
 
 const WORKGROUP = 256;
 
@@ -51,8 +52,11 @@ export interface AdamWArgs extends AdamWHyper {
   /** [n] second moment, updated in place; the caller zeroes it before step 1. */
   v: Tensor;
   n: number;
-  /** [≥1] optional: every gradient is multiplied by gradScale[0] as it is read (gradient clipping). */
-  gradScale?: Tensor;
+  /**
+   * [GUARD.size] optional, from stepGuard (grad-norm.ts): every gradient is multiplied by its scale
+   * as it is read (clipping), and nothing is written while its skip flag is set.
+   */
+  guard?: Tensor;
 }
 
 /** The uniforms' derived scalars, in float64 (shared with the CPU reference). */
@@ -71,14 +75,14 @@ export function adamwScalars(h: AdamWHyper): {
   };
 }
 
-/** `scaled`: gradients are multiplied by gradScale[0] as they are read. */
-type AdamWConstants = { threads: number; scaled: boolean };
+/** `guarded`: gradients are scaled by the guard's scale, and its skip flag leaves the tensor unchanged. */
+type AdamWConstants = { threads: number; guarded: boolean };
 
 const ADAMW = defineKernel({
   name: 'adamw',
-  layout: ({ scaled }: AdamWConstants) => ({
+  layout: ({ guarded }: AdamWConstants) => ({
     uniforms: PARAMS,
-    storage: [readWrite('param'), readOnly('grad'), readWrite('m'), readWrite('v'), ...(scaled ? [readOnly('gradScale')] : [])],
+    storage: [readWrite('param'), readOnly('grad'), readWrite('m'), readWrite('v'), ...(guarded ? [readOnly('guard')] : [])],
   }),
   body: adamwWgsl,
 });
@@ -88,8 +92,11 @@ export function adamwStep(ctx: GpuContext, args: AdamWArgs): void {
   if (n === 0) return;
   const scalars = adamwScalars(args);
   const buffers: Record<string, Tensor> = { param: args.param, grad: args.grad, m: args.m, v: args.v };
-  if (args.gradScale) buffers.gradScale = args.gradScale;
-  ADAMW.dispatch(ctx, { threads: WORKGROUP, scaled: args.gradScale !== undefined }, {
+  if (args.guard) {
+    if (args.guard.size < GUARD.size) throw new Error(`adamwStep: the guard needs ${GUARD.size} elements, got ${args.guard.size}`);
+    buffers.guard = args.guard;
+  }
+  ADAMW.dispatch(ctx, { threads: WORKGROUP, guarded: args.guard !== undefined }, {
     uniforms: {
       n,
       decayFactor: scalars.decayFactor,
@@ -106,11 +113,11 @@ export function adamwStep(ctx: GpuContext, args: AdamWArgs): void {
   });
 }
 
-function adamwWgsl({ threads, scaled }: AdamWConstants): string {
+function adamwWgsl({ threads, guarded }: AdamWConstants): string {
   return /* wgsl */ `
 ${flatIndexMain(threads)}
-  if (i >= p.n) { return; }
-  let g = grad[i]${scaled ? ' * gradScale[0]' : ''};
+  if (i >= p.n${guarded ? ` || guard[${GUARD.skip}] != 0.0` : ''}) { return; }
+  let g = grad[i]${guarded ? ` * guard[${GUARD.scale}]` : ''};
   let mi = p.beta1 * m[i] + p.oneMinusBeta1 * g;
   let vi = p.beta2 * v[i] + p.oneMinusBeta2 * g * g;
   m[i] = mi;

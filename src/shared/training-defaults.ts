@@ -6,6 +6,7 @@
  */
 import { LORA_TARGETS, type LoraTarget } from './peft-targets';
 import { DEFAULT_RATIOS, type PlanRatios } from './pruning';
+import type { NonFinitePolicy } from './training';
 
 /** A phase's optimiser schedule: AdamW at `lr`, linear warm-up over `warmupRatio` of its steps, linear decay to 0 at its last step. */
 export interface ScheduleDefaults {
@@ -36,6 +37,17 @@ export const TRAINING_DEFAULTS = {
   evalEvery: 0,
   /** Held out of the training file when no validation file is given. */
   validationFraction: 0.1,
+};
+
+/** A step whose loss or gradients are NaN or infinite: what runs do by default, and how a rollback goes. */
+export const NON_FINITE_DEFAULTS = {
+  policy: 'stop' as NonFinitePolicy,
+  /** Each rollback multiplies the learning rate by this. */
+  lrFactor: 0.5,
+  /** After this many rollbacks in one run, the next non-finite step stops it. */
+  maxRollbacks: 3,
+  /** The last good state is kept at a loss read-back at least this many steps after the one before. */
+  goodStateEvery: 20,
 };
 
 /** Bounds on what a run may ask for (far above any sensible value; they catch typos). */

@@ -29,6 +29,26 @@ export interface StepLog {
   phase?: PhaseName;
 }
 
+/**
+ * What a run does when a step's loss or gradient norm is NaN or infinite (the step guard skips
+ * that step's update either way): stop with an error, or roll back to the last good state and go
+ * on at a lower learning rate.
+ */
+export type NonFinitePolicy = 'stop' | 'rollback';
+
+/** A rollback after a non-finite step. */
+export interface RollbackLog {
+  /** The first step whose loss or gradient norm was not finite (1-based, global). */
+  badStep: number;
+  /** The last good step the run went back to (global; its weights, optimizer and scores). */
+  toStep: number;
+  /** What was not finite there. */
+  loss: number;
+  gradNorm: number;
+  /** The learning rate's scale from here on (the schedule times this). */
+  lrScale: number;
+}
+
 /** A validation evaluation during training. */
 export interface EvalLog extends ClassificationMetrics {
   step: number; // 1-based, the step after which it ran

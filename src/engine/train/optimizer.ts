@@ -1,13 +1,15 @@
 /**
  * AdamW over the model's trainable tensors, with per-group learning-rate multipliers and weight
- * decay, and optional clipping of the global gradient norm (torch's clip_grad_norm_ over every
- * trainable tensor, computed and applied on the GPU: nothing is read back).
+ * decay, optional clipping of the global gradient norm (torch's clip_grad_norm_ over every
+ * trainable tensor) and, when the step's loss is given, the step guard: a step whose loss or
+ * gradient norm is not finite, and every step after it until `resetGuard`, updates nothing.
+ * All on the GPU: nothing is read back.
  */
 import type { GpuContext } from '../../gpu/context';
 import type { Tensor } from '../../gpu/buffers';
 import type { ParamGroupName, TrainableParam } from '../model/params';
 import { adamwStep } from '../../kernels/adamw';
-import { clipCoefficient, squaredSum } from '../../kernels/grad-norm';
+import { GUARD, squaredSum, stepGuard } from '../../kernels/grad-norm';
 
 export interface OptimizerConfig {
   lr: number;
@@ -41,8 +43,8 @@ export function defaultOptimizer(settings: { lr: number; weightDecay: number; ma
 
 export class AdamW {
   private state = new Map<Tensor, { m: Tensor; v: Tensor }>();
-  /** Per-tensor squared sums and [coefficient, norm] of the last clipped update. */
-  private clip: { partials: Tensor; out: Tensor } | null = null;
+  /** Per-tensor squared sums and the guard (grad-norm.ts GUARD) of the last update. */
+  private clip: { partials: Tensor; out: Tensor; noLoss: Tensor } | null = null;
   step = 0;
 
   constructor(
@@ -50,10 +52,13 @@ export class AdamW {
     readonly config: OptimizerConfig,
   ) {}
 
-  /** One update of every parameter from its gradient; `lr` overrides the base rate (schedules). */
-  update(params: TrainableParam[], lr = this.config.lr): void {
+  /**
+   * One update of every parameter from its gradient; `lr` overrides the base rate (schedules).
+   * `guard`: the step's loss and number (from 1), checked with the gradients before anything changes.
+   */
+  update(params: TrainableParam[], lr = this.config.lr, guard?: { loss: Tensor; step: number }): void {
     this.step++;
-    const gradScale = this.clipGradients(params);
+    const gradScale = this.guardStep(params, guard);
     for (const p of params) {
       const s = this.moments(p);
       const group = this.config.groups[p.group];
@@ -69,23 +74,28 @@ export class AdamW {
         eps: this.config.eps,
         weightDecay: group.weightDecay,
         step: this.step,
-        gradScale,
+        guard: gradScale,
       });
     }
   }
 
-  /** [2] on the GPU: [clip coefficient, global gradient norm before clipping] of the last update; null without clipping. */
-  get clipState(): Tensor | null {
+  /** [GUARD.size] on the GPU: the guard of the last update (grad-norm.ts GUARD); null before a guarded or clipped one. */
+  get guardState(): Tensor | null {
     return this.clip?.out ?? null;
   }
 
-  private clipGradients(params: TrainableParam[]): Tensor | undefined {
-    const maxNorm = this.config.maxGradNorm;
-    if (!maxNorm) return undefined;
+  /** Clears the guard's record of a non-finite step, so updates apply again (after a rollback). */
+  resetGuard(): void {
+    if (this.clip) this.ctx.zero(this.clip.out);
+  }
+
+  private guardStep(params: TrainableParam[], guard?: { loss: Tensor; step: number }): Tensor | undefined {
+    const maxNorm = this.config.maxGradNorm ?? 0;
+    if (!maxNorm && !guard) return undefined;
     if (this.clip && this.clip.partials.size !== params.length) throw new Error(`AdamW: ${params.length} parameters after ${this.clip.partials.size}; use a new optimizer for a new parameter set`);
-    const clip = (this.clip ??= { partials: this.ctx.empty([params.length]), out: this.ctx.empty([2]) });
+    const clip = (this.clip ??= { partials: this.ctx.empty([params.length]), out: this.ctx.zeros([GUARD.size]), noLoss: this.ctx.zeros([1]) });
     params.forEach((p, index) => squaredSum(this.ctx, { x: p.grad, n: p.tensor.size, partials: clip.partials, index }));
-    clipCoefficient(this.ctx, { partials: clip.partials, count: params.length, maxNorm, out: clip.out });
+    stepGuard(this.ctx, { partials: clip.partials, count: params.length, maxNorm, loss: guard?.loss ?? clip.noLoss, step: guard?.step ?? this.step, guard: clip.out });
     return clip.out;
   }
 
@@ -107,6 +117,7 @@ export class AdamW {
     this.state.clear();
     this.clip?.partials.dispose();
     this.clip?.out.dispose();
+    this.clip?.noLoss.dispose();
     this.clip = null;
   }
 }

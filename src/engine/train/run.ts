@@ -8,6 +8,12 @@
  * fast-forwarded) logs the same points as an uninterrupted one. Each loss read-back waits for the
  * GPU; the steps in between are only queued. The validation set is evaluated after every
  * `evalEvery`-th step (global step numbers), except the run's last when its caller evaluates there.
+ *
+ * Every update goes through the step guard (optimizer.ts): a step whose loss or gradient norm is NaN
+ * or infinite, and every step after it, change nothing on the GPU. The next loss read-back sees it
+ * and, by `settings.onNonFinite`, stops the run (NonFiniteLossError) or rolls back to the last good
+ * state (kept at read-backs, every NON_FINITE_DEFAULTS.goodStateEvery steps or more), replays the
+ * same batches from there at a lower learning rate, and reports the rollback.
  */
 import type { Example } from '../io/datasets';
 import type { TextTokenizer } from '../io/tokenizer';
@@ -22,7 +28,9 @@ import { shuffledBatches, tokenizeBatch } from './batches';
 import { evaluate } from './evaluate';
 import { captureTrainingState, restoreTrainingState } from './state';
 import { NonFiniteLossError } from './errors';
-import type { EvalLog, PhaseName, StepLog, TrainSettings } from './trainer';
+import { NON_FINITE_DEFAULTS } from './defaults';
+import { GUARD } from '../../kernels/grad-norm';
+import type { EvalLog, PhaseName, RollbackLog, StepLog, TrainSettings } from './trainer';
 
 export interface RunData {
   train: Example[];
@@ -51,6 +59,17 @@ export interface RunProgress {
   step: number;
   logs: StepLog[];
   evaluations: EvalLog[];
+  /** The learning rate's scale after rollbacks (absent: 1). */
+  lrScale?: number;
+  /** Rollbacks after non-finite steps so far (absent: none). */
+  rollbacks?: RollbackLog[];
+}
+
+/** A step the guard caught: the first non-finite one since the last reset. */
+interface BadStep {
+  step: number;
+  loss: number;
+  gradNorm: number;
 }
 
 /** Hooks into runSteps (the worker uses them to stop, report and checkpoint). */
@@ -63,6 +82,8 @@ export interface RunHooks {
   /** An evaluation of the validation set is about to run after global step `step`. */
   onEvaluationStart?: (step: number) => void;
   onEvaluation?: (log: EvalLog) => void;
+  /** The run went back to its last good state after a non-finite step (its later loss points and evaluations are gone). */
+  onRollback?: (log: RollbackLog) => void;
 }
 
 export class TrainingRun {
@@ -76,6 +97,9 @@ export class TrainingRun {
   readonly evaluations: EvalLog[] = [];
   /** Real (non-padding) tokens trained on by this object (a resumed run's earlier tokens are not counted). */
   tokens = 0;
+  /** The schedule's learning rate is multiplied by this (lowered by each rollback). */
+  lrScale = 1;
+  readonly rollbacks: RollbackLog[] = [];
   /** Steps and tokens a second of the current runSteps call, as of its last loss read-back. */
   rates: { stepsPerSecond: number; tokensPerSecond: number } | null = null;
   private readonly batches: Iterator<number[]>;
@@ -86,6 +110,11 @@ export class TrainingRun {
   private secondsBefore = 0;
   /** A restored checkpoint's step whose evaluation never ran: runSteps runs it first. */
   private pendingEvaluation = false;
+  /** Rollback only: the last state a read-back showed good, and the batches trained on since. */
+  private lastGood: { step: number; logCount: number; evaluationCount: number; tensors: Map<string, StoredTensor> } | null = null;
+  private batchesSinceGood: number[][] = [];
+  /** Batches to train on again (after a rollback) before the stream's next ones. */
+  private replay: number[][] = [];
 
   constructor(
     readonly model: RobertaModel,
@@ -138,6 +167,7 @@ export class TrainingRun {
       this.pendingEvaluation = false;
       await this.evaluateDuringTraining(hooks);
     }
+    if (this.rollsBack && !this.lastGood) await this.keepGoodState();
     const started = performance.now();
     let evalSeconds = 0;
     let ran = 0;
@@ -147,10 +177,10 @@ export class TrainingRun {
       if (hooks.shouldStop?.()) break;
       const local = this.step;
       const global = this.stepOffset + local;
-      const indices = this.batches.next().value as number[];
+      const indices = this.nextBatch();
       const host = tokenizeBatch(this.tokenizer, indices.map((i) => this.data.train[i]), settings.maxLength);
       const batch = uploadBatch(ctx, host);
-      const lr = this.lrAt(local);
+      const lr = this.lrAt(local) * this.lrScale;
       const scoreFrom = settings.scoreFrom;
       const result = gradientStep(model, batch, {
         lambdaHead: settings.lambdaHead,
@@ -158,7 +188,7 @@ export class TrainingRun {
         dropoutSeed: settings.dropout ? settings.seed * 100003 + global : undefined,
         scoreBeta: scoreFrom !== undefined && local >= scoreFrom ? (local === scoreFrom ? 0 : 1) : undefined,
       });
-      this.optimizer.update(model.trainableParams(), lr);
+      this.optimizer.update(model.trainableParams(), lr, { loss: result.totalLoss, step: global + 1 });
       this.step++;
       ran++;
       const stepTokens = countTokens(host.attentionMask);
@@ -166,13 +196,21 @@ export class TrainingRun {
       callTokens += stepTokens;
       if (this.step % settings.logEvery === 0 || this.step === this.total) {
         const withL1 = settings.lambdaHead > 0 || settings.lambdaFfn > 0;
-        const log = await this.readLoss(result.totalLoss, global + 1, lr, withL1 ? result.taskLoss : null);
+        const read = await this.readLoss(result.totalLoss, global + 1, lr, withL1 ? result.taskLoss : null);
+        if ('bad' in read) {
+          result.release();
+          batch.dispose();
+          this.rollBack(read.bad, hooks); // or throws
+          continue;
+        }
+        const log = read.log;
         log.seconds = this.secondsBefore + trainingSeconds();
         this.logs.push(log);
         // The read-back waited for the GPU: these are the GPU's rates, not the queue's.
         const seconds = trainingSeconds();
         if (seconds > 0) this.rates = { stepsPerSecond: ran / seconds, tokensPerSecond: callTokens / seconds };
         hooks.onLog?.(log);
+        if (this.rollsBack && this.step - (this.lastGood?.step ?? 0) >= NON_FINITE_DEFAULTS.goodStateEvery) await this.keepGoodState();
       }
       result.release();
       batch.dispose();
@@ -196,7 +234,10 @@ export class TrainingRun {
 
   /** Progress and tensors (trainable weights, AdamW moments and step, Light-PEFT scores) for a checkpoint. */
   progress(): RunProgress {
-    return { step: this.step, logs: [...this.logs], evaluations: [...this.evaluations] };
+    const progress: RunProgress = { step: this.step, logs: [...this.logs], evaluations: [...this.evaluations] };
+    if (this.lrScale !== 1) progress.lrScale = this.lrScale;
+    if (this.rollbacks.length) progress.rollbacks = [...this.rollbacks];
+    return progress;
   }
 
   captureTensors(): Promise<Map<string, StoredTensor>> {
@@ -215,6 +256,8 @@ export class TrainingRun {
     this.step = progress.step;
     this.logs.push(...progress.logs);
     this.evaluations.push(...progress.evaluations);
+    this.lrScale = progress.lrScale ?? 1;
+    this.rollbacks.push(...(progress.rollbacks ?? []));
     this.secondsBefore = progress.logs.at(-1)?.seconds ?? 0;
     // A checkpoint of an evaluation step is saved before that evaluation runs: one saved just
     // before a crash resumes without it, so it runs first, on the same weights.
@@ -234,26 +277,64 @@ export class TrainingRun {
     return log.seconds;
   }
 
-  /** The step's loss (and, with an L1 term, its task part) and gradient norm, in one read-back. */
-  private async readLoss(loss: Tensor, step: number, lr: number, taskLoss: Tensor | null): Promise<StepLog> {
-    const clip = this.optimizer.clipState;
-    const read = await this.model.ctx.readMany([loss, ...(taskLoss ? [taskLoss] : []), ...(clip ? [clip] : [])]);
-    const lossValue = read[0];
-    const taskValue = taskLoss ? read[1] : null;
-    const clipValues = clip ? read.at(-1) : undefined;
-    const value = lossValue[0];
-    if (!Number.isFinite(value)) {
-      throw new NonFiniteLossError(`The loss became ${value} at step ${step}. Lower the learning rate (now ${this.settings.lr}) or the max length, then start again.`);
+  private get rollsBack(): boolean {
+    return this.settings.onNonFinite === 'rollback';
+  }
+
+  /** The stream's next batch, or one to train on again after a rollback. */
+  private nextBatch(): number[] {
+    const indices = this.replay.shift() ?? (this.batches.next().value as number[]);
+    if (this.rollsBack) this.batchesSinceGood.push(indices);
+    return indices;
+  }
+
+  /** Keeps the state after the current step (a read-back just showed every step up to it finite). */
+  private async keepGoodState(): Promise<void> {
+    this.lastGood = { step: this.step, logCount: this.logs.length, evaluationCount: this.evaluations.length, tensors: await this.captureTensors() };
+    this.batchesSinceGood = [];
+  }
+
+  /**
+   * After a non-finite step: back to the last good state at a lower learning rate, the batches
+   * since then queued to train on again (the same order and dropout seeds as before). Without a
+   * good state to go back to, or after NON_FINITE_DEFAULTS.maxRollbacks rollbacks, it throws.
+   */
+  private rollBack(bad: BadStep, hooks: RunHooks): void {
+    const what = Number.isFinite(bad.loss) ? `gradient norm became ${bad.gradNorm}` : `loss became ${bad.loss}`;
+    const skipped = `Its update and the ones after it were skipped, so the model keeps step ${bad.step - 1}'s weights.`;
+    const good = this.lastGood;
+    if (!this.rollsBack || !good) {
+      throw new NonFiniteLossError(`The ${what} at step ${bad.step}. ${skipped} Lower the learning rate (now ${this.settings.lr}) or the max length, or let the run roll back on NaN, then start again.`);
     }
-    const log: StepLog = { step, loss: value, lr, seconds: 0 };
-    if (taskValue) log.taskLoss = taskValue[0];
-    if (clipValues) {
-      log.gradNorm = clipValues[1];
-      // Clipping by a NaN/inf norm would write NaN weights that the next checkpoint keeps.
-      if (!Number.isFinite(log.gradNorm)) throw new NonFiniteLossError(`The gradient norm became ${log.gradNorm} at step ${step}. Lower the learning rate (now ${this.settings.lr}), then start again.`);
+    if (this.rollbacks.length >= NON_FINITE_DEFAULTS.maxRollbacks) {
+      throw new NonFiniteLossError(`The ${what} at step ${bad.step}, after ${this.rollbacks.length} rollbacks at lower learning rates. ${skipped} Lower the learning rate (now ${this.settings.lr}) or the max length, then start again.`);
     }
+    restoreTrainingState(this.model, this.optimizer, good.tensors);
+    this.optimizer.resetGuard();
+    this.replay = [...this.batchesSinceGood, ...this.replay];
+    this.batchesSinceGood = [];
+    this.step = good.step;
+    this.logs.splice(good.logCount);
+    this.evaluations.splice(good.evaluationCount);
+    this.lrScale *= NON_FINITE_DEFAULTS.lrFactor;
+    const log: RollbackLog = { badStep: bad.step, toStep: this.globalStep, loss: bad.loss, gradNorm: bad.gradNorm, lrScale: this.lrScale };
+    this.rollbacks.push(log);
+    hooks.onRollback?.(log);
+  }
+
+  /** The step's loss (and, with an L1 term, its task part), gradient norm and guard, in one read-back. */
+  private async readLoss(loss: Tensor, step: number, lr: number, taskLoss: Tensor | null): Promise<{ log: StepLog } | { bad: BadStep }> {
+    const guard = this.optimizer.guardState;
+    if (!guard) throw new Error('TrainingRun: the optimizer has no step guard after a guarded update');
+    const read = await this.model.ctx.readMany([loss, ...(taskLoss ? [taskLoss] : []), guard]);
+    const guardValues = read[read.length - 1];
+    const badStep = guardValues[GUARD.firstBadStep];
+    if (badStep !== 0) return { bad: { step: badStep, loss: guardValues[GUARD.badLoss], gradNorm: guardValues[GUARD.badNorm] } };
+    const log: StepLog = { step, loss: read[0][0], lr, seconds: 0 };
+    if (taskLoss) log.taskLoss = read[1][0];
+    if (this.settings.maxGradNorm) log.gradNorm = guardValues[GUARD.norm];
     if (this.phase) log.phase = this.phase;
-    return log;
+    return { log };
   }
 }
 

@@ -6,7 +6,7 @@ import type { Example } from '../io/datasets';
 import type { TextTokenizer } from '../io/tokenizer';
 import type { RobertaModel } from '../model/roberta';
 import type { AdamW } from './optimizer';
-import type { EvalLog, PhaseName, StepLog } from '../../shared/training';
+import type { EvalLog, NonFinitePolicy, PhaseName, RollbackLog, StepLog } from '../../shared/training';
 import { TrainingRun } from './run';
 
 export { evaluate } from './evaluate';
@@ -38,10 +38,12 @@ export interface TrainSettings {
   evalEvery?: number;
   /** Light-PEFT: accumulate Importance Ratio and Taylor scores from this step (0-based) on. */
   scoreFrom?: number;
+  /** A NaN or infinite loss or gradient norm: stop (default) or roll back to the last good state at a lower learning rate. */
+  onNonFinite?: NonFinitePolicy;
 }
 
 /** Light-PEFT's phases, as loss points name them. */
-export type { EvalLog, PhaseName, StepLog };
+export type { EvalLog, NonFinitePolicy, PhaseName, RollbackLog, StepLog };
 
 /** Optional hooks into `train` (see RunHooks for the run's own). */
 export interface TrainHooks {
