@@ -233,4 +233,10 @@ describe('light-peft train on bad input', () => {
     expect(lines.slice(1)).toEqual([expect.stringMatching(/^light-peft: .*--batch-size/)]);
     expect(r.code).toBe(2);
   });
+
+  it('refuses an --on-nan policy it does not know, naming the two it does', async () => {
+    const r = await cli(['train', '--model', goodModel, '--data', goodData, '--on-nan', 'skip', '--out', join(work, 'out')]);
+    expect(r.stderr.trim()).toBe('light-peft: train: --on-nan must be stop or rollback, not "skip"');
+    expect(r.code).toBe(2);
+  });
 });

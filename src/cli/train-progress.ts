@@ -1,7 +1,7 @@
 /** The train command's progress on stderr: a bar on a terminal (a line per loss point otherwise), and a line per evaluation. */
-import type { EvalLog, StepLog } from '../engine/train/trainer';
+import type { EvalLog, RollbackLog, StepLog } from '../engine/train/trainer';
 
-export function progressPrinter(total: number): ((log: StepLog) => void) & { done(): void; evaluation(log: EvalLog): void } {
+export function progressPrinter(total: number): ((log: StepLog) => void) & { done(): void; evaluation(log: EvalLog): void; rollback(log: RollbackLog): void } {
   const tty = process.stderr.isTTY;
   const print = (log: StepLog) => {
     const width = 24;
@@ -11,5 +11,9 @@ export function progressPrinter(total: number): ((log: StepLog) => void) & { don
   };
   const evaluation = (e: EvalLog) =>
     process.stderr.write(`${tty ? '\n' : ''}evaluation at step ${e.step}: loss ${e.loss.toFixed(4)}, accuracy ${(e.accuracy * 100).toFixed(1)}%, macro-F1 ${e.macroF1.toFixed(3)}${e.mcc !== null ? `, MCC ${e.mcc.toFixed(3)}` : ''}\n`);
-  return Object.assign(print, { done: () => tty && process.stderr.write('\n'), evaluation });
+  const rollback = (r: RollbackLog) =>
+    process.stderr.write(
+      `${tty ? '\n' : ''}rollback: the ${Number.isFinite(r.loss) ? `gradient norm became ${r.gradNorm}` : `loss became ${r.loss}`} at step ${r.badStep}; back to step ${r.toStep}, learning rate now ×${r.lrScale}\n`,
+    );
+  return Object.assign(print, { done: () => tty && process.stderr.write('\n'), evaluation, rollback });
 }

@@ -23,12 +23,12 @@ import { buildModel } from '../engine/model/build';
 import { parseLoraTargets, type PeftConfig } from '../engine/model/peft';
 import { CLASSIFIER_TENSORS } from '../engine/model/names';
 import { prepareTask } from '../engine/train/task';
-import { evaluate, type EvalLog, type TrainSettings } from '../engine/train/trainer';
+import { evaluate, type EvalLog, type NonFinitePolicy, type TrainSettings } from '../engine/train/trainer';
 import { TrainingRun } from '../engine/train/run';
 import { phaseReport } from '../engine/train/report';
 import { lightPeftReport, phaseSchedule, reportFiles, RUN_FILES, TOKENIZER_FILE_NAMES, trainReport, type LightPeftReport, type ParameterCounts, type TrainReport } from '../engine/export/report';
 import type { ModelLimits } from '../engine/train/checks';
-import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, defaultEstimationSteps, LIGHT_PEFT_DEFAULTS, LORA_DEFAULTS, TRAINING_DEFAULTS } from '../engine/train/defaults';
+import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, defaultEstimationSteps, LIGHT_PEFT_DEFAULTS, LORA_DEFAULTS, NON_FINITE_DEFAULTS, TRAINING_DEFAULTS } from '../engine/train/defaults';
 import { LightPeftRun } from '../engine/lightpeft/run';
 import { timeInference } from '../engine/lightpeft/inference-time';
 import { scoresToSafetensors } from '../engine/lightpeft/scores';
@@ -59,6 +59,7 @@ export const OPTIONS = {
   'log-every': { type: 'string' },
   'eval-every': { type: 'string' },
   'max-grad-norm': { type: 'string' },
+  'on-nan': { type: 'string' },
   'no-dropout': { type: 'boolean' },
   'estimate-steps': { type: 'string' },
   'estimate-warmup-ratio': { type: 'string' },
@@ -111,7 +112,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   const parametersBefore: ParameterCounts = { base: model.baseParameterCount(), trainable: model.trainableParameterCount(), peft: model.trainableParameterCount(['peft']) };
   const data = { train: task.train, validation: task.validation };
   const progress = progressPrinter(settings.steps + (estimation?.steps ?? 0));
-  const hooks = { onLog: progress, onEvaluation: progress.evaluation };
+  const hooks = { onLog: progress, onEvaluation: progress.evaluation, onRollback: progress.rollback };
   let phaseReports: Pick<TrainReport, 'estimation' | 'training'>;
   let run: TrainingRun | LightPeftRun;
   let lightPeftSection: LightPeftReport | null = null;
@@ -215,6 +216,7 @@ function settingsFromOptions(o: Options, lightPeft: boolean, trainExamples: numb
     // Hugging Face's Trainer clips at 1.0 by default (the paper's code runs on it); 0 turns it off.
     maxGradNorm: settingOption(o, 'maxGradNorm', TRAINING_DEFAULTS.maxGradNorm),
     evalEvery: settingOption(o, 'evalEvery', TRAINING_DEFAULTS.evalEvery),
+    onNonFinite: nonFinitePolicy(o['on-nan']),
   };
   if (!lightPeft) return { settings, estimation: null };
   const defaults = LIGHT_PEFT_DEFAULTS.estimation;
@@ -226,6 +228,12 @@ function settingsFromOptions(o: Options, lightPeft: boolean, trainExamples: numb
     weightDecay: settingOption(o, 'weightDecay', defaults.weightDecay),
   };
   return { settings, estimation };
+}
+
+function nonFinitePolicy(value: string | undefined): NonFinitePolicy {
+  if (value === undefined) return NON_FINITE_DEFAULTS.policy;
+  if (value === 'stop' || value === 'rollback') return value;
+  throw new UsageError(`train: --on-nan must be stop or rollback, not "${value}"`);
 }
 
 function peftFromOptions(o: Options, lightPeft: boolean, limits: ModelLimits): PeftConfig {

@@ -2,7 +2,7 @@
  * What `light-peft --help` and `light-peft <command> --help` print. Each command's text names
  * every option its OPTIONS object accepts (test/cli-help.test.ts checks it, so they cannot drift).
  */
-import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, LIGHT_PEFT_DEFAULTS as LP, LORA_DEFAULTS, TRAINING_DEFAULTS as T } from '../engine/train/defaults';
+import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, LIGHT_PEFT_DEFAULTS as LP, LORA_DEFAULTS, NON_FINITE_DEFAULTS as NF, TRAINING_DEFAULTS as T } from '../engine/train/defaults';
 
 const MODEL_OPTIONS = `  --model DIR|HUB_ID          a folder (config.json, model.safetensors or shards, tokenizer files) or a
                               Hugging Face model id such as FacebookAI/roberta-base, downloaded once
@@ -93,6 +93,10 @@ budget and schedule (AdamW, linear warm-up then linear decay to 0):
   --seed S                    seed of the initialisation, the shuffling, dropout and the held-out
                               share (default ${T.seed})
   --log-every N               read the loss back every N steps (default ${T.logEvery})
+  --on-nan stop|rollback      a NaN or infinite loss or gradient norm (that step's update is skipped
+                              either way): stop (default), or go back to the last good state (kept
+                              every ${NF.goodStateEvery} steps or so) and go on at ${NF.lrFactor}× the learning rate, up to
+                              ${NF.maxRollbacks} times
   --eval-every N              evaluate the validation data every N steps (default 0: only at the end)
 
 light-peft:
