@@ -23,7 +23,7 @@ import { buildModel } from '../engine/model/build';
 import { parseLoraTargets, type PeftConfig } from '../engine/model/peft';
 import { CLASSIFIER_TENSORS } from '../engine/model/names';
 import { prepareTask } from '../engine/train/task';
-import { evaluate, type EvalLog, type NonFinitePolicy, type TrainSettings } from '../engine/train/trainer';
+import { evaluate, NON_FINITE_POLICIES, type EvalLog, type NonFinitePolicy, type TrainSettings } from '../engine/train/trainer';
 import { TrainingRun } from '../engine/train/run';
 import { phaseReport } from '../engine/train/report';
 import { lightPeftReport, phaseSchedule, reportFiles, RUN_FILES, TOKENIZER_FILE_NAMES, trainReport, type LightPeftReport, type ParameterCounts, type TrainReport } from '../engine/export/report';
@@ -232,8 +232,8 @@ function settingsFromOptions(o: Options, lightPeft: boolean, trainExamples: numb
 
 function nonFinitePolicy(value: string | undefined): NonFinitePolicy {
   if (value === undefined) return NON_FINITE_DEFAULTS.policy;
-  if (value === 'stop' || value === 'rollback') return value;
-  throw new UsageError(`train: --on-nan must be stop or rollback, not "${value}"`);
+  if ((NON_FINITE_POLICIES as readonly string[]).includes(value)) return value as NonFinitePolicy;
+  throw new UsageError(`train: --on-nan must be ${NON_FINITE_POLICIES.join(' or ')}, not "${value}"`);
 }
 
 function peftFromOptions(o: Options, lightPeft: boolean, limits: ModelLimits): PeftConfig {

@@ -34,7 +34,8 @@ export interface StepLog {
  * that step's update either way): stop with an error, or roll back to the last good state and go
  * on at a lower learning rate.
  */
-export type NonFinitePolicy = 'stop' | 'rollback';
+export const NON_FINITE_POLICIES = ['stop', 'rollback'] as const;
+export type NonFinitePolicy = (typeof NON_FINITE_POLICIES)[number];
 
 /** A rollback after a non-finite step. */
 export interface RollbackLog {

@@ -9,7 +9,7 @@
  * engine.worker.ts) and a method in client.ts.
  */
 import type { ColumnGuess, LabelBalance, TablePreview } from '../shared/datasets';
-import type { ClassificationMetrics, EvalLog, StepLog } from '../shared/training';
+import type { ClassificationMetrics, EvalLog, RollbackLog, StepLog } from '../shared/training';
 import type { ColumnSettings, DataFileSummary, RunSettings } from '../engine/train/run-record';
 import type { TrainOptions } from '../engine/train/run-options';
 import type { PlanRatios, PruningPlan } from '../shared/pruning-plan';
@@ -205,6 +205,11 @@ export interface TrainProgress {
   pruned: PruneOutcome | null;
   /** Paused in memory (pauseTraining): the model stays on the GPU; plans can be evaluated and pruned. */
   paused: boolean;
+  /**
+   * Every rollback after a non-finite step so far. A new one means the run went back to its
+   * `toStep`: loss points and evaluations after that step are no longer the run's.
+   */
+  rollbacks: RollbackLog[];
 }
 
 export interface TrainResult {

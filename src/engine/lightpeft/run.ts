@@ -21,7 +21,7 @@ import type { TextTokenizer } from '../io/tokenizer';
 import type { StoredTensor } from '../train/checkpoint-store';
 import type { RobertaModel } from '../model/roberta';
 import { TrainingRun, type RunData, type RunHooks, type RunProgress } from '../train/run';
-import type { EvalLog, StepLog, TrainSettings } from '../train/trainer';
+import type { EvalLog, RollbackLog, StepLog, TrainSettings } from '../train/trainer';
 import { NotReadyError } from '../train/errors';
 import { planPruning, type PlanInput, type PlanRatios, type PruningPlan } from '../../shared/pruning-plan';
 import { prune } from './prune';
@@ -148,6 +148,11 @@ export class LightPeftRun {
 
   get evaluations(): EvalLog[] {
     return [...this.estimation.evaluations, ...(this.training?.evaluations ?? [])];
+  }
+
+  /** Rollbacks after non-finite steps, of both phases. */
+  get rollbacks(): RollbackLog[] {
+    return [...this.estimation.rollbacks, ...(this.training?.rollbacks ?? [])];
   }
 
   /**

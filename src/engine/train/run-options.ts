@@ -3,9 +3,9 @@
  * engine makes of them: the PEFT configuration and the training settings, defaults filled in.
  */
 import type { LoraTarget, PeftConfig } from '../model/peft';
-import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, LIGHT_PEFT_DEFAULTS, LORA_DEFAULTS, TRAINING_DEFAULTS } from './defaults';
+import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, LIGHT_PEFT_DEFAULTS, LORA_DEFAULTS, NON_FINITE_DEFAULTS, TRAINING_DEFAULTS } from './defaults';
 import { checkLoraTargets, checkSetting, SettingError, type ModelLimits } from './checks';
-import type { TrainSettings } from './trainer';
+import { NON_FINITE_POLICIES, type NonFinitePolicy, type TrainSettings } from './trainer';
 import type { PlanRatios } from '../../shared/pruning';
 
 /** The PEFT method a run trains. */
@@ -42,6 +42,8 @@ export interface TrainOptions {
   evalEvery: number;
   /** Light-PEFT (`steps` is then the pruned model's budget); null or absent: the plain method (the baseline). */
   lightPeft?: LightPeftOptions | null;
+  /** A NaN or infinite loss or gradient: stop, or roll back at a lower learning rate (absent: NON_FINITE_DEFAULTS.policy). */
+  onNonFinite?: NonFinitePolicy;
 }
 
 /** Refuses an option outside its range with a SettingError naming it, what it accepts and what it got. */
@@ -53,6 +55,9 @@ export function checkTrainOptions(options: TrainOptions, limits: ModelLimits): v
   checkSetting('seed', options.seed);
   checkSetting('checkpointEvery', options.checkpointEvery);
   checkSetting('evalEvery', options.evalEvery);
+  if (options.onNonFinite !== undefined && !NON_FINITE_POLICIES.includes(options.onNonFinite)) {
+    throw new SettingError(`On NaN the run can ${NON_FINITE_POLICIES.map((p) => `"${p}"`).join(' or ')}, not ${JSON.stringify(options.onNonFinite)}.`);
+  }
   const lp = options.lightPeft;
   if (lp) {
     checkSetting('estimateSteps', lp.estimateSteps);
@@ -106,6 +111,7 @@ export function engineSettingsOf(options: TrainOptions): TrainSettings {
     logEvery: logEveryFor(options.checkpointEvery),
     maxGradNorm: TRAINING_DEFAULTS.maxGradNorm,
     evalEvery: options.evalEvery,
+    onNonFinite: options.onNonFinite ?? NON_FINITE_DEFAULTS.policy,
   };
 }
 

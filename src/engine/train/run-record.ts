@@ -10,7 +10,7 @@ import type { ClassificationMetrics } from './metrics';
 import type { PruneOutcome } from '../../shared/light-peft';
 import type { PlanInput } from '../../shared/pruning-plan';
 import { peftOf, type TrainOptions } from './run-options';
-import type { EvalLog, StepLog, TrainSettings } from './trainer';
+import type { EvalLog, RollbackLog, StepLog, TrainSettings } from './trainer';
 
 /** Where a run's model came from, as far as a reload can find it again (a Hub id keeps its `@revision`, never a token). */
 export type ModelOrigin = { kind: 'demo' } | { kind: 'hub'; modelId: string } | { kind: 'files'; folderName: string | null };
@@ -87,6 +87,8 @@ export interface RunCurves {
   pruned?: PruneOutcome | null;
   /** Light-PEFT runs, once pruned: the scores the plan was made from (a resumed run's export writes them). */
   prunedScores?: { input: PlanInput; scoredSteps: number } | null;
+  /** Rollbacks after non-finite steps (both phases of a Light-PEFT run); a resumed run goes on at the last one's learning-rate scale. */
+  rollbacks?: RollbackLog[];
 }
 
 /**
@@ -119,5 +121,6 @@ export function runCurvesOf(run: RunRecord): RunCurves {
     error: c.error ?? null,
     pruned: c.pruned ?? null,
     prunedScores: c.prunedScores ?? null,
+    rollbacks: Array.isArray(c.rollbacks) ? c.rollbacks : [],
   };
 }

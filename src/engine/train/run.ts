@@ -59,9 +59,7 @@ export interface RunProgress {
   step: number;
   logs: StepLog[];
   evaluations: EvalLog[];
-  /** The learning rate's scale after rollbacks (absent: 1). */
-  lrScale?: number;
-  /** Rollbacks after non-finite steps so far (absent: none). */
+  /** Rollbacks after non-finite steps so far (absent: none); the last one's lrScale is the run's. */
   rollbacks?: RollbackLog[];
 }
 
@@ -97,7 +95,7 @@ export class TrainingRun {
   readonly evaluations: EvalLog[] = [];
   /** Real (non-padding) tokens trained on by this object (a resumed run's earlier tokens are not counted). */
   tokens = 0;
-  /** The schedule's learning rate is multiplied by this (lowered by each rollback). */
+  /** The schedule's learning rate is multiplied by this (lowered by each rollback: the last one's lrScale). */
   lrScale = 1;
   readonly rollbacks: RollbackLog[] = [];
   /** Steps and tokens a second of the current runSteps call, as of its last loss read-back. */
@@ -200,7 +198,7 @@ export class TrainingRun {
         if ('bad' in read) {
           result.release();
           batch.dispose();
-          this.rollBack(read.bad, hooks); // or throws
+          ran -= this.rollBack(read.bad, hooks); // or throws; the steps it undid are run again
           continue;
         }
         const log = read.log;
@@ -235,7 +233,6 @@ export class TrainingRun {
   /** Progress and tensors (trainable weights, AdamW moments and step, Light-PEFT scores) for a checkpoint. */
   progress(): RunProgress {
     const progress: RunProgress = { step: this.step, logs: [...this.logs], evaluations: [...this.evaluations] };
-    if (this.lrScale !== 1) progress.lrScale = this.lrScale;
     if (this.rollbacks.length) progress.rollbacks = [...this.rollbacks];
     return progress;
   }
@@ -256,8 +253,8 @@ export class TrainingRun {
     this.step = progress.step;
     this.logs.push(...progress.logs);
     this.evaluations.push(...progress.evaluations);
-    this.lrScale = progress.lrScale ?? 1;
     this.rollbacks.push(...(progress.rollbacks ?? []));
+    this.lrScale = this.rollbacks.at(-1)?.lrScale ?? 1;
     this.secondsBefore = progress.logs.at(-1)?.seconds ?? 0;
     // A checkpoint of an evaluation step is saved before that evaluation runs: one saved just
     // before a crash resumes without it, so it runs first, on the same weights.
@@ -298,8 +295,9 @@ export class TrainingRun {
    * After a non-finite step: back to the last good state at a lower learning rate, the batches
    * since then queued to train on again (the same order and dropout seeds as before). Without a
    * good state to go back to, or after NON_FINITE_DEFAULTS.maxRollbacks rollbacks, it throws.
+   * Returns the number of steps it undid.
    */
-  private rollBack(bad: BadStep, hooks: RunHooks): void {
+  private rollBack(bad: BadStep, hooks: RunHooks): number {
     const what = Number.isFinite(bad.loss) ? `gradient norm became ${bad.gradNorm}` : `loss became ${bad.loss}`;
     const skipped = `Its update and the ones after it were skipped, so the model keeps step ${bad.step - 1}'s weights.`;
     const good = this.lastGood;
@@ -309,6 +307,7 @@ export class TrainingRun {
     if (this.rollbacks.length >= NON_FINITE_DEFAULTS.maxRollbacks) {
       throw new NonFiniteLossError(`The ${what} at step ${bad.step}, after ${this.rollbacks.length} rollbacks at lower learning rates. ${skipped} Lower the learning rate (now ${this.settings.lr}) or the max length, then start again.`);
     }
+    const undone = this.step - good.step;
     restoreTrainingState(this.model, this.optimizer, good.tensors);
     this.optimizer.resetGuard();
     this.replay = [...this.batchesSinceGood, ...this.replay];
@@ -320,6 +319,7 @@ export class TrainingRun {
     const log: RollbackLog = { badStep: bad.step, toStep: this.globalStep, loss: bad.loss, gradNorm: bad.gradNorm, lrScale: this.lrScale };
     this.rollbacks.push(log);
     hooks.onRollback?.(log);
+    return undone;
   }
 
   /** The step's loss (and, with an L1 term, its task part), gradient norm and guard, in one read-back. */

@@ -12,6 +12,7 @@ import { TrainingRun } from './run';
 export { evaluate } from './evaluate';
 export { defaultOptimizer } from './optimizer';
 export { NonFiniteLossError } from './errors';
+export { NON_FINITE_POLICIES } from '../../shared/training';
 
 export interface TrainSettings {
   /** Steps of the run: its schedule decays to 0 at the last one. */

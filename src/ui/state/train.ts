@@ -8,12 +8,13 @@ import { create } from 'zustand';
 import { useApp, toShown, type ShownError } from '../store';
 import { useSetup } from './setup';
 import { demoDataUrl, demoModelUrl } from './demo-urls';
-import type { EvalLog, StepLog } from '../../shared/training';
 import type { LoraTarget } from '../../shared/peft-targets';
-import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, LIGHT_PEFT_DEFAULTS, LIGHT_PEFT_DEMO, LORA_DEFAULTS, TRAINING_DEFAULTS } from '../../shared/training-defaults';
+import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, LIGHT_PEFT_DEFAULTS, LIGHT_PEFT_DEMO, LORA_DEFAULTS, NON_FINITE_DEFAULTS, TRAINING_DEFAULTS } from '../../shared/training-defaults';
+import type { NonFinitePolicy } from '../../shared/training';
 import type { PlanRatios, Scope } from '../../shared/pruning';
 import { useLightPeft } from './lightpeft';
-import type { ColumnSettings, MaskSnapshot, RunSummary, TrainOptions, TrainProgress, TrainResult } from '../../workers/protocol';
+import { nextLiveRun, type LiveRun } from './live-run';
+import type { ColumnSettings, MaskSnapshot, RunSummary, TrainOptions, TrainResult } from '../../workers/protocol';
 import type { EngineClient, SnapshotListener, TrainProgressListener } from '../../workers/client';
 
 /** The form's fields as typed (numbers are parsed when a run starts; the worker checks ranges). */
@@ -45,6 +46,8 @@ export interface TrainForm {
   headScope: Scope;
   ffnScope: Scope;
   snapshotEvery: string;
+  /** A NaN or infinite loss or gradient: stop the run, or roll back and go on at a lower learning rate. */
+  onNonFinite: NonFinitePolicy;
 }
 
 /** The method defaults are the engine's (the paper's scripts); steps and the intervals are the app's. */
@@ -71,6 +74,7 @@ export const DEFAULT_FORM: TrainForm = {
   maskLrMultiplier: String(LIGHT_PEFT_DEFAULTS.maskLrMultiplier),
   ...ratioFields(LIGHT_PEFT_DEFAULTS.ratios),
   snapshotEvery: '5',
+  onNonFinite: NON_FINITE_DEFAULTS.policy,
 };
 
 /** The one-click demo: Light-PEFT on the demo model and data, sized to show the masks move within a minute on a CPU adapter. */
@@ -95,12 +99,6 @@ function ratioFields(r: PlanRatios): Pick<TrainForm, 'headRatio' | 'ffnRatio' | 
   return { headRatio: String(r.head), ffnRatio: String(r.ffn), moduleRatio: String(r.module), rankRatio: String(r.rank), headScope: r.headScope, ffnScope: r.ffnScope };
 }
 
-/** The run being trained, as the worker last reported it, with its whole loss curve and evaluations (`startStep` > 0: resumed there). */
-export interface LiveRun extends Omit<TrainProgress, 'newLogs' | 'newEvaluations'> {
-  curve: StepLog[];
-  /** Validation evaluations so far; once the run has finished, the final one last (step = totalSteps). */
-  evaluations: EvalLog[];
-}
 
 export type TrainStatus = 'idle' | 'preparing' | 'running' | 'stopping' | 'done' | 'failed';
 
@@ -139,6 +137,7 @@ export function optionsFromForm(form: TrainForm): TrainOptions {
     dropout: form.dropout,
     checkpointEvery: num(form.checkpointEvery),
     evalEvery: num(form.evalEvery),
+    onNonFinite: form.onNonFinite,
     lightPeft: lightPeft
       ? {
           estimateSteps: num(form.estimateSteps),
@@ -168,6 +167,7 @@ export function formFromOptions(options: TrainOptions, form: TrainForm): TrainFo
     dropout: options.dropout,
     checkpointEvery: String(options.checkpointEvery),
     evalEvery: String(options.evalEvery),
+    onNonFinite: options.onNonFinite ?? NON_FINITE_DEFAULTS.policy,
     ...(lp
       ? {
           estimateSteps: String(lp.estimateSteps),
@@ -213,14 +213,10 @@ export const useTrain = create<TrainState>()((set, get) => {
     try {
       const onSnapshot = (snapshot: MaskSnapshot) => useLightPeft.getState().addSnapshot(snapshot);
       const result = await call(client(), (progress) => {
-        const { newLogs, newEvaluations, ...rest } = progress;
         const live = get().live;
-        const same = live?.runId === progress.runId;
-        if (!same && progress.stage !== null) lightPeft.reset(progress.runId);
+        if (live?.runId !== progress.runId && progress.stage !== null) lightPeft.reset(progress.runId);
         if (progress.stage !== null) useLightPeft.getState().setStage(progress.stage, progress.pruned);
-        const curve = same ? [...live.curve, ...newLogs] : [...newLogs];
-        const evaluations = !same ? [...newEvaluations] : newEvaluations.length > 0 ? [...live.evaluations, ...newEvaluations] : live.evaluations;
-        set({ live: { ...rest, curve, evaluations } });
+        set({ live: nextLiveRun(live, progress) });
         if (progress.checkpointStep !== null && progress.checkpointStep !== live?.checkpointStep) void setup.refreshRuns(true);
       }, onSnapshot);
       set({ status: 'done', result });

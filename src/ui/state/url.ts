@@ -6,6 +6,7 @@
  * with a note for each one it ignores.
  */
 import { LORA_TARGETS, type LoraTarget } from '../../shared/peft-targets';
+import { NON_FINITE_POLICIES, type NonFinitePolicy } from '../../shared/training';
 import type { TrainForm } from './train';
 
 /** Where the link says the model and data come from (null: it does not say). */
@@ -24,7 +25,7 @@ export interface DecodedLink {
 
 /** 'int': a whole number ≥ 0; 'positive': > 0; 'nonNegative': ≥ 0; 'ratio': from 0 to 1. */
 type NumberKind = 'int' | 'positive' | 'nonNegative' | 'ratio';
-type FieldKind = NumberKind | 'method' | 'targets' | 'boolean' | 'scope';
+type FieldKind = NumberKind | 'method' | 'targets' | 'boolean' | 'scope' | 'onNonFinite';
 
 /** Every form field, how it is written in the link. One table, so a new field cannot be forgotten by one side. */
 const FIELDS: Record<keyof TrainForm, FieldKind> = {
@@ -52,6 +53,7 @@ const FIELDS: Record<keyof TrainForm, FieldKind> = {
   headScope: 'scope',
   ffnScope: 'scope',
   snapshotEvery: 'int',
+  onNonFinite: 'onNonFinite',
 };
 
 const METHODS: TrainForm['method'][] = ['lora', 'adapter', 'light-peft'];
@@ -110,6 +112,9 @@ export function decodeLink(query: string): DecodedLink {
     } else if (kind === 'scope') {
       if (raw === 'layer' || raw === 'global') set(key, raw as never);
       else ignored.push(`${key}=${raw}: layer or global`);
+    } else if (kind === 'onNonFinite') {
+      if ((NON_FINITE_POLICIES as readonly string[]).includes(raw)) set('onNonFinite', raw as NonFinitePolicy);
+      else ignored.push(`${key}=${raw}: ${NON_FINITE_POLICIES.join(' or ')}`);
     } else {
       const targets = raw.split(',').filter(Boolean);
       const unknown = targets.filter((t) => !(LORA_TARGETS as readonly string[]).includes(t));

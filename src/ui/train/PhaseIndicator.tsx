@@ -6,7 +6,7 @@
 import { useRef } from 'react';
 import type { LightPeftStage } from '../../workers/protocol';
 import { formatBytes, formatCount } from '../format';
-import type { LiveRun } from '../state/train';
+import type { LiveRun } from '../state/live-run';
 
 const STAGES: { stage: Exclude<LightPeftStage, 'done'>; name: string; says: string }[] = [
   { stage: 'estimating', name: 'Estimating', says: 'masks and scores learn under L1' },

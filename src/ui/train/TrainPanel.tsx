@@ -8,7 +8,9 @@ import { EvalTable } from './EvalTable';
 import { LossChart } from './LossChart';
 import { PhaseIndicator } from './PhaseIndicator';
 import { useLightPeft } from '../state/lightpeft';
-import { isTraining, useTrain, type LiveRun, type TrainForm } from '../state/train';
+import { isTraining, useTrain, type TrainForm } from '../state/train';
+import type { LiveRun } from '../state/live-run';
+import type { NonFinitePolicy, RollbackLog } from '../../shared/training';
 
 const TARGET_NAMES: Record<LoraTarget, string> = {
   query: 'query',
@@ -186,6 +188,12 @@ function SettingsForm({ disabled, maxTokens }: { disabled: boolean; maxTokens: n
           <Field label="Evaluate every" hint="steps, on the whole validation set; 0: only at the end">
             {text('evalEvery', 'train-eval-every')}
           </Field>
+          <Field label="If the loss becomes NaN" hint="that step's update is skipped either way">
+            <select value={form.onNonFinite} onChange={(event) => setForm({ onNonFinite: event.target.value as NonFinitePolicy })} data-testid="train-on-nan">
+              <option value="stop">stop the run</option>
+              <option value="rollback">go back to the last good step, halve the learning rate</option>
+            </select>
+          </Field>
           <label className="field checkbox-field">
             <span className="field-label">Dropout</span>
             <span>
@@ -310,10 +318,26 @@ function LiveView({ live, stopping, training }: { live: LiveRun; stopping: boole
         <dt>Checkpoint</dt>
         <dd data-testid="train-checkpoint">{live.checkpointStep !== null ? `saved at step ${formatCount(live.checkpointStep)}` : 'none yet'}</dd>
       </dl>
+      {live.rollbacks.length > 0 && <RollbackNote rollbacks={live.rollbacks} />}
       <PhaseIndicator live={live} snapshotStep={snapshotStep} />
       <LossChart curve={live.curve} evaluations={live.evaluations} totalSteps={live.totalSteps} resumedFrom={live.startStep > 0 ? live.startStep : null} prunedAt={live.pruned?.step ?? null} />
       <EvalTable evaluations={live.evaluations} totalSteps={live.totalSteps} evalEvery={evalEvery} />
     </div>
+  );
+}
+
+/** What went non-finite and where the run went back to; the last rollback's scale is the run's learning rate now. */
+function RollbackNote({ rollbacks }: { rollbacks: RollbackLog[] }) {
+  const last = rollbacks[rollbacks.length - 1];
+  return (
+    <p className="note" role="status" data-testid="train-rollbacks" data-count={rollbacks.length} data-lr-scale={last.lrScale}>
+      {rollbacks.map((r) => (
+        <span key={`${r.badStep}-${r.toStep}`}>
+          The {Number.isFinite(r.loss) ? `gradient norm became ${r.gradNorm}` : `loss became ${r.loss}`} at step {formatCount(r.badStep)}: training went back to step {formatCount(r.toStep)}.{' '}
+        </span>
+      ))}
+      The learning rate is now {last.lrScale}× the schedule&apos;s.
+    </p>
   );
 }
 

@@ -84,6 +84,7 @@ export async function trainLightPeft(
       error: null,
       pruned: outcome,
       prunedScores: state.scores,
+      rollbacks: lp.rollbacks,
     };
     await reporter.save(status, lp.step, curves, state.tensors);
   };
@@ -167,6 +168,7 @@ export async function trainLightPeft(
     const hooks = {
       shouldStop: () => control.wantsControl,
       onLog: reporter.log.bind(reporter),
+      onRollback: reporter.rollback.bind(reporter),
       onStep: async ({ step }: { step: number }) => {
         const estimating = lp.phase === 'estimating';
         if (estimating && lp.estimation.done) setStage('planning'); // the prune follows this step
@@ -239,10 +241,14 @@ export function savedState(run: RunRecord, curves: RunCurves, tensors: Map<strin
   const estimationSteps = pruned ? pruned.step : run.step;
   const upTo = <T extends { step: number }>(items: T[]) => items.filter((x) => x.step <= estimationSteps);
   const after = <T extends { step: number }>(items: T[]) => items.filter((x) => x.step > estimationSteps);
-  const estimation = { step: estimationSteps, logs: upTo(curves.loss), evaluations: upTo(curves.evaluations) };
+  // A rollback belongs to the phase of the step that went bad.
+  const rollbacks = curves.rollbacks ?? [];
+  const estimationRollbacks = rollbacks.filter((r) => r.badStep <= estimationSteps);
+  const trainingRollbacks = rollbacks.filter((r) => r.badStep > estimationSteps);
+  const estimation = { step: estimationSteps, logs: upTo(curves.loss), evaluations: upTo(curves.evaluations), rollbacks: estimationRollbacks };
   if (!pruned) return { phase: 'estimating', estimation, training: null, plan: null, scores: null, tensors };
   if (!curves.prunedScores) throw new Error('the saved run was pruned but its scores are missing');
-  const training = { step: run.step - estimationSteps, logs: after(curves.loss), evaluations: after(curves.evaluations) };
+  const training = { step: run.step - estimationSteps, logs: after(curves.loss), evaluations: after(curves.evaluations), rollbacks: trainingRollbacks };
   return { phase: 'training', estimation, training, plan: pruned.plan, scores: curves.prunedScores, tensors };
 }
 

@@ -6,7 +6,7 @@
 import type { GpuContext } from '../../gpu/context';
 import type { CheckpointStore, RunRecord, StoredTensor } from '../../engine/train/checkpoint-store';
 import type { RunCurves } from '../../engine/train/run-record';
-import type { EvalLog, StepLog } from '../../engine/train/trainer';
+import type { EvalLog, RollbackLog, StepLog } from '../../engine/train/trainer';
 import type { LightPeftStage, PruneOutcome, TrainProgress } from '../protocol';
 import type { RunControl } from '../run-control';
 import type { Session } from '../session';
@@ -25,8 +25,10 @@ export class RunReporter {
   checkpointStep: number | null = null;
   /** The run as last saved (its settings brought to the current version). */
   record: RunRecord;
-  private readonly unposted: StepLog[];
-  private readonly unpostedEvaluations: EvalLog[];
+  private unposted: StepLog[];
+  private unpostedEvaluations: EvalLog[];
+  /** Every rollback of the run so far (a resumed run's earlier ones first). */
+  private readonly rollbacks: RollbackLog[];
   private now: () => RunNow;
   /** The step this call started from (0, or the checkpoint a resume continues). */
   private readonly startStep: number;
@@ -46,6 +48,7 @@ export class RunReporter {
     // A resumed run's first message carries all of its earlier points.
     this.unposted = [...earlier.loss];
     this.unpostedEvaluations = [...earlier.evaluations];
+    this.rollbacks = [...(earlier.rollbacks ?? [])];
     this.now = () => ({ step: run.step, rates: null });
   }
 
@@ -60,6 +63,13 @@ export class RunReporter {
 
   evaluation(log: EvalLog): void {
     this.unpostedEvaluations.push(log);
+  }
+
+  /** The run went back to `log.toStep`: points after it not yet posted are dropped, and the page drops those it has. */
+  rollback(log: RollbackLog): void {
+    this.rollbacks.push(log);
+    this.unposted = this.unposted.filter((l) => l.step <= log.toStep);
+    this.unpostedEvaluations = this.unpostedEvaluations.filter((e) => e.step <= log.toStep);
   }
 
   post(): void {
@@ -81,6 +91,7 @@ export class RunReporter {
       stage: this.stage,
       pruned: this.pruned,
       paused: this.control.paused,
+      rollbacks: [...this.rollbacks],
     });
   }
 

@@ -104,7 +104,7 @@ export async function trainerFor(ctx: GpuContext, loaded: LoadedModel, settings:
   const trainer = new TrainingRun(await modelFor(ctx, loaded, settings), loaded.tokenizer!, data, settings.engine);
   if (!checkpoint) return trainer;
   try {
-    trainer.restore({ step: run.step, logs: earlier.loss, evaluations: earlier.evaluations }, checkpoint);
+    trainer.restore({ step: run.step, logs: earlier.loss, evaluations: earlier.evaluations, rollbacks: earlier.rollbacks }, checkpoint);
   } catch (e) {
     trainer.dispose();
     trainer.model.dispose();

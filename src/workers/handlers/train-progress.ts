@@ -6,7 +6,7 @@ export type TrainProgressReporter = (progress: TrainProgress) => void;
 
 /**
  * Passes on at most one step message per `intervalMs`, but always the first, a new phase or Light-PEFT stage, a pause or continue, a prune, new
- * loss points or evaluations and a new checkpoint (dropped messages carry nothing the next one does not).
+ * loss points or evaluations, a new checkpoint and a new rollback (dropped messages carry nothing the next one does not).
  */
 export function throttledTrainProgress(send: TrainProgressReporter, intervalMs: number, now = () => performance.now()): TrainProgressReporter {
   let last: TrainProgress | null = null;
@@ -22,6 +22,7 @@ export function throttledTrainProgress(send: TrainProgressReporter, intervalMs: 
       progress.newLogs.length > 0 ||
       progress.newEvaluations.length > 0 ||
       progress.checkpointStep !== last.checkpointStep ||
+      progress.rollbacks.length !== last.rollbacks.length ||
       progress.step === progress.totalSteps;
     if (!important && time - lastTime < intervalMs) return;
     last = progress;

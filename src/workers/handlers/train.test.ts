@@ -68,11 +68,11 @@ describe('train, stop and resume', () => {
     expect([1, 2, 4, 10, 25, 7, 12].map(logEveryFor)).toEqual([1, 2, 4, 5, 5, 5, 4]);
   });
 
-  it('reads runs saved before evaluations and prunes existed as having none, evaluated only at the end', () => {
+  it('reads runs saved before evaluations, prunes and rollbacks existed as having none, evaluated only at the end', () => {
     const { evalEvery, ...oldOptions } = OPTIONS;
     const settings = { version: 1, model: {}, data: {}, id2label: ['ham', 'spam'], options: oldOptions, engine: { steps: 12 } };
     const old = { id: 'old', name: 'old', createdAt: 0, updatedAt: 0, step: 4, status: 'paused', settings, curves: { loss: [{ step: 4, loss: 0.7, lr: 0, seconds: 1 }], metrics: null, error: null } } as RunRecord;
-    expect(runCurvesOf(old)).toEqual({ loss: [{ step: 4, loss: 0.7, lr: 0, seconds: 1 }], metrics: null, evaluations: [], error: null, pruned: null, prunedScores: null });
+    expect(runCurvesOf(old)).toEqual({ loss: [{ step: 4, loss: 0.7, lr: 0, seconds: 1 }], metrics: null, evaluations: [], error: null, pruned: null, prunedScores: null, rollbacks: [] });
     expect(runSettingsOf(old)!.options.evalEvery).toBe(0);
     expect(runSettingsOf({ ...old, settings: { ...settings, options: OPTIONS } })!.options.evalEvery).toBe(evalEvery);
   });
@@ -225,7 +225,8 @@ describe('throttledTrainProgress', () => {
     let clock = 0;
     const sent: string[] = [];
     const report = throttledTrainProgress((p) => sent.push(`${p.phase}:${p.step}`), 100, () => clock);
-    const base: TrainProgress = { runId: 'r', name: 'n', phase: 'training', step: 0, totalSteps: 9, startStep: 0, newLogs: [], newEvaluations: [], stepsPerSecond: null, tokensPerSecond: null, gpuBytes: 0, peakGpuBytes: 0, checkpointStep: 0, stage: null, pruned: null, paused: false };
+    const base: TrainProgress = { runId: 'r', name: 'n', phase: 'training', step: 0, totalSteps: 9, startStep: 0, newLogs: [], newEvaluations: [], stepsPerSecond: null, tokensPerSecond: null, gpuBytes: 0, peakGpuBytes: 0, checkpointStep: 0, stage: null, pruned: null, paused: false, rollbacks: [] };
+    const rollback = { badStep: 5, toStep: 4, loss: NaN, gradNorm: NaN, lrScale: 0.5 };
     const at = (ms: number, patch: Partial<TrainProgress>) => {
       clock = ms;
       report({ ...base, ...patch });
@@ -235,11 +236,13 @@ describe('throttledTrainProgress', () => {
     at(20, { step: 3, newLogs: [{ step: 3, loss: 1, lr: 0, seconds: 0 }] });
     at(30, { step: 4, checkpointStep: 4 });
     at(40, { step: 5, checkpointStep: 4 });
-    at(150, { step: 6, checkpointStep: 4 });
-    at(160, { step: 6, checkpointStep: 4, phase: 'saving' });
-    at(165, { step: 6, checkpointStep: 4, phase: 'saving' });
-    at(168, { step: 6, checkpointStep: 4, phase: 'saving', newEvaluations: [{ step: 6, loss: 1, accuracy: 0.5, macroF1: 0.5, mcc: 0, count: 2, seconds: 0 }] });
-    at(170, { step: 9, checkpointStep: 4 });
-    expect(sent).toEqual(['training:1', 'training:3', 'training:4', 'training:6', 'saving:6', 'saving:6', 'training:9']);
+    at(45, { step: 4, checkpointStep: 4, rollbacks: [rollback] });
+    at(50, { step: 5, checkpointStep: 4, rollbacks: [rollback] });
+    at(150, { step: 6, checkpointStep: 4, rollbacks: [rollback] });
+    at(160, { step: 6, checkpointStep: 4, phase: 'saving', rollbacks: [rollback] });
+    at(165, { step: 6, checkpointStep: 4, phase: 'saving', rollbacks: [rollback] });
+    at(168, { step: 6, checkpointStep: 4, phase: 'saving', rollbacks: [rollback], newEvaluations: [{ step: 6, loss: 1, accuracy: 0.5, macroF1: 0.5, mcc: 0, count: 2, seconds: 0 }] });
+    at(170, { step: 9, checkpointStep: 4, rollbacks: [rollback] });
+    expect(sent).toEqual(['training:1', 'training:3', 'training:4', 'training:4', 'training:6', 'saving:6', 'saving:6', 'training:9']);
   });
 });

@@ -95,7 +95,7 @@ async function trainRun(session: Session, run: RunRecord, checkpoint: Map<string
   session.snapshots = [];
 
   const save = async (status: RunRecord['status'], final: EvalLog | null = null) => {
-    const curves: RunCurves = { loss: [...t.logs], metrics: final && metricsOf(final), evaluations: [...t.evaluations, ...(final ? [final] : [])], error: null, pruned: null };
+    const curves: RunCurves = { loss: [...t.logs], metrics: final && metricsOf(final), evaluations: [...t.evaluations, ...(final ? [final] : [])], error: null, pruned: null, rollbacks: [...t.rollbacks] };
     await reporter.save(status, t.step, curves, await t.captureTensors());
   };
   const finish = (final: EvalLog | null): TrainResult => {
@@ -111,6 +111,7 @@ async function trainRun(session: Session, run: RunRecord, checkpoint: Map<string
     await t.runSteps(total - t.step, {
       shouldStop: () => control.stopRequested,
       onLog: (log) => reporter.log(log),
+      onRollback: (log) => reporter.rollback(log),
       onStep: async ({ step }) => {
         if (step % settings.options.checkpointEvery === 0 && step < total) {
           await save('running');
