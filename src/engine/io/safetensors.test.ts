@@ -66,6 +66,66 @@ describe('safetensors', () => {
     });
   }
 
+  describe('the format\'s rules (huggingface/safetensors README, "Format")', () => {
+    const f32 = (n: number, at: number) => ({ dtype: 'F32', shape: [n], data_offsets: [at, at + 4 * n] });
+    const rules: Array<[string, Uint8Array, RegExp]> = [
+      ['a gap between two tensors', rawFile({ a: f32(1, 0), b: f32(1, 8) }, new Uint8Array(12)), /\(tensor b\): data_offsets \[8,12\] leave bytes 4–8 after tensor a's \[0,4\] unused; safetensors requires/],
+      ['two tensors that overlap', rawFile({ a: f32(2, 0), b: f32(2, 4) }, new Uint8Array(12)), /\(tensor b\): data_offsets \[4,12\] overlap tensor a's \[0,8\]; safetensors requires/],
+      ['two tensors on the same bytes', rawFile({ a: f32(1, 0), b: f32(1, 0) }, new Uint8Array(4)), /\(tensor [ab]\): data_offsets \[0,4\] overlap tensor [ab]'s \[0,4\]/],
+      ['a first tensor after byte 0', rawFile({ a: f32(1, 4) }, new Uint8Array(8)), /\(tensor a\): data_offsets \[4,8\] leave bytes 0–4 at the start of the data section unused/],
+      ['bytes after the last tensor', rawFile({ a: f32(1, 0) }, new Uint8Array(12)), /: its data section has 12 bytes but the tensors cover only its first 4; 8 bytes at the end belong to no tensor/],
+      ['data but no tensors', rawFile({ __metadata__: { format: 'pt' } }, new Uint8Array(4)), /: its data section has 4 bytes but the header lists no tensors/],
+      ['a tensor named twice', withHeader(utf8('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"I32","shape":[1],"data_offsets":[0,4]}}'), new Uint8Array(4)), /\(tensor a\): appears twice in the header/],
+      ['__metadata__ given twice', withHeader(utf8('{"__metadata__":{"x":"1"},"__metadata__":{"x":"2"}}'), new Uint8Array()), /\(__metadata__\): appears twice in the header/],
+      ['a header that does not start with {', withHeader(utf8(' {}'), new Uint8Array()), /: its header must start with '\{' but starts with " \{\}"/],
+      ['a header that is not UTF-8', withHeader(new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), new Uint8Array()), /: its header is not valid UTF-8 text/],
+      ['a header cut inside its JSON', withHeader(utf8('{"a":'), new Uint8Array()), /: its header is not valid JSON/],
+      ['a header that is a JSON array', withHeader(utf8('[]'), new Uint8Array()), /: its header must start with '\{' but starts with "\[\]"/],
+      ['a header longer than the format allows', withLength(100_000_001n, rawFile({}, new Uint8Array())), /declares a 100000001-byte header, above the safetensors limit of 100000000 bytes/],
+      ['a header length of 2^64 - 1', withLength(2n ** 64n - 1n, rawFile({}, new Uint8Array())), /declares a 18446744073709551615-byte header, above the safetensors limit/],
+      ['a shape whose size overflows', rawFile({ a: { dtype: 'F32', shape: [2 ** 40, 2 ** 40], data_offsets: [0, 4] } }, new Uint8Array(4)), /\(tensor a\): holds 4 bytes but shape \[1099511627776,1099511627776\] of F32 needs more than 2\^53/],
+      ['a dimension past 2^53', rawFile({ a: { dtype: 'F32', shape: [2 ** 60, 0], data_offsets: [0, 0] } }, new Uint8Array()), /\(tensor a\): invalid shape \[1152921504606847000,0\]/],
+      ['metadata that is not all strings', rawFile({ __metadata__: { format: 'pt', n: 3 } }, new Uint8Array()), /\(__metadata__\): must map names to strings, got \{"format":"pt","n":3\}/],
+    ];
+    for (const [what, bytes, message] of rules) {
+      it(`refuses ${what}, naming the file and what to do`, async () => {
+        expect(() => parseSafetensors(bytes, 'bad.safetensors')).toThrow(BadInputError);
+        expect(() => parseSafetensors(bytes, 'bad.safetensors')).toThrow(message);
+        await expect(openSafetensors(bytesSource(bytes, 'bad.safetensors'))).rejects.toThrow(message);
+        expect(() => parseSafetensors(bytes, 'bad.safetensors')).toThrow(/^bad\.safetensors.*download or export it again$/);
+      });
+    }
+
+    it('accepts ranges listed in any order, empty tensors, scalars and space padding', () => {
+      const header = { b: { dtype: 'F32', shape: [], data_offsets: [4, 8] }, e: { dtype: 'F16', shape: [0, 3], data_offsets: [4, 4] }, a: f32(1, 0) };
+      const data = new Uint8Array(new Float32Array([1.5, -2]).buffer);
+      const json = utf8(`${JSON.stringify(header)}   `);
+      const st = parseSafetensors(withHeader(json, data), 'ok.safetensors');
+      expect([...readTensorF32(st, 'a').data, ...readTensorF32(st, 'b').data]).toEqual([1.5, -2]);
+      expect(readTensorF32(st, 'e')).toEqual({ data: new Float32Array(0), shape: [0, 3] });
+      expect(readTensorF32(st, 'b').shape).toEqual([]);
+    });
+
+    it('reports a source that became shorter than its header says', async () => {
+      const bytes = writeSafetensors([['w', { data: Float32Array.from([1, 2, 3]), shape: [3] }]]);
+      const shrinking = { ...bytesSource(bytes, 'live.safetensors'), read: async (offset: number, length: number) => bytes.subarray(offset, Math.min(offset + length, bytes.length - 4)) };
+      const st = await openSafetensors(shrinking);
+      await expect(readTensor(st, 'w')).rejects.toThrow(/^live\.safetensors \(tensor w\): only 8 of its 12 bytes could be read; the file changed or was cut short/);
+    });
+
+    it('writes what it reads: any tensor name (non-ASCII, __proto__) with 8-byte-aligned data; refuses a name given twice', () => {
+      const w = { data: Float32Array.from([1, 2]), shape: [2] };
+      const bytes = writeSafetensors([['é→層', w], ['__proto__', w], ['constructor', w]], { note: 'ünïcode' });
+      const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+      expect((8 + headerLength) % 8).toBe(0);
+      const st = parseSafetensors(bytes, 'names.safetensors');
+      expect([...st.tensors.keys()]).toEqual(['é→層', '__proto__', 'constructor']);
+      for (const name of st.tensors.keys()) expect(readTensorF32(st, name)).toEqual(w);
+      expect(st.metadata.note).toBe('ünïcode');
+      expect(() => writeSafetensors([['a', w], ['a', w]])).toThrow('writeSafetensors: a is given twice');
+    });
+  });
+
   it('never crashes on random bytes: a parse or a BadInputError', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
@@ -114,6 +174,15 @@ describe('safetensors', () => {
     expect([...outcomes]).toEqual(expect.arrayContaining(['ok', '__metadata__', 'unsupported dtype', 'invalid shape', 'invalid data_offsets', 'holds N bytes but']));
   });
 });
+
+const utf8 = (text: string) => new TextEncoder().encode(text);
+
+/** `bytes` with its 8-byte header length replaced by `length`. */
+function withLength(length: bigint, bytes: Uint8Array): Uint8Array {
+  const out = bytes.slice();
+  new DataView(out.buffer).setBigUint64(0, length, true);
+  return out;
+}
 
 /** A file whose length prefix matches the header bytes given, then data. */
 function withHeader(header: Uint8Array, data: Uint8Array): Uint8Array {
