@@ -184,6 +184,84 @@ function withLength(length: bigint, bytes: Uint8Array): Uint8Array {
   return out;
 }
 
+describe('safetensors files built at random (fast-check)', () => {
+  /** Tensors with distinct names, random dtypes and shapes (some empty, some scalars), their bytes random. */
+  const tensors = fc
+    .uniqueArray(fc.record({ name: fc.oneof(fc.string({ maxLength: 6 }), prototypeKey), dtype, shape: fc.array(fc.nat(3), { maxLength: 3 }) }), { selector: (t) => t.name, maxLength: 5 })
+    .chain((list) =>
+      fc.tuple(
+        fc.constant(list),
+        fc.tuple(...list.map((t) => fc.uint8Array({ minLength: size(t), maxLength: size(t) }))),
+        fc.shuffledSubarray(list.map((_, i) => i), { minLength: list.length, maxLength: list.length }), // the order of the data
+        fc.shuffledSubarray(list.map((_, i) => i), { minLength: list.length, maxLength: list.length }), // the order of the header's keys
+        fc.option(fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), { maxKeys: 2 }), { nil: undefined }),
+        fc.nat(7),
+      ),
+    )
+    .map(([list, data, dataOrder, keyOrder, metadata, padding]) => {
+      const offsets: number[][] = [];
+      let at = 0;
+      for (const i of dataOrder) {
+        offsets[i] = [at, at + data[i].length];
+        at += data[i].length;
+      }
+      const entries = keyOrder.map((i) => [list[i].name, { dtype: list[i].dtype, shape: list[i].shape, data_offsets: offsets[i] }] as const);
+      return { list, data, dataOrder, offsets, entries, metadata, padding };
+    });
+
+  function build(t: { data: Uint8Array[]; dataOrder: number[]; entries: ReadonlyArray<readonly [string, unknown]>; metadata?: Record<string, string>; padding: number }): Uint8Array {
+    const header = Object.create(null) as Record<string, unknown>;
+    if (t.metadata) header.__metadata__ = t.metadata;
+    for (const [name, entry] of t.entries) header[name] = entry;
+    const data = new Uint8Array(t.data.reduce((n, d) => n + d.length, 0));
+    let at = 0;
+    for (const i of t.dataOrder) {
+      data.set(t.data[i], at);
+      at += t.data[i].length;
+    }
+    return withHeader(utf8(JSON.stringify(header) + ' '.repeat(t.padding)), data);
+  }
+
+  it('reads back every tensor of a valid file, in any header or data order', () => {
+    fc.assert(
+      fc.property(tensors, (t) => {
+        const st = parseSafetensors(build(t), 'built.safetensors');
+        expect(st.tensors.size).toBe(t.list.length);
+        t.list.forEach(({ name, shape }, i) => {
+          const info = st.tensors.get(name)!;
+          expect(info.shape).toEqual(shape);
+          expect(st.bytes.subarray(info.begin, info.end)).toEqual(t.data[i]);
+        });
+        expect(st.metadata).toEqual(t.metadata ?? {});
+      }),
+      { numRuns: 300, seed: 12 },
+    );
+  });
+
+  it('refuses the file when any non-empty tensor\'s range moves or changes length', () => {
+    const edited = tensors
+      .filter((t) => t.list.some((_, i) => t.data[i].length > 0))
+      .chain((t) =>
+        fc.tuple(
+          fc.constant(t),
+          fc.constantFrom(...t.list.flatMap((_, i) => (t.data[i].length > 0 ? [i] : []))),
+          fc.tuple(fc.integer({ min: -8, max: 8 }), fc.integer({ min: -8, max: 8 })).filter(([a, b]) => a !== 0 || b !== 0),
+        ),
+      );
+    fc.assert(
+      fc.property(edited, ([t, which, [dBegin, dEnd]]) => {
+        const [begin, end] = t.offsets[which];
+        const moved = [begin + dBegin, end + dEnd];
+        const entries = t.entries.map(([name, entry]) => (name === t.list[which].name ? ([name, { ...(entry as object), data_offsets: moved }] as const) : ([name, entry] as const)));
+        expect(() => parseSafetensors(build({ ...t, entries }), 'edited.safetensors')).toThrow(BadInputError);
+      }),
+      { numRuns: 300, seed: 12 },
+    );
+  });
+});
+
+const size = (t: { dtype: keyof typeof DTYPE_BYTES; shape: number[] }) => t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
+
 /** A file whose length prefix matches the header bytes given, then data. */
 function withHeader(header: Uint8Array, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(8 + header.length + data.length);
