@@ -234,6 +234,15 @@ describe('hubDirReader', () => {
     }
   });
 
+  it('refuses ids and revisions with URL-special characters, path tricks or other hosts, and fetches nothing', async () => {
+    const hub = fakeHub(modelFiles());
+    const ids = ['owner/name?x=1', 'owner/name#top', 'owner%2Fname', 'owner/..', '../name', 'owner\\name', 'evil.com:443/x', '@evil.com/x', 'owner/name ', ' owner/name', 'owner/na\nme', '//evil.com/x', 'HTTP://huggingface.co/x/y'];
+    for (const id of ids) expect(() => hubDirReader(id, { fetch: hub.fetch, cache: memoryHubCache() }), id).toThrow(BadInputError);
+    const revisions = ['main?x=1', 'main#x', 'main%2F..', 'refs/../../x', 'a\\b', ' main', 'main\n', 'x'.repeat(256)];
+    for (const revision of revisions) expect(() => hubDirReader(MODEL_ID, { fetch: hub.fetch, cache: memoryHubCache(), revision }), revision).toThrow(BadInputError);
+    expect(hub.requests).toEqual([]);
+  });
+
   it('URL-encodes the revision (refs/pr/1) in the URL and the cache key', async () => {
     const hub = fakeHub(modelFiles());
     const cache = memoryHubCache();
