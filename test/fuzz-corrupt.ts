@@ -13,12 +13,7 @@ export type Corruption =
   | { kind: 'duplicate'; from: number; length: number; to: number }
   | { kind: 'headerLength'; value: bigint };
 
-/**
- * The fuzz runs' seed and a factor on their numbers of runs: fixed, so a failure reproduces; set
- * FUZZ_SEED / FUZZ_RUNS to explore further locally (fast-check prints the seed and path of a failure).
- */
-export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20261205);
-export const runs = (numRuns: number) => ({ numRuns: Math.max(1, Math.round(numRuns * Number(process.env.FUZZ_RUNS ?? 1))), seed: FUZZ_SEED });
+export { FUZZ_SEED, runs } from './fuzz-seed';
 
 /**
  * A position in a file of `size` bytes; half of them fall in [0, hot) (a safetensors header, where

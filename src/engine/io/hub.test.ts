@@ -13,6 +13,7 @@ import { readModelDir } from '../model/model-dir';
 import { readTokenizerDir } from './tokenizer-dir';
 import { parseSafetensors, readTensorF32, writeSafetensors } from './safetensors';
 import { isPlainRepoPath } from './file-names';
+import { runs } from '../../../test/fuzz-seed';
 import { HUB_MISSING, hubCacheKey, hubDirReader, isHubModelId, memoryHubCache, type HubCache, type HubProgress } from './hub';
 import { HUB_CACHE_NAME, browserHubCache } from '../../platform/browser/hub-cache';
 import { defaultHubCacheDir, nodeHubCache } from '../../platform/node/hub-cache';
@@ -300,7 +301,7 @@ describe('hubDirReader', () => {
         const url = new URL(hub.requests[0].url);
         expect([url.origin, url.pathname, url.search, url.hash]).toEqual(['https://huggingface.co', `/${MODEL_ID}/resolve/main/${file}`, '', '']);
       }),
-      { numRuns: 300, seed: 12 },
+      runs(300),
     );
     expect([...outcomes].sort()).toEqual(['fetched', 'refused']);
   });

@@ -3,6 +3,9 @@ import fc from 'fast-check';
 import { openSafetensors, parseSafetensors, readTensor, readTensorF32, writeSafetensors } from './safetensors';
 import { bytesSource } from './byte-source';
 import { BadInputError } from '../../errors';
+import { runs, seedFastCheck } from '../../../test/fuzz-seed';
+
+seedFastCheck();
 
 /** A file with a hand-written header, to make any dtype and any corruption. */
 function rawFile(header: Record<string, unknown>, data: Uint8Array): Uint8Array {
@@ -234,7 +237,7 @@ describe('safetensors files built at random (fast-check)', () => {
         });
         expect(st.metadata).toEqual(t.metadata ?? {});
       }),
-      { numRuns: 300, seed: 12 },
+      runs(300),
     );
   });
 
@@ -255,7 +258,7 @@ describe('safetensors files built at random (fast-check)', () => {
         const entries = t.entries.map(([name, entry]) => (name === t.list[which].name ? ([name, { ...(entry as object), data_offsets: moved }] as const) : ([name, entry] as const)));
         expect(() => parseSafetensors(build({ ...t, entries }), 'edited.safetensors')).toThrow(BadInputError);
       }),
-      { numRuns: 300, seed: 12 },
+      runs(300),
     );
   });
 });
