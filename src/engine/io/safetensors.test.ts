@@ -80,12 +80,11 @@ describe('safetensors', () => {
       ['data but no tensors', rawFile({ __metadata__: { format: 'pt' } }, new Uint8Array(4)), /: its data section has 4 bytes but the header lists no tensors/],
       ['a tensor named twice', withHeader(utf8('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"I32","shape":[1],"data_offsets":[0,4]}}'), new Uint8Array(4)), /\(tensor a\): appears twice in the header/],
       ['__metadata__ given twice', withHeader(utf8('{"__metadata__":{"x":"1"},"__metadata__":{"x":"2"}}'), new Uint8Array()), /\(__metadata__\): appears twice in the header/],
-      ['a header that does not start with {', withHeader(utf8(' {}'), new Uint8Array()), /: its header must start with '\{' but starts with " \{\}"/],
+      ['a header that does not start with {', withHeader(utf8(' {}'), new Uint8Array()), /: its header must be a JSON object starting with '\{' but starts with " \{\}"/],
       ['a header that is not UTF-8', withHeader(new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), new Uint8Array()), /: its header is not valid UTF-8 text/],
       ['a header cut inside its JSON', withHeader(utf8('{"a":'), new Uint8Array()), /: its header is not valid JSON/],
-      ['a header that is a JSON array', withHeader(utf8('[]'), new Uint8Array()), /: its header must start with '\{' but starts with "\[\]"/],
-      ['a header longer than the format allows', withLength(100_000_001n, rawFile({}, new Uint8Array())), /declares a 100000001-byte header, above the safetensors limit of 100000000 bytes/],
-      ['a header length of 2^64 - 1', withLength(2n ** 64n - 1n, rawFile({}, new Uint8Array())), /declares a 18446744073709551615-byte header, above the safetensors limit/],
+      ['a header that is a JSON array', withHeader(utf8('[]'), new Uint8Array()), /: its header must be a JSON object starting with '\{' but starts with "\[\]"/],
+      ['a header length of 2^64 - 1', withLength(2n ** 64n - 1n, rawFile({}, new Uint8Array())), /declares a 18446744073709551615-byte header \(18446744073709551623 bytes with its length\) but the file has 10 bytes; the file is truncated/],
       ['a shape whose size overflows', rawFile({ a: { dtype: 'F32', shape: [2 ** 40, 2 ** 40], data_offsets: [0, 4] } }, new Uint8Array(4)), /\(tensor a\): holds 4 bytes but shape \[1099511627776,1099511627776\] of F32 needs more than 2\^53/],
       ['a dimension past 2^53', rawFile({ a: { dtype: 'F32', shape: [2 ** 60, 0], data_offsets: [0, 0] } }, new Uint8Array()), /\(tensor a\): invalid shape \[1152921504606847000,0\]/],
       ['metadata that is not all strings', rawFile({ __metadata__: { format: 'pt', n: 3 } }, new Uint8Array()), /\(__metadata__\): must map names to strings, got \{"format":"pt","n":3\}/],
@@ -98,6 +97,26 @@ describe('safetensors', () => {
         expect(() => parseSafetensors(bytes, 'bad.safetensors')).toThrow(/^bad\.safetensors.*download or export it again$/);
       });
     }
+
+    it('refuses a header longer than the format allows (100,000,000 bytes), before reading it', async () => {
+      // A 100 MB file that is never held: its source serves the length field and counts what else is read.
+      const size = 8 + 100_000_001;
+      const asked: number[] = [];
+      const huge = {
+        name: 'huge.safetensors',
+        size,
+        read: async (offset: number, length: number) => {
+          asked.push(length);
+          const out = new Uint8Array(length);
+          if (offset === 0) new DataView(out.buffer).setBigUint64(0, 100_000_001n, true);
+          return out;
+        },
+      };
+      await expect(openSafetensors(huge)).rejects.toThrow(
+        /^huge\.safetensors: declares a 100000001-byte header, above the safetensors limit of 100000000 bytes; the file is corrupt or not safetensors: download or export it again$/,
+      );
+      expect(asked).toEqual([8]);
+    });
 
     it('accepts ranges listed in any order, empty tensors, scalars and space padding', () => {
       const header = { b: { dtype: 'F32', shape: [], data_offsets: [4, 8] }, e: { dtype: 'F16', shape: [0, 3], data_offsets: [4, 4] }, a: f32(1, 0) };

@@ -71,13 +71,13 @@ export function readTensorF32(st: SafetensorsFile & { bytes: Uint8Array }, name:
 function checkedHeaderLength(first8: Uint8Array | null, fileBytes: number, file: string): number {
   if (!first8) throw new BadInputError(file, null, `is ${fileBytes} bytes long, too short for a safetensors header; the file is truncated or not safetensors`);
   const declared = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+  if (8n + declared > BigInt(fileBytes)) {
+    throw new BadInputError(file, null, `declares a ${declared}-byte header (${8n + declared} bytes with its length) but the file has ${fileBytes} bytes; the file is truncated or not safetensors: download or export it again`);
+  }
   if (declared > BigInt(MAX_HEADER_BYTES)) {
     throw new BadInputError(file, null, `declares a ${declared}-byte header, above the safetensors limit of ${MAX_HEADER_BYTES} bytes; the file is corrupt or not safetensors: download or export it again`);
   }
   const headerLength = Number(declared);
-  if (8 + headerLength > fileBytes) {
-    throw new BadInputError(file, null, `declares a ${headerLength}-byte header (${8 + headerLength} bytes with its length) but the file has ${fileBytes} bytes; the file is truncated or not safetensors: download or export it again`);
-  }
   return headerLength;
 }
 
@@ -94,14 +94,14 @@ function parseHeader(
   } catch {
     throw fail(`its header is not valid UTF-8 text; ${CORRUPT}`);
   }
-  if (headerBytes[0] !== OPEN_BRACE) throw fail(`its header must start with '{' but starts with ${JSON.stringify(text.slice(0, 12))}; ${CORRUPT}`);
   let header: unknown;
   try {
     header = JSON.parse(text);
   } catch (e) {
     throw fail(`its header is not valid JSON (${(e as Error).message}); ${CORRUPT}`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw fail(`its header is not a JSON object; ${CORRUPT}`);
+  // The format requires the first byte to be '{' (no leading whitespace), which also makes it an object.
+  if (headerBytes[0] !== OPEN_BRACE) throw fail(`its header must be a JSON object starting with '{' but starts with ${JSON.stringify(text.slice(0, 12))}; ${CORRUPT}`);
   // JSON.parse keeps the last of two equal keys; the format forbids them (two readers could disagree on which tensor is meant).
   const duplicate = duplicateTopLevelKey(text);
   if (duplicate !== null) throw fail(`appears twice in the header; ${CORRUPT}`, duplicate === '__metadata__' ? duplicate : `tensor ${duplicate}`);
