@@ -4,6 +4,7 @@
  * readTokenizerDir, the way the app reads a local folder.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ import { BadInputError, HubDownloadError } from '../../errors';
 import { readModelDir } from '../model/model-dir';
 import { readTokenizerDir } from './tokenizer-dir';
 import { parseSafetensors, readTensorF32, writeSafetensors } from './safetensors';
+import { isPlainRepoPath } from './file-names';
+import { runs } from '../../../test/fuzz-seed';
 import { HUB_MISSING, hubCacheKey, hubDirReader, isHubModelId, memoryHubCache, type HubCache, type HubProgress } from './hub';
 import { HUB_CACHE_NAME, browserHubCache } from '../../platform/browser/hub-cache';
 import { defaultHubCacheDir, nodeHubCache } from '../../platform/node/hub-cache';
@@ -232,6 +235,15 @@ describe('hubDirReader', () => {
     }
   });
 
+  it('refuses ids and revisions with URL-special characters, path tricks or other hosts, and fetches nothing', async () => {
+    const hub = fakeHub(modelFiles());
+    const ids = ['owner/name?x=1', 'owner/name#top', 'owner%2Fname', 'owner/..', '../name', 'owner\\name', 'evil.com:443/x', '@evil.com/x', 'owner/name ', ' owner/name', 'owner/na\nme', '//evil.com/x', 'HTTP://huggingface.co/x/y'];
+    for (const id of ids) expect(() => hubDirReader(id, { fetch: hub.fetch, cache: memoryHubCache() }), id).toThrow(BadInputError);
+    const revisions = ['main?x=1', 'main#x', 'main%2F..', 'refs/../../x', 'a\\b', ' main', 'main\n', 'x'.repeat(256)];
+    for (const revision of revisions) expect(() => hubDirReader(MODEL_ID, { fetch: hub.fetch, cache: memoryHubCache(), revision }), revision).toThrow(BadInputError);
+    expect(hub.requests).toEqual([]);
+  });
+
   it('URL-encodes the revision (refs/pr/1) in the URL and the cache key', async () => {
     const hub = fakeHub(modelFiles());
     const cache = memoryHubCache();
@@ -253,6 +265,45 @@ describe('hubDirReader', () => {
       /model\.safetensors\.index\.json: maps tensor "roberta\.embeddings\.word_embeddings\.weight" to "pytorch_model-00001-of-00002\.bin", not a \.safetensors file name/,
     );
     expect(hub.requests.some((r) => r.url.endsWith('.bin'))).toBe(false);
+  });
+
+  it("never fetches a shard named by the index with '..', an absolute path, a folder or URL-special characters", async () => {
+    const unsafe = ['../model.safetensors', '/model.safetensors', 'sub/model.safetensors', 'a\\model.safetensors', 'http:evil.safetensors', '%2e%2e%2fmodel.safetensors', 'x?y=1.safetensors', 'x#.safetensors', 'ü.safetensors', 'a b.safetensors'];
+    for (const shard of unsafe) {
+      const index = { weight_map: { 'roberta.embeddings.word_embeddings.weight': 'model-00001-of-00002.safetensors', 'roberta.pooler.dense.weight': shard } };
+      const hub = fakeHub({ 'config.json': fixture('lora-awkward', 'config.json'), 'model.safetensors.index.json': new TextEncoder().encode(JSON.stringify(index)) });
+      const error = await readModelDir(hubDirReader(MODEL_ID, { fetch: hub.fetch, cache: memoryHubCache() })).catch((e: unknown) => e);
+      expect(error, shard).toBeInstanceOf(BadInputError);
+      expect((error as Error).message, shard).toContain(`model.safetensors.index.json: maps tensor "roberta.pooler.dense.weight" to ${JSON.stringify(shard)}, not a .safetensors file name in the folder (shard names must be plain file names`);
+      // Only the three files read before the index is checked; no shard, not even the valid one.
+      expect(hub.requests.map((r) => r.url), shard).toEqual(['config.json', 'model.safetensors', 'model.safetensors.index.json'].map((f) => `https://huggingface.co/${MODEL_ID}/resolve/main/${f}`));
+    }
+  });
+
+  it('sends a request only for plain file names, each to exactly the URL it names (fuzzed names)', async () => {
+    const special = fc.constantFrom('/', '.', '..', '\\', '%', '?', '#', ':', '@', ' ', '\u0000', 'é', '%2e', '%2f', 'http:', '//', '~', '&');
+    const piece = fc.oneof(fc.string({ maxLength: 6 }), special, fc.constantFrom('a', 'config', 'model', 'json', 'safetensors'));
+    const name = fc.tuple(fc.array(piece, { maxLength: 5 }), fc.constantFrom('.json', '.txt', '.safetensors', '.bin', '')).map(([parts, ext]) => parts.join('') + ext);
+    const outcomes = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(name, async (file) => {
+        const hub = fakeHub({});
+        const reader = hubDirReader(MODEL_ID, { fetch: hub.fetch, cache: memoryHubCache() });
+        const result = await reader.open(file).catch((e: unknown) => e);
+        outcomes.add(result instanceof BadInputError ? 'refused' : 'fetched');
+        if (result instanceof BadInputError) {
+          expect(hub.requests).toEqual([]);
+          return;
+        }
+        expect(result).toBeNull(); // the fake hub has no files: a 404
+        expect(isPlainRepoPath(file)).toBe(true);
+        // The URL parser keeps the name as it is: no '..' resolved, no query, no fragment, no other host.
+        const url = new URL(hub.requests[0].url);
+        expect([url.origin, url.pathname, url.search, url.hash]).toEqual(['https://huggingface.co', `/${MODEL_ID}/resolve/main/${file}`, '', '']);
+      }),
+      runs(300),
+    );
+    expect([...outcomes].sort()).toEqual(['fetched', 'refused']);
   });
 
   it('keeps a file in memory when the cache refuses it (quota), with a warning', async () => {

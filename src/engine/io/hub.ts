@@ -14,6 +14,7 @@
 import { BadInputError, HubDownloadError } from '../../errors';
 import { blobSource, bytesSource, type ByteSource } from './byte-source';
 import type { DirReader } from './dir-reader';
+import { isPlainRepoPath } from './file-names';
 
 /** The only host this app ever contacts (LFS files may redirect to the Hub's own CDN). */
 export const HUB_ORIGIN = 'https://huggingface.co';
@@ -68,7 +69,6 @@ export interface HubOptions {
 const ID_PART = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 const REVISION = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
 // Files we fetch: configs and tokenizer files, and safetensors weights (never .bin/.onnx/.h5/...).
-const FILE = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
 const ALLOWED_EXTENSIONS = ['.json', '.txt', '.safetensors'];
 
 /** Why `id` is not a Hub model id, or null when it is one. */
@@ -128,8 +128,7 @@ export function hubDirReader(modelId: string, options: HubOptions): DirReader {
   const inFlight = new Map<string, Promise<HubCacheEntry | null>>();
 
   function checkFile(file: string): void {
-    const safe = FILE.test(file) && !file.split('/').some((s) => s === '.' || s === '..');
-    if (!safe || !ALLOWED_EXTENSIONS.some((ext) => file.endsWith(ext))) {
+    if (!isPlainRepoPath(file) || !ALLOWED_EXTENSIONS.some((ext) => file.endsWith(ext))) {
       throw new BadInputError(
         describe(file),
         null,

@@ -17,6 +17,9 @@ import { readModelDir, readPeftDir } from '../model/model-dir';
 import type { DirReader } from './dir-reader';
 import { readTokenizerDir } from './tokenizer-dir';
 import { writeSafetensors } from './safetensors';
+import { seedFastCheck } from '../../../test/fuzz-seed';
+
+seedFastCheck();
 
 const DIR = 'fuzz-model';
 const RUNS = { numRuns: 300 };

@@ -205,6 +205,19 @@ describe('errors', () => {
     expect(badInput(() => loadTokenizer({ ...tokenizerFiles(), tokenizerConfig: 'x' }, named)).file).toBe('my-model/tokenizer_config.json');
   });
 
+  // Found by test/fuzz-real-files.test.ts (one flipped bit in the demo's tokenizer_config.json: "<s>" became "=s>").
+  it('names tokenizer_config.json when a special token it sets is not in the vocabulary', () => {
+    const e = badInput(() => loadTokenizer({ ...tokenizerFiles(), tokenizerConfig: { ...(readJson('tokenizer_config.json') as object), cls_token: '=s>' } }, named));
+    expect(e.message).toBe(
+      'my-model/tokenizer_config.json (cls_token): "=s>" is not in the vocabulary of my-model/tokenizer.json; use the tokenizer files that came with the model (RoBERTa-family models need a cls_token)',
+    );
+    // Without a config the default token is looked up, and a vocabulary without it is tokenizer.json's fault.
+    const good = readJson('tokenizer.json') as { model: { vocab: Record<string, number> } };
+    const { '<mask>': _mask, ...vocab } = good.model.vocab;
+    const noMask = { ...good, model: { ...good.model, vocab }, added_tokens: ((good as unknown as { added_tokens: { content: string }[] }).added_tokens ?? []).filter((t) => t.content !== '<mask>') };
+    expect(badInput(() => loadTokenizer({ tokenizerJson: noMask }, named)).message).toBe('my-model/tokenizer.json: has no mask_token "<mask>" in its vocabulary; RoBERTa-family models need it');
+  });
+
   // Found by model-files.property.test.ts.
   it('rejects token ids of 2^22 and above at once (an id of 1e9 stalled loading for a minute)', () => {
     const vocab = { ...(readJson('vocab.json') as Record<string, number>), huge: 1e9 };

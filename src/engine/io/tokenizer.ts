@@ -94,7 +94,7 @@ export function loadTokenizer(files: TokenizerFiles, describe: (file: TokenizerF
   } catch (e) {
     throw new BadInputError(source, null, `is not a tokenizer this app can read (${(e as Error).message}); use the tokenizer files that came with the model`);
   }
-  const text = new HfTextTokenizer(tokenizer, config, json, source);
+  const text = new HfTextTokenizer(tokenizer, config, json, source, describe('tokenizer_config.json'));
   text.encodeText(PROBE); // a missing unknown token shows on text outside the vocabulary
   return text;
 }
@@ -130,6 +130,7 @@ class HfTextTokenizer implements TextTokenizer {
     config: Json,
     json: Json,
     readonly source: string,
+    configSource: string,
   ) {
     let maxId = -1;
     for (const id of tokenizer.get_vocab(true).values()) if (id > maxId) maxId = id;
@@ -137,9 +138,16 @@ class HfTextTokenizer implements TextTokenizer {
     const processor = (json.post_processor ?? null) as Json | null;
     const id = (key: string, fallback: string, processorKey?: 'cls' | 'sep'): number => {
       const fromProcessor = processorKey && Array.isArray(processor?.[processorKey]) ? (processor[processorKey] as unknown[])[0] : undefined;
-      const token = tokenFromConfig(config[key]) ?? (typeof fromProcessor === 'string' ? fromProcessor : fallback);
+      const configured = tokenFromConfig(config[key]);
+      const token = configured ?? (typeof fromProcessor === 'string' ? fromProcessor : fallback);
       const found = tokenizer.token_to_id(token);
-      if (found === undefined) throw new BadInputError(source, null, `has no ${key} "${token}" in its vocabulary; RoBERTa-family models need it`);
+      if (found === undefined) {
+        // Name the file the token came from: a token from tokenizer_config.json may be the one that is wrong.
+        if (configured !== null) {
+          throw new BadInputError(configSource, key, `${JSON.stringify(token)} is not in the vocabulary of ${source}; use the tokenizer files that came with the model (RoBERTa-family models need a ${key})`);
+        }
+        throw new BadInputError(source, null, `has no ${key} "${token}" in its vocabulary; RoBERTa-family models need it`);
+      }
       return found;
     };
     this.clsId = id('cls_token', '<s>', 'cls');

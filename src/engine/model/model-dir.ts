@@ -8,6 +8,7 @@ import { parseModelConfig, type ModelConfig } from './config';
 import { WeightSource } from './weights';
 import type { ByteSource } from '../io/byte-source';
 import type { DirReader } from '../io/dir-reader';
+import { isShardFileName, SHARD_FILE_RULE } from '../io/file-names';
 import { targetsFromPeftConfig, type PeftConfig } from './peft';
 import { adapterModuleOfDownTensor, adapterTensorName, LORA_TARGETS, loraModuleOfTensor, loraTensorName, targetOfModule } from './names';
 
@@ -45,14 +46,12 @@ function shardNames(index: unknown, file: string): string[] {
   const map = isJsonObject(index) ? index.weight_map : undefined;
   if (!isJsonObject(map)) throw fail('has no "weight_map" object');
   const files = Object.values(map);
-  const bad = Object.keys(map).find((tensor) => typeof map[tensor] !== 'string' || !SHARD_FILE.test(map[tensor] as string));
-  if (bad !== undefined) throw fail(`maps tensor ${JSON.stringify(bad)} to ${JSON.stringify(map[bad])}, not a .safetensors file name in the folder`);
+  // The names come from the file (for a Hub model, from the network): checked before any is opened.
+  const bad = Object.keys(map).find((tensor) => typeof map[tensor] !== 'string' || !isShardFileName(map[tensor] as string));
+  if (bad !== undefined) throw fail(`maps tensor ${JSON.stringify(bad)} to ${JSON.stringify(map[bad])}, not a .safetensors file name in the folder (${SHARD_FILE_RULE})`);
   if (files.length === 0) throw fail('has an empty "weight_map"');
   return [...new Set(files as string[])];
 }
-
-/** A plain file name in the model folder (no path separators), ending in .safetensors. */
-const SHARD_FILE = /^[^/\\]+\.safetensors$/;
 
 function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -176,6 +176,26 @@ describe('streaming', () => {
     });
     await expect(readDatasetStream(stream, 'latin1.csv')).rejects.toThrow('latin1.csv (byte 14, line 2): byte 0xE9 is not valid UTF-8');
   });
+
+  // Found by test/fuzz-real-files.test.ts: the whole file named the invalid byte, a stream cut between the two named the NUL.
+  it('reports the first problem of the file, a NUL before invalid UTF-8, whole and cut anywhere', async () => {
+    const bytes = new Uint8Array([...new TextEncoder().encode('text,label\nok,pos\nbad\0'), 0xff, ...new TextEncoder().encode(',neg\n')]);
+    const nul = 'x.csv (line 3): contains a NUL character, so it is a binary file or UTF-16 text, not UTF-8';
+    expect(() => parseDatasetBytes(bytes, 'x.csv')).toThrow(nul);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(bytes.slice(0, cut));
+          controller.enqueue(bytes.slice(cut));
+          controller.close();
+        },
+      });
+      await expect(readDatasetStream(stream, 'x.csv'), `cut at ${cut}`).rejects.toThrow(nul);
+    }
+    // With nothing wrong before it, the invalid byte is reported, with its offset.
+    bytes[21] = 0x78;
+    expect(() => parseDatasetBytes(bytes, 'x.csv')).toThrow('x.csv (byte 22, line 3): byte 0xFF is not valid UTF-8');
+  });
 });
 
 describe('bad input', () => {

@@ -9,7 +9,7 @@ import { countNewlines, type FormatParser } from './format';
 import { DelimitedParser } from './delimited';
 import { JsonlParser, JsonParser } from './json';
 import { badInput, emptyFile, TableBuilder, type DatasetFormat, type RawTable } from './table';
-import { createUtf8StreamDecoder, decodeUtf8 } from './utf8';
+import { createUtf8StreamDecoder, type Utf8StreamDecoder } from './utf8';
 
 export interface DatasetProgress {
   /** Characters of text parsed so far. */
@@ -136,8 +136,27 @@ export function parseDatasetText(text: string, fileName: string): RawTable {
 
 /** Decodes (strict UTF-8) and parses a whole file's bytes. */
 export function parseDatasetBytes(bytes: Uint8Array, fileName: string): RawTable {
-  datasetFormatOf(fileName); // an unsupported extension is reported before any encoding complaint
-  return parseDatasetText(decodeUtf8(bytes, fileName), fileName);
+  const parser = createDatasetStreamParser(fileName); // an unsupported extension is reported before any encoding complaint
+  const decoder = createUtf8StreamDecoder(fileName);
+  pushBytes(parser, decoder, bytes);
+  parser.push(decoder.finish());
+  return parser.finish();
+}
+
+/**
+ * Decodes bytes into the parser. On invalid UTF-8 the valid text before it is parsed first, so a
+ * problem earlier in the file (a NUL, a bad row) is the one reported, however the file was cut
+ * into chunks, and the same as for the whole file.
+ */
+function pushBytes(parser: DatasetStreamParser, decoder: Utf8StreamDecoder, bytes: Uint8Array): void {
+  let text: string;
+  try {
+    text = decoder.push(bytes);
+  } catch (e) {
+    parser.push(decoder.textBeforeError);
+    throw e;
+  }
+  parser.push(text);
 }
 
 /**
@@ -156,7 +175,7 @@ export async function readDatasetStream(
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      parser.push(decoder.push(value));
+      pushBytes(parser, decoder, value);
       options.onProgress?.({ chars: parser.chars, rows: parser.rows, bytes: decoder.bytes, totalBytes: options.totalBytes });
     }
     parser.push(decoder.finish());

@@ -12,6 +12,9 @@ import type { RawTable } from './table';
 import { elementOffsets } from './json';
 import { outcome, parseChunks } from '../../../../test/dataset-samples';
 import { decodeUtf8 } from './utf8';
+import { seedFastCheck } from '../../../../test/fuzz-seed';
+
+seedFastCheck();
 
 const FILES = ['data.csv', 'data.tsv', 'data.jsonl', 'data.json'];
 

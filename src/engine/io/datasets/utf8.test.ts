@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../../errors';
 import { createUtf8StreamDecoder, decodeUtf8, findInvalidUtf8 } from './utf8';
 import { expectBadInput } from '../../../../test/dataset-samples';
+import { seedFastCheck } from '../../../../test/fuzz-seed';
+
+seedFastCheck();
 
 const bytesOf = (...parts: (string | number[])[]) =>
   Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...new TextEncoder().encode(p)] : p)));

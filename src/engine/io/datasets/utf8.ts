@@ -12,6 +12,12 @@ export interface Utf8StreamDecoder {
   finish(): string;
   /** Bytes consumed so far. */
   readonly bytes: number;
+  /**
+   * After push threw on an invalid sequence: the text of the valid bytes before it, not yet
+   * returned, so a parser can read them first and an earlier problem is the one reported,
+   * wherever the chunks were cut.
+   */
+  readonly textBeforeError: string;
 }
 
 const SAVE_AS_UTF8 = 'save the file as UTF-8 (in Excel: Save As → "CSV UTF-8"; in an editor: encoding UTF-8) and load it again';
@@ -29,6 +35,7 @@ export function createUtf8StreamDecoder(fileName: string): Utf8StreamDecoder {
   let last: Uint8Array = new Uint8Array(0); // the last ≤3 bytes seen, to locate errors across chunks
   let total = 0;
   let newlines = 0;
+  let textBeforeError = '';
 
   const fail = (combined: Uint8Array, base: number, atEnd: boolean): BadInputError => {
     // A known kind of non-text file is named as such: no byte offset needed.
@@ -36,6 +43,8 @@ export function createUtf8StreamDecoder(fileName: string): Utf8StreamDecoder {
     if (signature) return new BadInputError(fileName, null, signature);
     const found = findInvalidUtf8(combined, atEnd);
     if (!found) return new BadInputError(fileName, null, `is not valid UTF-8; ${SAVE_AS_UTF8}`);
+    // Valid up to the bad sequence, which starts on a character boundary.
+    textBeforeError = new TextDecoder('utf-8').decode(combined.subarray(0, found.offset));
     const offset = base + found.offset;
     let line = newlines + 1;
     for (let i = 0; i < found.offset; i++) if (combined[i] === 0x0a) line++;
@@ -50,6 +59,9 @@ export function createUtf8StreamDecoder(fileName: string): Utf8StreamDecoder {
   return {
     get bytes() {
       return total;
+    },
+    get textBeforeError() {
+      return textBeforeError;
     },
     push(bytes) {
       for (let i = 0; i < bytes.length && head.length < 4; i++) head.push(bytes[i]);
