@@ -54,7 +54,7 @@ export class DeviceLostError extends EngineError {
   constructor(reason: string, detail: string) {
     super(
       `The GPU device was lost (${reason}${detail ? `: ${detail}` : ''}). ` +
-        'Your settings and data are kept; reload the page or restart the command to get a new device.',
+        'Your settings, data and saved runs are kept: the app takes a new device for its next task (a training run goes on from its last checkpoint by itself); in the CLI, run the command again.',
     );
   }
 }

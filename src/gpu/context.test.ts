@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { gpuContext } from '../../test/helpers';
 import { bucketSize } from './buffers';
-import { KernelError } from '../errors';
+import { DeviceLostError, KernelError } from '../errors';
+import { GpuContext } from './context';
+import { acquireNodeGpu } from '../platform/node/gpu';
 
 describe('buffer pool', () => {
   it('rounds sizes up to buckets', () => {
@@ -90,5 +92,17 @@ describe('GpuContext', () => {
     const ctx = await gpuContext();
     expect(ctx.device.limits.maxStorageBufferBindingSize).toBe(ctx.gpu.limits.maxStorageBufferBindingSize);
     expect(ctx.device.limits.maxStorageBufferBindingSize).toBeGreaterThan(128 * 1024 * 1024);
+  });
+});
+
+describe('a lost device', () => {
+  it('fails a read-back in flight, and every later call, with DeviceLostError', async () => {
+    const ctx = new GpuContext(await acquireNodeGpu());
+    const t = ctx.fromArray(Float32Array.of(1, 2, 3), [3]);
+    const reading = ctx.read(t);
+    ctx.device.destroy();
+    await expect(reading).rejects.toMatchObject({ code: 'DEVICE_LOST', message: expect.stringMatching(/^The GPU device was lost \(destroyed/) });
+    expect(() => ctx.empty([4])).toThrow(DeviceLostError);
+    await expect(ctx.sync()).rejects.toBeInstanceOf(DeviceLostError);
   });
 });

@@ -15,6 +15,8 @@ export interface DispatchSpec {
 }
 
 const UNIFORM_CHUNK = 64 * 1024;
+/** How long a failed read-back waits for the device's lost promise before it reports the failure as it is. */
+const LOST_SETTLE_MS = 1000;
 
 /**
  * The engine's handle on a device: allocates tensors from a pool, records dispatches into one
@@ -171,7 +173,7 @@ export class GpuContext {
   /** Waits for all submitted work and throws the first GPU error it produced. */
   async sync(): Promise<void> {
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
+    await this.device.queue.onSubmittedWorkDone().catch((e: unknown) => this.lostOr(e));
     await this.throwPendingErrors();
   }
 
@@ -205,7 +207,7 @@ export class GpuContext {
     this.getEncoder().copyBufferToBuffer(t.buffer, 0, staging, 0, t.byteLength);
     this.flush();
     try {
-      await staging.mapAsync(MAP_MODE_READ);
+      await staging.mapAsync(MAP_MODE_READ).catch((e: unknown) => this.lostOr(e));
       await this.throwPendingErrors();
       return staging.getMappedRange(0, t.byteLength).slice(0);
     } finally {
@@ -224,6 +226,15 @@ export class GpuContext {
       this.uncaptured = null;
       throw e;
     }
+  }
+
+  /**
+   * Throws the DeviceLostError when `error` came from a lost device (a read-back rejected before
+   * the device's lost promise had settled), else `error` itself.
+   */
+  private async lostOr(error: unknown): Promise<never> {
+    const settled = await Promise.race([this.gpu.lost, new Promise<null>((resolve) => setTimeout(() => resolve(null), LOST_SETTLE_MS))]);
+    throw settled ?? error;
   }
 
   private throwIfLost(): void {

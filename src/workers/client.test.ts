@@ -109,7 +109,7 @@ describe('EngineClient', () => {
       { type: 'train', id: 1, options },
       { type: 'stopTraining', id: 2 },
     ]);
-    const progress = { runId: 'r', name: 'n', phase: 'training' as const, step: 1, totalSteps: 3, startStep: 0, newLogs: [], newEvaluations: [], stepsPerSecond: null, tokensPerSecond: null, gpuBytes: 0, peakGpuBytes: 0, checkpointStep: 0, stage: null, pruned: null, paused: false, rollbacks: [] };
+    const progress = { runId: 'r', name: 'n', phase: 'training' as const, step: 1, totalSteps: 3, startStep: 0, newLogs: [], newEvaluations: [], stepsPerSecond: null, tokensPerSecond: null, gpuBytes: 0, peakGpuBytes: 0, checkpointStep: 0, stage: null, pruned: null, paused: false, rollbacks: [], recoveries: [] };
     worker.reply({ type: 'trainProgress', id: 1, progress });
     worker.reply({ type: 'stopTraining', id: 2, stopping: true });
     worker.reply({ type: 'trainProgress', id: 1, progress: { ...progress, step: 2 } });

@@ -6,7 +6,7 @@
  * session.withModel), so stopTraining and cancel reach the request they target while it runs.
  */
 import { acquireGpu } from '../gpu/device';
-import { GpuContext } from '../gpu/context';
+import { gpuProvider } from './gpu-provider';
 import { IndexedDbCheckpointStore } from '../platform/browser/indexeddb-checkpoints';
 import { errorReply, type MaskSnapshot, type PlanEvaluation, type Reply, type Request, type WorkerMessage } from './protocol';
 import { toErrorData } from '../errors';
@@ -34,20 +34,11 @@ const PROGRESS_INTERVAL_MS = 50;
 /** Training step messages at most this often (loss points, checkpoints and phases always go). */
 const TRAIN_PROGRESS_INTERVAL_MS = 100;
 
-let context: Promise<GpuContext> | null = null;
-
-/** The worker's one GPU context, acquired on first use; a failed attempt is retried next time. */
-function gpuContext(): Promise<GpuContext> {
-  context ??= acquireGpu(navigator.gpu).then((gpu) => {
-    gpu.lost.then((error) => {
-      context = null;
-      post({ type: 'deviceLost', ...toErrorData(error) });
-    });
-    return new GpuContext(gpu);
-  });
-  context.catch(() => (context = null));
-  return context;
-}
+/** The worker's one GPU context, acquired on first use and again after a lost device. */
+const gpuContext = gpuProvider(
+  () => acquireGpu(navigator.gpu),
+  (error) => post({ type: 'deviceLost', ...toErrorData(error) }),
+);
 
 const session = new Session(gpuContext, () => IndexedDbCheckpointStore.open());
 

@@ -210,6 +210,21 @@ export interface TrainProgress {
    * `toStep`: loss points and evaluations after that step are no longer the run's.
    */
   rollbacks: RollbackLog[];
+  /**
+   * Lost GPU devices this request recovered from. A new one starts a new attempt: its first
+   * message carries all the run's points up to the checkpoint it went on from (as a resume's does).
+   */
+  recoveries: DeviceRecovery[];
+}
+
+/** The GPU device was lost during training; the run went on from its last checkpoint on a new device. */
+export interface DeviceRecovery {
+  /** The step the run had reached when the device was lost. */
+  lostAtStep: number;
+  /** The checkpoint's step it went on from. */
+  resumedFrom: number;
+  /** The device-lost message (its reason). */
+  reason: string;
 }
 
 export interface TrainResult {

@@ -12,7 +12,7 @@ import type { TextTokenizer } from '../engine/io/tokenizer';
 import type { RobertaModel } from '../engine/model/roberta';
 import type { ModelConfig } from '../engine/model/config';
 import type { WeightSource } from '../engine/model/weights';
-import type { ColumnSettings, DataFileSummary, DataOrigin, ModelOrigin, ModelSummary, PlanEvaluation } from './protocol';
+import type { ColumnSettings, DataFileSummary, DataOrigin, DeviceRecovery, ModelOrigin, ModelSummary, PlanEvaluation } from './protocol';
 import type { RunControl } from './run-control';
 import type { RunRecord } from '../engine/train/checkpoint-store';
 import { cancellable } from './cancel';
@@ -58,6 +58,8 @@ export interface ActiveTraining {
   control: RunControl;
   /** Set while a Light-PEFT run trains. */
   lightPeft: LightPeftActions | null;
+  /** Lost GPU devices this request recovered from (oldest first). */
+  recoveries: DeviceRecovery[];
 }
 
 /** Reports bytes of one file read so far (throttled by the worker before posting). */

@@ -13,13 +13,15 @@ export interface LiveRun extends Omit<TrainProgress, 'newLogs' | 'newEvaluations
 }
 
 /**
- * `live` after one more progress message. Another run's message starts afresh. A new rollback
+ * `live` after one more progress message. Another run's message starts afresh, and so does the
+ * first message after a lost device (the run went on from its checkpoint, and that message
+ * carries every point up to it, as a resume's first message does). A new rollback
  * means the run went back to its `toStep`: the points after that step are dropped before the
  * message's new ones (the steps after it are trained again).
  */
 export function nextLiveRun(live: LiveRun | null, progress: TrainProgress): LiveRun {
   const { newLogs, newEvaluations, ...rest } = progress;
-  if (live?.runId !== progress.runId) return { ...rest, curve: [...newLogs], evaluations: [...newEvaluations] };
+  if (live?.runId !== progress.runId || progress.recoveries.length !== live.recoveries.length) return { ...rest, curve: [...newLogs], evaluations: [...newEvaluations] };
   const newRollbacks = progress.rollbacks.slice(live.rollbacks.length);
   const keepUpTo = Math.min(Infinity, ...newRollbacks.map((r) => r.toStep));
   const kept = <T extends { step: number }>(items: T[]) => (newRollbacks.length ? items.filter((x) => x.step <= keepUpTo) : items);

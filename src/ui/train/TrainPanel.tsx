@@ -3,7 +3,7 @@ import { Problem } from '../Problem';
 import { formatBytes, formatCount, formatPercent } from '../format';
 import { useSetup } from '../state/setup';
 import { LORA_TARGETS, type LoraTarget } from '../../shared/peft-targets';
-import type { ModelSummary, TrainResult } from '../../workers/protocol';
+import type { DeviceRecovery, ModelSummary, TrainResult } from '../../workers/protocol';
 import { EvalTable } from './EvalTable';
 import { LossChart } from './LossChart';
 import { PhaseIndicator } from './PhaseIndicator';
@@ -318,11 +318,25 @@ function LiveView({ live, stopping, training }: { live: LiveRun; stopping: boole
         <dt>Checkpoint</dt>
         <dd data-testid="train-checkpoint">{live.checkpointStep !== null ? `saved at step ${formatCount(live.checkpointStep)}` : 'none yet'}</dd>
       </dl>
+      {live.recoveries.length > 0 && <RecoveryNote recoveries={live.recoveries} />}
       {live.rollbacks.length > 0 && <RollbackNote rollbacks={live.rollbacks} />}
       <PhaseIndicator live={live} snapshotStep={snapshotStep} />
       <LossChart curve={live.curve} evaluations={live.evaluations} totalSteps={live.totalSteps} resumedFrom={live.startStep > 0 ? live.startStep : null} prunedAt={live.pruned?.step ?? null} />
       <EvalTable evaluations={live.evaluations} totalSteps={live.totalSteps} evalEvery={evalEvery} />
     </div>
+  );
+}
+
+/** Lost GPU devices the run recovered from, each from its last checkpoint on a new device. */
+function RecoveryNote({ recoveries }: { recoveries: DeviceRecovery[] }) {
+  return (
+    <p className="note" role="status" data-testid="train-recoveries" data-count={recoveries.length}>
+      {recoveries.map((r, i) => (
+        <span key={i}>
+          The GPU device was lost at step {formatCount(r.lostAtStep)}: training went on from the checkpoint at step {formatCount(r.resumedFrom)} on a new device.{' '}
+        </span>
+      ))}
+    </p>
   );
 }
 

@@ -14,7 +14,7 @@ import type { EvalLog } from '../../engine/train/trainer';
 import type { RobertaModel } from '../../engine/model/roberta';
 import { LightPeftRun, type LightPeftState } from '../../engine/lightpeft/run';
 import { timeInference } from '../../engine/lightpeft/inference-time';
-import { NotReadyError, SettingError } from '../../errors';
+import { errorCodeOf, NotReadyError, SettingError } from '../../errors';
 import { SNAPSHOT_HISTORY, type LightPeftStage, type MaskSnapshot, type ModelMeasure, type PruneOutcome } from '../../shared/light-peft';
 import type { PlanRatios, PruningPlan } from '../../shared/pruning-plan';
 import type { PlanEvaluation, TrainResult } from '../protocol';
@@ -221,7 +221,8 @@ export async function trainLightPeft(
   } catch (error) {
     lp.dispose();
     ctx.pool.trim();
-    await markFailed(session, run.id, error);
+    // A lost device leaves the run as last saved: execute() (train.ts) goes on from there on a new device.
+    if (errorCodeOf(error) !== 'DEVICE_LOST') await markFailed(session, run.id, error);
     throw error;
   } finally {
     active.lightPeft = null;

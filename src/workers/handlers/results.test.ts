@@ -138,7 +138,7 @@ describe('exportRun', () => {
     const session = await readySession('results-export');
     await expect(exportRun(session)).rejects.toMatchObject({ name: 'NotReadyError', message: expect.stringContaining('Train a run first') });
     const result = await startTraining(session, OPTIONS, noProgress);
-    session.training = { runId: 'other', control: new RunControl(), lightPeft: null };
+    session.training = { runId: 'other', control: new RunControl(), lightPeft: null, recoveries: [] };
     await expect(exportRun(session)).rejects.toMatchObject({ name: 'TrainingBusyError' });
     session.training = null;
 

@@ -92,6 +92,7 @@ export class RunReporter {
       pruned: this.pruned,
       paused: this.control.paused,
       rollbacks: [...this.rollbacks],
+      recoveries: [...(this.session.training?.recoveries ?? [])],
     });
   }
 

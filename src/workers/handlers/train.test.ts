@@ -225,7 +225,7 @@ describe('throttledTrainProgress', () => {
     let clock = 0;
     const sent: string[] = [];
     const report = throttledTrainProgress((p) => sent.push(`${p.phase}:${p.step}`), 100, () => clock);
-    const base: TrainProgress = { runId: 'r', name: 'n', phase: 'training', step: 0, totalSteps: 9, startStep: 0, newLogs: [], newEvaluations: [], stepsPerSecond: null, tokensPerSecond: null, gpuBytes: 0, peakGpuBytes: 0, checkpointStep: 0, stage: null, pruned: null, paused: false, rollbacks: [] };
+    const base: TrainProgress = { runId: 'r', name: 'n', phase: 'training', step: 0, totalSteps: 9, startStep: 0, newLogs: [], newEvaluations: [], stepsPerSecond: null, tokensPerSecond: null, gpuBytes: 0, peakGpuBytes: 0, checkpointStep: 0, stage: null, pruned: null, paused: false, rollbacks: [], recoveries: [] };
     const rollback = { badStep: 5, toStep: 4, loss: NaN, gradNorm: NaN, lrScale: 0.5 };
     const at = (ms: number, patch: Partial<TrainProgress>) => {
       clock = ms;

@@ -4,13 +4,15 @@
  * `checkpointEvery` steps, on stop and at the end, so a reload or a crash resumes where it was
  * (the engine restores the checkpoint and fast-forwards the seeded batch stream: the run goes on
  * exactly as if it had not been interrupted). This file handles the messages, IndexedDB and progress.
+ * A lost GPU device does the same within the request: the run goes on from its last checkpoint on
+ * a new device (at most MAX_DEVICE_RECOVERIES times a request), and the page hears of it.
  */
 import type { RunRecord, StoredTensor } from '../../engine/train/checkpoint-store';
 import { describeMethod, checkTrainOptions, type TrainOptions } from '../../engine/train/run-options';
 import { runCurvesOf, runSettingsOf, type RunCurves } from '../../engine/train/run-record';
 import { checkSameData, checkSameModel, dataName } from '../../engine/train/resume-checks';
 import type { EvalLog } from '../../engine/train/trainer';
-import { NotReadyError, SettingError } from '../../errors';
+import { errorCodeOf, NotReadyError, SettingError } from '../../errors';
 import type { MaskSnapshot, TrainResult } from '../protocol';
 import type { ActiveTraining, Session } from '../session';
 import { RunControl } from '../run-control';
@@ -67,12 +69,31 @@ export function stopTraining(session: Session): boolean {
   return true;
 }
 
+/** A request recovers from this many lost devices; the next loss ends it (the run stays resumable). */
+export const MAX_DEVICE_RECOVERIES = 2;
+
 async function execute(session: Session, run: RunRecord, checkpoint: Map<string, StoredTensor> | null, report: TrainProgressReporter, onSnapshot: SnapshotReporter): Promise<TrainResult> {
-  const active: ActiveTraining = { runId: run.id, control: new RunControl(), lightPeft: null };
+  const active: ActiveTraining = { runId: run.id, control: new RunControl(), lightPeft: null, recoveries: [] };
   session.training = active;
   try {
-    const lightPeft = runSettingsOf(run)!.options.lightPeft;
-    return await session.withModel(() => (lightPeft ? trainLightPeft(session, run, checkpoint, report, onSnapshot, active) : trainRun(session, run, checkpoint, report, active.control)));
+    for (;;) {
+      let step = run.step;
+      const tracked: TrainProgressReporter = (progress) => {
+        step = progress.step;
+        report(progress);
+      };
+      try {
+        const lightPeft = runSettingsOf(run)!.options.lightPeft;
+        return await session.withModel(() => (lightPeft ? trainLightPeft(session, run, checkpoint, tracked, onSnapshot, active) : trainRun(session, run, checkpoint, tracked, active.control)));
+      } catch (error) {
+        if (errorCodeOf(error) !== 'DEVICE_LOST' || active.recoveries.length >= MAX_DEVICE_RECOVERIES || active.control.stopRequested) throw error;
+        // The checkpoint is intact in IndexedDB; the next attempt builds the model on a new device from the model's files.
+        const saved = await (await session.checkpoints()).load(run.id);
+        if (!saved) throw error;
+        ({ run, tensors: checkpoint } = saved);
+        active.recoveries.push({ lostAtStep: step, resumedFrom: run.step, reason: (error as Error).message });
+      }
+    }
   } finally {
     active.control.close();
     session.training = null;
@@ -145,7 +166,8 @@ async function trainRun(session: Session, run: RunRecord, checkpoint: Map<string
   } catch (error) {
     t.dispose();
     ctx.pool.trim();
-    await markFailed(session, run.id, error);
+    // A lost device leaves the run as last saved: execute() goes on from there on a new device.
+    if (errorCodeOf(error) !== 'DEVICE_LOST') await markFailed(session, run.id, error);
     throw error;
   }
 }

@@ -1,0 +1,111 @@
+/**
+ * A GPU device lost mid-run (device.destroy(), in Node through Dawn): the worker's training goes on
+ * from its last checkpoint on a new device, within the same request, and ends where an
+ * uninterrupted run ends: the same loss points, evaluations, metrics and trained weights.
+ */
+import 'fake-indexeddb/auto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { acquireNodeGpu } from '../../platform/node/gpu';
+import { IndexedDbCheckpointStore } from '../../platform/browser/indexeddb-checkpoints';
+import type { EvalLog } from '../../engine/train/trainer';
+import { Session } from '../session';
+import { gpuProvider } from '../gpu-provider';
+import type { PickedFile, TrainOptions, TrainProgress, TrainResult } from '../protocol';
+import { tinyModelFiles } from '../testing';
+import { loadModel } from './load-model';
+import { loadData } from './load-data';
+import { chooseColumns } from './choose-columns';
+import { startTraining, MAX_DEVICE_RECOVERIES } from './train';
+import { exportAdapter } from './export-adapter';
+
+const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures');
+const CSV = 'text,label\n' + Array.from({ length: 32 }, (_, i) => `"message ${i} about ${i % 2 ? 'cheap pills now' : 'the meeting today'}",${i % 2 ? 'spam' : 'ham'}`).join('\n') + '\n';
+const OPTIONS: TrainOptions = {
+  method: { kind: 'lora', rank: 4, alpha: 8, targets: ['query', 'value'] },
+  steps: 12,
+  batchSize: 4,
+  lr: 1e-2,
+  maxLength: 16,
+  seed: 5,
+  dropout: true,
+  checkpointEvery: 4,
+  evalEvery: 3,
+};
+
+function tinyFolder(): PickedFile[] {
+  const { configJson, safetensors } = tinyModelFiles();
+  const file = (path: string, bytes: Uint8Array) => ({ path: `tiny/${path}`, file: new File([bytes as BlobPart], path) });
+  return [
+    file('config.json', configJson),
+    file('model.safetensors', safetensors),
+    file('tokenizer.json', readFileSync(join(FIXTURES, 'tokenizer-tiny', 'tokenizer.json'))),
+    file('tokenizer_config.json', readFileSync(join(FIXTURES, 'tokenizer-tiny', 'tokenizer_config.json'))),
+  ];
+}
+
+/** A page's session with its own device (acquired again after a loss), the tiny model and the CSV. */
+async function readySession(store: string): Promise<Session> {
+  const session = new Session(gpuProvider(acquireNodeGpu), () => IndexedDbCheckpointStore.open(store));
+  await loadModel(session, { kind: 'files', files: tinyFolder() }, () => {});
+  await loadData(session, { kind: 'files', train: new File([CSV], 'mail.csv'), validation: null }, () => {});
+  chooseColumns(session, { columns: { text: 'text', textPair: null, label: 'label' }, validationFraction: 0.25, seed: 3 });
+  return session;
+}
+
+const points = (r: TrainResult) => ({ loss: r.loss.map((l) => [l.step, l.loss]), evaluations: r.evaluations.map(({ seconds, ...e }: EvalLog) => e), metrics: r.metrics });
+
+async function adapterWeights(session: Session): Promise<Uint8Array> {
+  const zip = unzipSync((await exportAdapter(session)).bytes);
+  const name = Object.keys(zip).find((n) => n.endsWith('adapter_model.safetensors'));
+  if (!name) throw new Error(`no adapter weights in ${Object.keys(zip).join(', ')}`);
+  return zip[name];
+}
+
+describe('a lost GPU device during training', () => {
+  it('goes on from the last checkpoint on a new device and ends as an uninterrupted run does', async () => {
+    const straight = await readySession('device-straight');
+    const expected = await startTraining(straight, OPTIONS, () => {});
+
+    const session = await readySession('device-lost');
+    const first = await session.gpu();
+    const seen: TrainProgress[] = [];
+    let destroyed = false;
+    const result = await startTraining(session, OPTIONS, (p) => {
+      seen.push(structuredClone(p));
+      if (p.step === 6 && !destroyed) {
+        destroyed = true;
+        first.device.destroy(); // after step 6; the checkpoint is step 4's
+      }
+    });
+    expect(result).toMatchObject({ status: 'finished', step: 12 });
+    const recovered = seen.filter((p) => p.recoveries.length === 1);
+    expect(recovered[0].recoveries[0]).toMatchObject({ lostAtStep: 6, resumedFrom: 4, reason: expect.stringMatching(/The GPU device was lost \(destroyed/) });
+    expect(recovered[0].startStep).toBe(4);
+    expect(recovered[0].newLogs.map((l) => l.step)).toEqual([4]); // the new attempt's first message: every point up to the checkpoint
+    expect(seen.filter((p) => p.recoveries.length === 0).every((p) => p.step <= 6)).toBe(true);
+    expect(await session.gpu()).not.toBe(first);
+    expect(points(result)).toEqual(points(expected));
+    expect(await adapterWeights(session)).toEqual(await adapterWeights(straight));
+  });
+
+  it(`gives up after ${MAX_DEVICE_RECOVERIES} recoveries in one request, leaving the run resumable`, async () => {
+    const session = await readySession('device-lost-again');
+    const lostInAttempt = new Set<number>(); // each attempt goes on from step 0 and loses its device at step 2
+    const error = await startTraining(session, OPTIONS, (p) => {
+      if (p.step === 2 && !lostInAttempt.has(p.recoveries.length)) {
+        lostInAttempt.add(p.recoveries.length);
+        void session.gpu().then((ctx) => ctx.device.destroy());
+      }
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'DEVICE_LOST' });
+    expect(lostInAttempt.size).toBe(MAX_DEVICE_RECOVERIES + 1);
+    const [run] = await (await session.checkpoints()).listRuns();
+    expect(run.status).toBe('running'); // as last saved: a reload lists it to resume
+  });
+});
