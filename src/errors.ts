@@ -61,11 +61,18 @@ export class DeviceLostError extends EngineError {
 
 export class OutOfMemoryError extends EngineError {
   static override readonly code = 'OUT_OF_MEMORY';
-  constructor(what: string, bytes: number, liveBytes: number) {
-    super(
-      `The GPU ran out of memory allocating ${what} (${formatBytes(bytes)}; ${formatBytes(liveBytes)} already in use). ` +
-        'Try a smaller batch size, a shorter max length or a smaller model.',
-    );
+  constructor(
+    readonly what: string,
+    readonly bytes: number,
+    readonly liveBytes: number,
+    /** What to change; a run's caller knows its settings and says more (withAdvice). */
+    advice = 'Try a smaller batch size, a shorter max length or a smaller model.',
+  ) {
+    super(`The GPU ran out of memory allocating ${what} (${formatBytes(bytes)}; ${formatBytes(liveBytes)} already in use). ${advice}`);
+  }
+
+  withAdvice(advice: string): OutOfMemoryError {
+    return new OutOfMemoryError(this.what, this.bytes, this.liveBytes, advice);
   }
 }
 

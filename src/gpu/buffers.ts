@@ -3,6 +3,7 @@
  * reused; `allocatedBytes` counts every GPU buffer that exists (in use or pooled), which is the
  * memory figure benchmarks report.
  */
+import { OutOfMemoryError } from '../errors';
 
 export type DType = 'f32' | 'i32' | 'u32';
 
@@ -42,6 +43,12 @@ export class BufferPool {
   inUseBytes = 0;
   /** The most bytes in use at once since `resetPeak` (peakAllocatedBytes minus this is pool slack). */
   peakInUseBytes = 0;
+  /**
+   * At most this many bytes of GPU buffers (null: no limit but the device's). A new buffer past it
+   * first frees the pooled ones, then throws OutOfMemoryError, as a full GPU would: tests use it to
+   * run out of memory on purpose.
+   */
+  budgetBytes: number | null = null;
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -102,6 +109,10 @@ export class BufferPool {
   }
 
   private create(size: number, label?: string): GPUBuffer {
+    if (this.budgetBytes !== null && this.allocatedBytes + size > this.budgetBytes) {
+      this.trim();
+      if (this.allocatedBytes + size > this.budgetBytes) throw new OutOfMemoryError(label ?? 'a tensor', size, this.allocatedBytes);
+    }
     const buffer = this.device.createBuffer({ size, usage: USAGE, label });
     this.allocatedBytes += size;
     this.peakAllocatedBytes = Math.max(this.peakAllocatedBytes, this.allocatedBytes);

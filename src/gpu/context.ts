@@ -72,9 +72,15 @@ export class GpuContext {
     this.throwIfLost();
     const elements = shape.reduce((a, b) => a * b, 1);
     const bytes = elements * 4;
-    this.device.pushErrorScope('out-of-memory');
-    const buffer = this.pool.acquire(bytes, label);
     const what = label ?? `a [${shape.join(',')}] tensor`;
+    this.device.pushErrorScope('out-of-memory');
+    let buffer: GPUBuffer;
+    try {
+      buffer = this.pool.acquire(bytes, what);
+    } catch (e) {
+      void this.device.popErrorScope(); // the pool's own budget refused it: no buffer was made
+      throw e;
+    }
     this.pendingErrors.push(
       this.device.popErrorScope().then((e) => (e ? new OutOfMemoryError(what, bytes, this.pool.allocatedBytes) : null)),
     );

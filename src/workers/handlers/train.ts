@@ -21,6 +21,7 @@ import { finishRun, metricsOf, nextTask, useTrainedModel } from './run-common';
 import { trainLightPeft } from './lightpeft-train';
 import { refuseWhileTraining } from './busy';
 import { markFailed } from './runs';
+import { checkFitsAdapter, explainOutOfMemory, runMemoryEstimate } from './memory-check';
 import { dataForTraining, dataIdentity, examplesFor, modelForTraining, modelIdentity, newRunSettings, trainerFor } from './train-inputs';
 import type { TrainProgressReporter } from './train-progress';
 
@@ -82,10 +83,14 @@ async function execute(session: Session, run: RunRecord, checkpoint: Map<string,
         step = progress.step;
         report(progress);
       };
+      const settings = runSettingsOf(run)!;
+      const estimate = runMemoryEstimate(session.model!.summary, settings);
       try {
-        const lightPeft = runSettingsOf(run)!.options.lightPeft;
+        checkFitsAdapter(await session.gpu(), estimate, settings.options);
+        const lightPeft = settings.options.lightPeft;
         return await session.withModel(() => (lightPeft ? trainLightPeft(session, run, checkpoint, tracked, onSnapshot, active) : trainRun(session, run, checkpoint, tracked, active.control)));
       } catch (error) {
+        if (errorCodeOf(error) === 'OUT_OF_MEMORY') throw explainOutOfMemory(error, estimate, settings.options);
         if (errorCodeOf(error) !== 'DEVICE_LOST' || active.recoveries.length >= MAX_DEVICE_RECOVERIES || active.control.stopRequested) throw error;
         // The checkpoint is intact in IndexedDB; the next attempt builds the model on a new device from the model's files.
         const saved = await (await session.checkpoints()).load(run.id);
