@@ -155,7 +155,7 @@ export class RunOpenElsewhereError extends EngineError {
 export class StorageFullError extends EngineError {
   static override readonly code = 'STORAGE_FULL';
   constructor(readonly report: StorageReport) {
-    super(describeStorageFull(report));
+    super(describeStorageFull(report, false));
   }
 }
 

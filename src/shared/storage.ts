@@ -10,6 +10,8 @@ export interface StoredRunSize {
   id: string;
   name: string;
   status: string;
+  /** The step of its stored checkpoint. */
+  step: number;
   updatedAt: number;
   /** The run record and its checkpoint's tensors. */
   bytes: number;
@@ -29,16 +31,22 @@ export interface StorageReport {
   current: StoredRunSize | null;
 }
 
-/** The report in one paragraph (the error's message; the panel lists the runs itself). */
-export function describeStorageFull(report: StorageReport): string {
+/**
+ * The report in one paragraph (the error's message; the panel lists the runs itself). `paused`:
+ * the run waits in memory for Continue; otherwise it has ended and resumes from its last checkpoint.
+ */
+export function describeStorageFull(report: StorageReport, paused: boolean): string {
   const used = report.usageBytes !== null ? `${formatBytes(report.usageBytes)} used` : null;
   const quota = report.quotaBytes !== null ? `of ${formatBytes(report.quotaBytes)} allowed` : null;
   const usage = [used, quota].filter(Boolean).join(' ');
+  const kept = report.current ? ` (step ${report.current.step})` : '';
   const biggest = report.candidates.slice(0, 3).map((r) => `“${r.name}” (${formatBytes(r.bytes)})`);
   return (
     `This browser's storage for the app is full${usage ? ` (${usage})` : ''}: the checkpoint could not be saved. ` +
     `Saved runs take ${formatBytes(report.runsBytes)}. ` +
     (biggest.length > 0 ? `Delete runs you no longer need, largest first: ${biggest.join(', ')}. ` : 'There are no other saved runs to delete: free space in this browser (other sites’ data) or shorten the run. ') +
-    'The run’s earlier checkpoint is kept; the training stays in memory, paused: Continue saves it again.'
+    (paused
+      ? `The run’s earlier checkpoint${kept} is kept, and its training waits in memory, paused: after deleting, click Continue to save it.`
+      : `The run has stopped; its earlier checkpoint${kept} is kept: after deleting, Resume it from “Saved runs”.`)
   );
 }

@@ -8,6 +8,7 @@
  * To add a command: add its request and reply here, a handler in handlers/ (wired in
  * engine.worker.ts) and a method in client.ts.
  */
+import type { StorageReport } from '../shared/storage';
 import type { ColumnGuess, LabelBalance, TablePreview } from '../shared/datasets';
 import type { ClassificationMetrics, EvalLog, StepLog } from '../shared/training';
 import type { ColumnSettings, DataFileSummary, RunSettings } from '../engine/train/run-record';
@@ -205,6 +206,11 @@ export interface TrainProgress {
   pruned: PruneOutcome | null;
   /** Paused in memory (pauseTraining): the model stays on the GPU; plans can be evaluated and pruned. */
   paused: boolean;
+  /**
+   * Set while the run is paused because its checkpoint did not fit in this browser's storage:
+   * what the saved runs take and which to delete; continueTraining saves again.
+   */
+  storageFull?: StorageReport | null;
 }
 
 export interface TrainResult {

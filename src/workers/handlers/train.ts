@@ -15,7 +15,7 @@ import type { MaskSnapshot, TrainResult } from '../protocol';
 import type { ActiveTraining, Session } from '../session';
 import { RunControl } from '../run-control';
 import { RunReporter } from './run-reporter';
-import { finishRun, metricsOf, nextTask, useTrainedModel } from './run-common';
+import { finishRun, holdRunLock, metricsOf, nextTask, useTrainedModel } from './run-common';
 import { trainLightPeft } from './lightpeft-train';
 import { refuseWhileTraining } from './busy';
 import { markFailed } from './runs';
@@ -72,7 +72,7 @@ async function execute(session: Session, run: RunRecord, checkpoint: Map<string,
   session.training = active;
   try {
     const lightPeft = runSettingsOf(run)!.options.lightPeft;
-    return await session.withModel(() => (lightPeft ? trainLightPeft(session, run, checkpoint, report, onSnapshot, active) : trainRun(session, run, checkpoint, report, active.control)));
+    return await holdRunLock(session, run, checkpoint !== null, () => session.withModel(() => (lightPeft ? trainLightPeft(session, run, checkpoint, report, onSnapshot, active) : trainRun(session, run, checkpoint, report, active.control))));
   } finally {
     active.control.close();
     session.training = null;
