@@ -46,7 +46,9 @@ export function describeStorageFull(report: StorageReport, paused: boolean): str
     `Saved runs take ${formatBytes(report.runsBytes)}. ` +
     (biggest.length > 0 ? `Delete runs you no longer need, largest first: ${biggest.join(', ')}. ` : 'There are no other saved runs to delete: free space in this browser (other sites’ data) or shorten the run. ') +
     (paused
-      ? `The run’s earlier checkpoint${kept} is kept, and its training waits in memory, paused: after deleting, click Continue to save it.`
-      : `The run has stopped; its earlier checkpoint${kept} is kept: after deleting, Resume it from “Saved runs”.`)
+      ? `${report.current ? `The run’s earlier checkpoint${kept} is kept, and its` : 'Nothing of this run is saved yet; its'} training waits in memory, paused: after making room, click Continue to save it.`
+      : report.current
+        ? `The run has stopped; its earlier checkpoint${kept} is kept: after making room, Resume it from “Saved runs”.`
+        : 'The run has stopped before its first checkpoint could be saved: after making room, start it again.')
   );
 }

@@ -206,7 +206,7 @@ describe('a full disk', () => {
     });
     const error = await failure(running);
     expect(errorCodeOf(error)).toBe('STORAGE_FULL');
-    expect(error!.message).toMatch(/storage for the app is full: the checkpoint could not be saved\. Saved runs take [\d.]+ KiB\. There are no other saved runs to delete.* The run has stopped; its earlier checkpoint \(step 4\) is kept: after deleting, Resume it/);
+    expect(error!.message).toMatch(/storage for the app is full: the checkpoint could not be saved\. Saved runs take [\d.]+ KiB\. There are no other saved runs to delete.* The run has stopped; its earlier checkpoint \(step 4\) is kept: after making room, Resume it/);
     const kept = (await store.load(runId))!;
     expect(kept.run.step).toBe(4);
     expect((await listRuns(session)).find((r) => r.id === runId)?.resumable).toBe(true);
