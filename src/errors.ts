@@ -5,6 +5,7 @@
  * which a minifier may rename.
  */
 import { formatBytes } from './shared/format-bytes';
+import { describeStorageFull, type StorageReport } from './shared/storage';
 
 /** Every error code, with the name its errors carry (`error.name`: logs, tests, the UI's `data-error`). */
 export const ERROR_NAMES = {
@@ -22,6 +23,10 @@ export const ERROR_NAMES = {
   DOWNLOAD: 'DownloadError',
   TRAINING_BUSY: 'TrainingBusyError',
   CANCELLED: 'CancelledError',
+  RUN_OPEN_ELSEWHERE: 'RunOpenElsewhereError',
+  STORAGE_FULL: 'StorageFullError',
+  CHECKPOINT_INCOMPLETE: 'CheckpointIncompleteError',
+  STORAGE_BLOCKED: 'StorageBlockedError',
   /** The UI's side of the worker protocol: the worker failed to load or was stopped. */
   WORKER: 'WorkerError',
   /** The UI's side of the worker protocol: a reply of the wrong type. */
@@ -140,6 +145,38 @@ export class TrainingBusyError extends EngineError {
 /** The user cancelled the request; whatever it had built was freed and nothing replaced what was loaded. */
 export class CancelledError extends EngineError {
   static override readonly code = 'CANCELLED';
+}
+
+/** The run is trained (or resumed) in another tab of this browser, which holds its lock: nothing here touched it. */
+export class RunOpenElsewhereError extends EngineError {
+  static override readonly code = 'RUN_OPEN_ELSEWHERE';
+  constructor(runName: string, whatHere: string) {
+    super(
+      `This run is open in another tab: “${runName}” is training there, so this tab cannot ${whatHere}. ` +
+        'Switch to that tab and stop it there (Stop saves a checkpoint), or close that tab; then try again here.',
+    );
+  }
+}
+
+/** A checkpoint did not fit in this browser's storage; the report says what the saved runs take and what to delete. */
+export class StorageFullError extends EngineError {
+  static override readonly code = 'STORAGE_FULL';
+  constructor(readonly report: StorageReport) {
+    super(describeStorageFull(report, false));
+  }
+}
+
+/** A saved checkpoint lacks tensors (or values) its run record lists: it is refused rather than resumed. */
+export class CheckpointIncompleteError extends EngineError {
+  static override readonly code = 'CHECKPOINT_INCOMPLETE';
+  constructor(runName: string, problem: string) {
+    super(`The saved checkpoint of “${runName}” is incomplete (${problem}), so it cannot be resumed. Delete this run and start it again.`);
+  }
+}
+
+/** Another tab holds this app's storage (an upgrade waits on it, or a newer version of the app upgraded it). */
+export class StorageBlockedError extends EngineError {
+  static override readonly code = 'STORAGE_BLOCKED';
 }
 
 /** An error as data, as it crosses the worker (structured-clone safe). */

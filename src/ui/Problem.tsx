@@ -33,6 +33,10 @@ const ADVICE: Partial<Record<ErrorCode, { title: string; steps?: string[] }>> = 
   },
   DOWNLOAD: { title: 'A file could not be fetched' },
   TRAINING_BUSY: { title: 'Training is running' },
+  RUN_OPEN_ELSEWHERE: { title: 'This run is open in another tab' },
+  STORAGE_FULL: { title: 'Storage is full' },
+  CHECKPOINT_INCOMPLETE: { title: 'This checkpoint cannot be resumed' },
+  STORAGE_BLOCKED: { title: 'Another tab holds this app’s storage' },
   NON_FINITE_LOSS: {
     title: 'The training diverged',
     steps: ['Start a new run with a lower learning rate (e.g. half of it) or a shorter max length.'],

@@ -8,6 +8,7 @@
  * To add a command: add its request and reply here, a handler in handlers/ (wired in
  * engine.worker.ts) and a method in client.ts.
  */
+import type { StorageReport } from '../shared/storage';
 import type { ColumnGuess, LabelBalance, TablePreview } from '../shared/datasets';
 import type { ClassificationMetrics, EvalLog, RollbackLog, StepLog } from '../shared/training';
 import type { ColumnSettings, DataFileSummary, RunSettings } from '../engine/train/run-record';
@@ -215,6 +216,11 @@ export interface TrainProgress {
    * message carries all the run's points up to the checkpoint it went on from (as a resume's does).
    */
   recoveries: DeviceRecovery[];
+  /**
+   * Set while the run is paused because its checkpoint did not fit in this browser's storage:
+   * what the saved runs take and which to delete; continueTraining saves again.
+   */
+  storageFull?: StorageReport | null;
 }
 
 /** The GPU device was lost during training; the run went on from its last checkpoint on a new device. */

@@ -16,6 +16,7 @@ import type { ColumnSettings, DataFileSummary, DataOrigin, DeviceRecovery, Model
 import type { RunControl } from './run-control';
 import type { RunRecord } from '../engine/train/checkpoint-store';
 import { cancellable } from './cancel';
+import { defaultRunLocks, type RunLocks } from './run-locks';
 
 export interface LoadedModel {
   model: RobertaModel;
@@ -84,6 +85,8 @@ export class Session {
     /** The worker's GPU context (acquired on first use). */
     readonly gpu: () => Promise<GpuContext>,
     private readonly openStore: () => Promise<CheckpointStore>,
+    /** One tab at a time per run (Web Locks; locks within this process where there are none). */
+    readonly locks: RunLocks = defaultRunLocks(),
   ) {}
 
   /**

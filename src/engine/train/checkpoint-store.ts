@@ -15,6 +15,17 @@ export interface RunRecord {
   settings: unknown;
   /** Loss and metric curves so far. */
   curves: unknown;
+  /**
+   * What its checkpoint holds, written by the store with it (checkpoint-manifest.ts): load()
+   * refuses a checkpoint that does not match. Absent in records saved before it existed.
+   */
+  checkpoint?: CheckpointManifest;
+}
+
+/** Every tensor of a checkpoint with its number of values, and their bytes together. */
+export interface CheckpointManifest {
+  tensors: Record<string, number>;
+  bytes: number;
 }
 
 export interface StoredTensor {
@@ -25,8 +36,12 @@ export interface StoredTensor {
 export interface CheckpointStore {
   /** Most recently updated first. */
   listRuns(): Promise<RunRecord[]>;
-  /** Writes the run record and its checkpoint at once: a crash mid-save leaves the previous pair intact. */
+  /**
+   * Writes the run record (with the checkpoint's manifest) and its checkpoint at once: a crash or
+   * a failure mid-save (a full disk: QuotaExceededError) leaves the previous pair intact.
+   */
   save(run: RunRecord, tensors: Map<string, StoredTensor>): Promise<void>;
+  /** Refuses (CheckpointIncompleteError) a checkpoint that lacks what its record's manifest lists. */
   load(runId: string): Promise<{ run: RunRecord; tensors: Map<string, StoredTensor> } | null>;
   delete(runId: string): Promise<void>;
   close(): void;

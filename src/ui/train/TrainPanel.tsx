@@ -7,6 +7,7 @@ import type { DeviceRecovery, ModelSummary, TrainResult } from '../../workers/pr
 import { EvalTable } from './EvalTable';
 import { LossChart } from './LossChart';
 import { PhaseIndicator } from './PhaseIndicator';
+import { StorageFull } from './StorageFull';
 import { useLightPeft } from '../state/lightpeft';
 import { isTraining, useTrain, type TrainForm } from '../state/train';
 import type { LiveRun } from '../state/live-run';
@@ -73,6 +74,7 @@ export function TrainPanel() {
       {model?.sourceKind === 'files' && <LocalFilesNote model={model} />}
       {status === 'preparing' && <p className="muted">{preparing ?? 'Preparing the run…'}</p>}
       {live && <LiveView live={live} stopping={status === 'stopping'} training={training} />}
+      {live?.storageFull && training && <StorageFull report={live.storageFull} />}
       {status === 'done' && result && <Outcome result={result} />}
       {error && <Problem error={error} testId="train-problem" />}
     </section>

@@ -1,12 +1,36 @@
 /** What a plain training and a Light-PEFT run share around their steps. */
+import type { RunRecord } from '../../engine/train/checkpoint-store';
 import type { RunCurves, RunSettings } from '../../engine/train/run-record';
 import { runCurvesOf } from '../../engine/train/run-record';
 import type { EvalLog } from '../../engine/train/trainer';
 import type { RobertaModel } from '../../engine/model/roberta';
 import type { TrainResult } from '../protocol';
 import type { Session } from '../session';
+import { NotReadyError, RunOpenElsewhereError } from '../../errors';
 import { describePeft } from './model-summary';
 import type { RunReporter } from './run-reporter';
+
+/**
+ * Runs `work`, the training of `run`, while this tab holds the run's lock (run-locks.ts), so no
+ * other tab trains, resumes or deletes it meanwhile; released when the run ends, stops or fails.
+ * Another tab holding it refuses this one with RunOpenElsewhereError before anything is touched.
+ * A resumed run must still be saved as it was loaded: another tab may have trained it on (or
+ * deleted it) between this tab's load and the lock.
+ */
+export async function holdRunLock<T>(session: Session, run: RunRecord, resuming: boolean, work: () => Promise<T>): Promise<T> {
+  const release = await session.locks.tryHold(run.id);
+  if (!release) throw new RunOpenElsewhereError(run.name, resuming ? 'resume it' : 'train it');
+  try {
+    if (resuming) {
+      const saved = (await (await session.checkpoints()).listRuns()).find((r) => r.id === run.id);
+      if (!saved) throw new NotReadyError(`The run “${run.name}” was deleted in another tab; start a new one.`);
+      if (saved.updatedAt !== run.updatedAt) throw new NotReadyError(`The run “${run.name}” was saved again in another tab after this tab read it: click Resume again to continue from its latest checkpoint.`);
+    }
+    return await work();
+  } finally {
+    release();
+  }
+}
 
 /** The trained model replaces the loaded one: exports, Try it and the next run start from it. */
 export function useTrainedModel(session: Session, model: RobertaModel, settings: RunSettings): void {

@@ -1,7 +1,8 @@
 /**
  * What a training (plain or Light-PEFT) tells the page as it goes: its progress messages, built
  * from the run's record and whatever the loop has new since the last message (loss points,
- * evaluations), and the checkpoints it saves to IndexedDB.
+ * evaluations), and the checkpoints it saves to IndexedDB. A checkpoint that does not fit (a full
+ * disk) pauses the run with what to delete, and is saved again when the person continues.
  */
 import type { GpuContext } from '../../gpu/context';
 import type { CheckpointStore, RunRecord, StoredTensor } from '../../engine/train/checkpoint-store';
@@ -11,6 +12,12 @@ import type { LightPeftStage, PruneOutcome, TrainProgress } from '../protocol';
 import type { RunControl } from '../run-control';
 import type { Session } from '../session';
 import type { TrainProgressReporter } from './train-progress';
+import type { StorageReport } from '../../shared/storage';
+import { StorageFullError } from '../../errors';
+import { isQuotaError, storageReport } from './storage-report';
+
+/** How often a run paused for storage looks whether the person continued or stopped it. */
+const STORAGE_WAIT_POLL_MS = 100;
 
 /** The rates and step of the run as it is now. */
 export interface RunNow {
@@ -23,6 +30,8 @@ export class RunReporter {
   stage: LightPeftStage | null = null;
   pruned: PruneOutcome | null = null;
   checkpointStep: number | null = null;
+  /** Set while the run waits, paused, for room to save its checkpoint. */
+  storageFull: StorageReport | null = null;
   /** The run as last saved (its settings brought to the current version). */
   record: RunRecord;
   private unposted: StepLog[];
@@ -93,15 +102,44 @@ export class RunReporter {
       paused: this.control.paused,
       rollbacks: [...this.rollbacks],
       recoveries: [...(this.session.training?.recoveries ?? [])],
+      storageFull: this.storageFull,
     });
   }
 
   /** Saves the run record with its curves and the checkpoint's tensors; the export's report reads it. */
   async save(status: RunRecord['status'], step: number, curves: RunCurves, tensors: Map<string, StoredTensor>): Promise<void> {
     this.phase = 'saving';
-    this.record = { ...this.record, step, status, updatedAt: Date.now(), curves };
-    await this.store.save(this.record, tensors);
+    const record: RunRecord = { ...this.record, step, status, updatedAt: Date.now(), curves };
+    await this.saveWhenThereIsRoom(record, tensors);
+    this.record = record;
     this.checkpointStep = step;
     this.session.lastRun = this.record;
+  }
+
+  /**
+   * Saves; when storage is full, pauses the run (its state stays on the GPU, the previous
+   * checkpoint stays stored), posts what to delete, and tries again once the person continues
+   * (or stops: then one last try). A run that cannot pause (it is stopping) fails with
+   * StorageFullError, keeping its previous checkpoint.
+   */
+  private async saveWhenThereIsRoom(record: RunRecord, tensors: Map<string, StoredTensor>): Promise<void> {
+    for (;;) {
+      try {
+        await this.store.save(record, tensors);
+        this.storageFull = null;
+        return;
+      } catch (error) {
+        if (!isQuotaError(error)) throw error;
+        const report = await storageReport(this.store, record.id);
+        // Paused already (by the person) or paused now; a stopping or ended run cannot wait.
+        if (this.control.stopRequested || (!this.control.paused && !this.control.pause())) {
+          this.storageFull = null;
+          throw new StorageFullError(report);
+        }
+        this.storageFull = report;
+        this.post();
+        while (this.control.paused && !this.control.stopRequested) await new Promise((resolve) => setTimeout(resolve, STORAGE_WAIT_POLL_MS));
+      }
+    }
   }
 }

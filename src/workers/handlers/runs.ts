@@ -1,26 +1,44 @@
-/** listRuns / deleteRun: the runs saved in IndexedDB, summarised (no checkpoint tensors, the curve's last loss only); a failed run marked. */
+/**
+ * listRuns / deleteRun: the runs saved in IndexedDB, summarised (no checkpoint tensors, the curve's
+ * last loss only); a failed run marked. A run another tab trains (it holds the run's lock) is
+ * listed as running there, and cannot be deleted from here.
+ */
 import type { RunRecord } from '../../engine/train/checkpoint-store';
-import { TrainingBusyError } from '../../errors';
+import { RunOpenElsewhereError, TrainingBusyError } from '../../errors';
 import type { RunSummary } from '../protocol';
 import type { Session } from '../session';
 import { runCurvesOf, runSettingsOf, totalStepsOf } from '../../engine/train/run-record';
 
 export async function listRuns(session: Session): Promise<RunSummary[]> {
   const runs = await (await session.checkpoints()).listRuns();
-  return runs.map((run) => summaryOf(run, session.training?.runId ?? null));
+  const training = await session.locks.held();
+  return runs.map((run) => summaryOf(run, training));
 }
 
 export async function deleteRun(session: Session, runId: string): Promise<RunSummary[]> {
   if (session.training?.runId === runId) throw new TrainingBusyError('This run is training now: stop it first, then delete it.');
-  await (await session.checkpoints()).delete(runId);
+  const store = await session.checkpoints();
+  // Held while deleting, so no tab starts resuming the run half-way through.
+  const release = await session.locks.tryHold(runId);
+  if (!release) {
+    const name = (await store.listRuns()).find((r) => r.id === runId)?.name ?? runId;
+    throw new RunOpenElsewhereError(name, 'delete it');
+  }
+  try {
+    await store.delete(runId);
+  } finally {
+    release();
+  }
   return listRuns(session);
 }
 
-function summaryOf(run: RunRecord, activeRunId: string | null): RunSummary {
+/** `training`: the runs some tab (this one or another) trains now, by their lock. */
+function summaryOf(run: RunRecord, training: Set<string>): RunSummary {
   const settings = runSettingsOf(run);
   const curves = runCurvesOf(run);
-  // Saved as running, but not running here: the page was reloaded or crashed during training.
-  const status = run.status === 'running' && run.id !== activeRunId ? 'interrupted' : run.status;
+  // Held by a tab: it trains (or is resuming) there. Saved as running, but no tab trains it: the
+  // page was reloaded or crashed during training.
+  const status = training.has(run.id) && run.status !== 'finished' ? 'running' : run.status === 'running' ? 'interrupted' : run.status;
   return {
     id: run.id,
     name: run.name,

@@ -17,7 +17,7 @@ import type { MaskSnapshot, TrainResult } from '../protocol';
 import type { ActiveTraining, Session } from '../session';
 import { RunControl } from '../run-control';
 import { RunReporter } from './run-reporter';
-import { finishRun, metricsOf, nextTask, useTrainedModel } from './run-common';
+import { finishRun, holdRunLock, metricsOf, nextTask, useTrainedModel } from './run-common';
 import { trainLightPeft } from './lightpeft-train';
 import { refuseWhileTraining } from './busy';
 import { markFailed } from './runs';
@@ -77,28 +77,31 @@ async function execute(session: Session, run: RunRecord, checkpoint: Map<string,
   const active: ActiveTraining = { runId: run.id, control: new RunControl(), lightPeft: null, recoveries: [] };
   session.training = active;
   try {
-    for (;;) {
-      let step = run.step;
-      const tracked: TrainProgressReporter = (progress) => {
-        step = progress.step;
-        report(progress);
-      };
-      const settings = runSettingsOf(run)!;
-      const estimate = runMemoryEstimate(session.model!.summary, settings);
-      try {
-        checkFitsAdapter(await session.gpu(), estimate, settings.options);
-        const lightPeft = settings.options.lightPeft;
-        return await session.withModel(() => (lightPeft ? trainLightPeft(session, run, checkpoint, tracked, onSnapshot, active) : trainRun(session, run, checkpoint, tracked, active.control)));
-      } catch (error) {
-        if (errorCodeOf(error) === 'OUT_OF_MEMORY') throw explainOutOfMemory(error, estimate, settings.options);
-        if (errorCodeOf(error) !== 'DEVICE_LOST' || active.recoveries.length >= MAX_DEVICE_RECOVERIES || active.control.stopRequested) throw error;
-        // The checkpoint is intact in IndexedDB; the next attempt builds the model on a new device from the model's files.
-        const saved = await (await session.checkpoints()).load(run.id);
-        if (!saved) throw error;
-        ({ run, tensors: checkpoint } = saved);
-        active.recoveries.push({ lostAtStep: step, resumedFrom: run.step, reason: (error as Error).message });
+    // The lock is held across recoveries from a lost device: no other tab takes the run meanwhile.
+    return await holdRunLock(session, run, checkpoint !== null, async () => {
+      for (;;) {
+        let step = run.step;
+        const tracked: TrainProgressReporter = (progress) => {
+          step = progress.step;
+          report(progress);
+        };
+        const settings = runSettingsOf(run)!;
+        const estimate = runMemoryEstimate(session.model!.summary, settings);
+        try {
+          checkFitsAdapter(await session.gpu(), estimate, settings.options);
+          const lightPeft = settings.options.lightPeft;
+          return await session.withModel(() => (lightPeft ? trainLightPeft(session, run, checkpoint, tracked, onSnapshot, active) : trainRun(session, run, checkpoint, tracked, active.control)));
+        } catch (error) {
+          if (errorCodeOf(error) === 'OUT_OF_MEMORY') throw explainOutOfMemory(error, estimate, settings.options);
+          if (errorCodeOf(error) !== 'DEVICE_LOST' || active.recoveries.length >= MAX_DEVICE_RECOVERIES || active.control.stopRequested) throw error;
+          // The checkpoint is intact in IndexedDB; the next attempt builds the model on a new device from the model's files.
+          const saved = await (await session.checkpoints()).load(run.id);
+          if (!saved) throw error;
+          ({ run, tensors: checkpoint } = saved);
+          active.recoveries.push({ lostAtStep: step, resumedFrom: run.step, reason: (error as Error).message });
+        }
       }
-    }
+    });
   } finally {
     active.control.close();
     session.training = null;
