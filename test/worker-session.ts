@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gpuContext } from './helpers';
+import type { GpuContext } from '../src/gpu/context';
 import { IndexedDbCheckpointStore } from '../src/platform/browser/indexeddb-checkpoints';
 import { Session } from '../src/workers/session';
 import type { PickedFile } from '../src/workers/protocol';
@@ -35,9 +36,12 @@ export function tinyModelFolder(shape: TinyShape): PickedFile[] {
   ];
 }
 
-/** A session (a page) on the IndexedDB `store`, with the tiny model, TINY_CSV and its columns chosen. */
-export async function tinySession(store: string, shape: TinyShape): Promise<Session> {
-  const session = new Session(gpuContext, () => IndexedDbCheckpointStore.open(store));
+/**
+ * A session (a page) on the IndexedDB `store`, with the tiny model, TINY_CSV and its columns chosen;
+ * on the tests' shared GPU context unless given its own (`gpu`).
+ */
+export async function tinySession(store: string, shape: TinyShape, gpu: () => Promise<GpuContext> = gpuContext): Promise<Session> {
+  const session = new Session(gpu, () => IndexedDbCheckpointStore.open(store));
   await loadModel(session, { kind: 'files', files: tinyModelFolder(shape) }, noProgress);
   await loadData(session, { kind: 'files', train: new File([TINY_CSV], 'mail.csv'), validation: null }, noProgress);
   chooseColumns(session, TINY_COLUMNS);

@@ -106,6 +106,26 @@ export class GpuContext {
     }
   }
 
+  /**
+   * allOrNothing for work that records dispatches without waiting (a training step's forward and
+   * backward). What is recorded before it starts is submitted first; if it throws, what it recorded
+   * is dropped unsubmitted (its commands would read the tensors freed here).
+   */
+  allOrNothingSync<T>(build: () => T): T {
+    this.flush();
+    const log: Tensor[] = [];
+    this.allocationLogs.push(log);
+    try {
+      return build();
+    } catch (e) {
+      this.dropRecorded();
+      for (const t of log) t.dispose();
+      throw e;
+    } finally {
+      this.allocationLogs.splice(this.allocationLogs.indexOf(log), 1);
+    }
+  }
+
   zeros(shape: readonly number[], dtype: DType = 'f32', label?: string): Tensor {
     const t = this.empty(shape, dtype, label);
     this.zero(t);
@@ -158,6 +178,17 @@ export class GpuContext {
     pass.dispatchWorkgroups(x, y, z);
     this.dispatchCount++;
     if (stamps) this.endPass();
+  }
+
+  /** Forgets what was recorded since the last flush, unsubmitted. */
+  private dropRecorded(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    this.encoder = null;
+    void this.device.popErrorScope(); // getEncoder's validation scope
+    this.freeUniformChunks.push(...this.uniformChunks);
+    this.uniformChunks = [];
+    this.uniformOffset = UNIFORM_CHUNK;
   }
 
   /** Submits everything recorded so far. */

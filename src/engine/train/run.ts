@@ -22,7 +22,7 @@ import type { RobertaModel } from '../model/roberta';
 import type { Tensor } from '../../gpu/buffers';
 import { uploadBatch } from '../model/batch';
 import { AdamW, defaultOptimizer } from './optimizer';
-import { gradientStep } from './step';
+import { gradientStep, type StepResult } from './step';
 import { linearScheduleLr, warmupStepsOf } from './schedule';
 import { shuffledBatches, tokenizeBatch } from './batches';
 import { evaluate } from './evaluate';
@@ -180,13 +180,28 @@ export class TrainingRun {
       const batch = uploadBatch(ctx, host);
       const lr = this.lrAt(local) * this.lrScale;
       const scoreFrom = settings.scoreFrom;
-      const result = gradientStep(model, batch, {
-        lambdaHead: settings.lambdaHead,
-        lambdaFfn: settings.lambdaFfn,
-        dropoutSeed: settings.dropout ? settings.seed * 100003 + global : undefined,
-        scoreBeta: scoreFrom !== undefined && local >= scoreFrom ? (local === scoreFrom ? 0 : 1) : undefined,
-      });
-      this.optimizer.update(model.trainableParams(), lr, { loss: result.totalLoss, step: global + 1 });
+      // Out of memory part-way through a step: what the step had allocated goes back to the pool.
+      let result: StepResult;
+      try {
+        result = ctx.allOrNothingSync(() =>
+          gradientStep(model, batch, {
+            lambdaHead: settings.lambdaHead,
+            lambdaFfn: settings.lambdaFfn,
+            dropoutSeed: settings.dropout ? settings.seed * 100003 + global : undefined,
+            scoreBeta: scoreFrom !== undefined && local >= scoreFrom ? (local === scoreFrom ? 0 : 1) : undefined,
+          }),
+        );
+      } catch (e) {
+        batch.dispose();
+        throw e;
+      }
+      try {
+        this.optimizer.update(model.trainableParams(), lr, { loss: result.totalLoss, step: global + 1 });
+      } catch (e) {
+        result.release();
+        batch.dispose();
+        throw e;
+      }
       this.step++;
       ran++;
       const stepTokens = countTokens(host.attentionMask);

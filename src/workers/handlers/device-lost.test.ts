@@ -4,25 +4,17 @@
  * uninterrupted run ends: the same loss points, evaluations, metrics and trained weights.
  */
 import 'fake-indexeddb/auto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { acquireNodeGpu } from '../../platform/node/gpu';
-import { IndexedDbCheckpointStore } from '../../platform/browser/indexeddb-checkpoints';
 import type { EvalLog } from '../../engine/train/trainer';
-import { Session } from '../session';
 import { gpuProvider } from '../gpu-provider';
-import type { PickedFile, TrainOptions, TrainProgress, TrainResult } from '../protocol';
-import { tinyModelFiles } from '../testing';
-import { loadModel } from './load-model';
-import { loadData } from './load-data';
-import { chooseColumns } from './choose-columns';
+import type { TrainOptions, TrainProgress, TrainResult } from '../protocol';
+import { tinySession } from '../../../test/worker-session';
+import type { Session } from '../session';
 import { startTraining, MAX_DEVICE_RECOVERIES } from './train';
 import { exportAdapter } from './export-adapter';
 
-const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures');
-const CSV = 'text,label\n' + Array.from({ length: 32 }, (_, i) => `"message ${i} about ${i % 2 ? 'cheap pills now' : 'the meeting today'}",${i % 2 ? 'spam' : 'ham'}`).join('\n') + '\n';
 const OPTIONS: TrainOptions = {
   method: { kind: 'lora', rank: 4, alpha: 8, targets: ['query', 'value'] },
   steps: 12,
@@ -35,25 +27,7 @@ const OPTIONS: TrainOptions = {
   evalEvery: 3,
 };
 
-function tinyFolder(): PickedFile[] {
-  const { configJson, safetensors } = tinyModelFiles();
-  const file = (path: string, bytes: Uint8Array) => ({ path: `tiny/${path}`, file: new File([bytes as BlobPart], path) });
-  return [
-    file('config.json', configJson),
-    file('model.safetensors', safetensors),
-    file('tokenizer.json', readFileSync(join(FIXTURES, 'tokenizer-tiny', 'tokenizer.json'))),
-    file('tokenizer_config.json', readFileSync(join(FIXTURES, 'tokenizer-tiny', 'tokenizer_config.json'))),
-  ];
-}
-
-/** A page's session with its own device (acquired again after a loss), the tiny model and the CSV. */
-async function readySession(store: string): Promise<Session> {
-  const session = new Session(gpuProvider(acquireNodeGpu), () => IndexedDbCheckpointStore.open(store));
-  await loadModel(session, { kind: 'files', files: tinyFolder() }, () => {});
-  await loadData(session, { kind: 'files', train: new File([CSV], 'mail.csv'), validation: null }, () => {});
-  chooseColumns(session, { columns: { text: 'text', textPair: null, label: 'label' }, validationFraction: 0.25, seed: 3 });
-  return session;
-}
+const readySession = (store: string) => tinySession(store, {}, gpuProvider(acquireNodeGpu));
 
 const points = (r: TrainResult) => ({ loss: r.loss.map((l) => [l.step, l.loss]), evaluations: r.evaluations.map(({ seconds, ...e }: EvalLog) => e), metrics: r.metrics });
 
