@@ -84,6 +84,10 @@ export function trainTests({ root, page: getPage, watch: getWatch }: TrainContex
         await loadDemoData(page);
         assert(await page.getByTestId('train-local-note').isVisible(), 'the panel does not say that a local folder must be chosen again to resume');
         await fillForm(page);
+        // Before it starts, the form says what the run will need on the GPU, and that it fits.
+        const estimate = page.getByTestId('train-memory-estimate');
+        assert(Number(await estimate.getAttribute('data-bytes')) > 0 && (await estimate.getAttribute('data-fits')) === 'true', `memory estimate: ${await estimate.innerText()}`);
+        assert(/^GPU memory: about [\d.]+ [KMG]i?B at the peak/.test(await estimate.innerText()), `memory estimate: ${await estimate.innerText()}`);
         await page.getByTestId('train-start').click();
         // Reload as soon as step 5 is reported: the checkpoint of step 4 is in IndexedDB by then.
         const seen = await page.waitForFunction(

@@ -97,6 +97,31 @@ export function estimateTrainingPeak(model: ModelShape, run: RunShape): MemoryEs
   return { weights, training, activations: F32 * activations, total: weights + training + F32 * activations, largestTensor: largest };
 }
 
+/** A loaded model as the worker describes it (its ModelSummary's fields). */
+export interface LoadedModelShape {
+  vocabSize: number;
+  maxPositions: number;
+  layers: number;
+  hidden: number;
+  heads: number;
+  intermediate: number;
+  /** GPU bytes the loaded model holds now. */
+  gpuBytes: number;
+}
+
+/**
+ * A run's peak on the loaded model, as the app starts it: the run builds its own model from the
+ * checkpoint's files (unpruned) while the loaded one is still on the GPU (replaced once the build
+ * succeeds, so a failed build loses nothing), so the peak is the larger of that moment and training's.
+ */
+export function estimateRunPeak(model: LoadedModelShape, run: { batchSize: number; maxLength: number; labels: number; peft: EstimatedPeft; lightPeft: boolean }): MemoryEstimate {
+  const training = estimateTrainingPeak(
+    { parameters: baseParameters(model), layers: model.layers, hidden: model.hidden, heads: model.heads, intermediate: model.intermediate, labels: run.labels },
+    { batchSize: run.batchSize, seqLen: run.maxLength, peft: run.peft, lightPeft: run.lightPeft },
+  );
+  return { ...training, total: Math.max(training.total, training.weights + model.gpuBytes) };
+}
+
 /** What an out-of-memory error says a run needed and what to change, from its estimate. */
 export function outOfMemoryAdvice(estimate: MemoryEstimate, run: { batchSize: number; maxLength: number; lightPeft: boolean }): string {
   const parts = `weights ${formatBytes(estimate.weights)}, activations ${formatBytes(estimate.activations)}, training state ${formatBytes(estimate.training)}`;

@@ -11,6 +11,7 @@ import { StorageFull } from './StorageFull';
 import { useLightPeft } from '../state/lightpeft';
 import { isTraining, useTrain, type TrainForm } from '../state/train';
 import type { LiveRun } from '../state/live-run';
+import { MemoryEstimate } from './MemoryEstimate';
 import type { NonFinitePolicy, RollbackLog } from '../../shared/training';
 
 const TARGET_NAMES: Record<LoraTarget, string> = {
@@ -37,6 +38,7 @@ export function TrainPanel() {
   const resumePaused = useTrain((s) => s.resumePaused);
   const pausing = useTrain((s) => s.pausing);
   const training = isTraining(status);
+  const form = useTrain((s) => s.form);
   const missing = !model
     ? 'Load a model first (1 Model).'
     : !model.tokenizer || model.tokenizerProblem
@@ -56,6 +58,7 @@ export function TrainPanel() {
         (the explorer below can then evaluate and prune); Stop saves it.
       </p>
       <SettingsForm disabled={training} maxTokens={model?.maxTokens ?? null} />
+      {model && !training && <MemoryEstimate form={form} model={model} />}
       <div className="row">
         <button type="button" disabled={training || missing !== null} onClick={() => void start()} data-testid="train-start">
           {status === 'preparing' ? 'Preparing…' : training ? 'Training…' : 'Start training'}

@@ -7,31 +7,19 @@ import type { GpuContext } from '../../gpu/context';
 import type { RunSettings } from '../../engine/train/run-record';
 import { OutOfMemoryError, SettingError } from '../../errors';
 import { formatBytes } from '../../shared/format-bytes';
-import { baseParameters, estimateTrainingPeak, outOfMemoryAdvice, type MemoryEstimate } from '../../shared/memory-estimate';
+import { estimateRunPeak, outOfMemoryAdvice, type MemoryEstimate } from '../../shared/memory-estimate';
 import type { ModelSummary } from '../protocol';
 
-/**
- * The run's peak. While the run's model is built, the loaded model is still on the GPU (it is
- * replaced once the build succeeds, so a failed build loses nothing): the peak is the larger of
- * that moment and training's.
- */
+/** The run's peak on the loaded model (shared/memory-estimate.ts estimateRunPeak). */
 export function runMemoryEstimate(summary: ModelSummary, settings: Pick<RunSettings, 'options' | 'peft' | 'id2label'>): MemoryEstimate {
-  const training = trainingPeak(summary, settings);
-  return { ...training, total: Math.max(training.total, training.weights + summary.gpuBytes) };
-}
-
-function trainingPeak(summary: ModelSummary, settings: Pick<RunSettings, 'options' | 'peft' | 'id2label'>): MemoryEstimate {
   const { options, peft } = settings;
-  return estimateTrainingPeak(
-    // The unpruned model's (a run always builds it from the checkpoint's files), whatever is loaded now.
-    { parameters: baseParameters(summary), layers: summary.layers, hidden: summary.hidden, heads: summary.heads, intermediate: summary.intermediate, labels: settings.id2label.length },
-    {
-      batchSize: options.batchSize,
-      seqLen: options.maxLength,
-      peft: peft.kind === 'lora' ? { kind: 'lora', rank: peft.rank, targets: peft.targets } : { kind: 'adapter', size: peft.size },
-      lightPeft: Boolean(options.lightPeft),
-    },
-  );
+  return estimateRunPeak(summary, {
+    batchSize: options.batchSize,
+    maxLength: options.maxLength,
+    labels: settings.id2label.length,
+    peft: peft.kind === 'lora' ? { kind: 'lora', rank: peft.rank, targets: peft.targets } : { kind: 'adapter', size: peft.size },
+    lightPeft: Boolean(options.lightPeft),
+  });
 }
 
 /** Refuses a run whose largest tensor exceeds what one GPU buffer may hold on this adapter. */
