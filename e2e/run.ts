@@ -15,6 +15,7 @@ import { hubTests } from './hub';
 import { setupTests } from './setup';
 import { trainTests } from './train';
 import { lightPeftTests } from './lightpeft';
+import { securityTests } from './security';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MIN_STORAGE_BINDING_MIB = 256;
@@ -75,6 +76,7 @@ async function main(): Promise<number> {
       ...hubTests({ root, page: () => page, watch: () => watch }),
       ...trainTests({ root, page: () => page, watch: () => watch }),
       ...lightPeftTests({ root, serverUrl: () => server.url, browser: () => browser!, page: () => page, watch: () => watch }),
+      ...securityTests({ root, serverUrl: () => server.url, browser: () => browser! }),
       {
         name: 'without WebGPU the page explains why and what to do',
         run: async () => {
