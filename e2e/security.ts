@@ -157,11 +157,11 @@ export function securityTests({ root, serverUrl, browser }: SecurityContext): Te
   const dist = join(root, 'dist');
   let page: Page | null = null;
   let watch: PageWatch;
-  /** A page of its own: its storage starts empty, so everything found in it comes from this file's run. */
   const closePage = async () => {
     await page?.context().close();
     page = null;
   };
+  /** A page of its own: its storage starts empty, so everything found in it comes from this file's run. */
   const openPage = async (): Promise<Page> => {
     if (page) return page;
     ({ page, watch } = await watchedPage(browser()));
