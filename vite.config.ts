@@ -1,8 +1,11 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+// With its extension: Vite warns of extensionless imports in the config (its future native loader needs them).
+import { contentSecurityPolicyPlugin } from './tools/csp/vite-plugin.js';
 
 export default defineConfig({
-  plugins: [react()],
+  // The Content-Security-Policy: a <meta> in the built index.html, a header from the dev and preview servers.
+  plugins: [react(), contentSecurityPolicyPlugin()],
   // Relative asset URLs: the built app works from any folder or sub-path.
   base: './',
   build: {

@@ -20,7 +20,7 @@ interface HubContext {
 
 const MODEL_ID = 'light-peft-test/tiny-roberta';
 const RESOLVE = `https://huggingface.co/${MODEL_ID}/resolve/main/`;
-const CORS = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'content-length, x-error-code' };
+export const CORS = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'content-length, x-error-code' };
 
 export function hubTests({ root, page: getPage, watch: getWatch }: HubContext): TestCase[] {
   return [
@@ -210,7 +210,7 @@ export function hubTests({ root, page: getPage, watch: getWatch }: HubContext): 
 }
 
 /** The tiny model in one safetensors file, with the tiny tokenizer. */
-function tinyRepo(root: string): Map<string, Uint8Array> {
+export function tinyRepo(root: string): Map<string, Uint8Array> {
   const tiny = tinyModelFiles();
   const tokenizer = join(root, 'test', 'fixtures', 'tokenizer-tiny');
   return new Map<string, Uint8Array>([
@@ -222,14 +222,14 @@ function tinyRepo(root: string): Map<string, Uint8Array> {
 }
 
 /** `https://huggingface.co/<owner>/<name>/resolve/<revision>/<file>`'s revision and file. */
-function hubRequest(url: string): { revision: string; file: string } {
+export function hubRequest(url: string): { revision: string; file: string } {
   const [, rest] = new URL(url).pathname.split('/resolve/');
   const slash = rest.indexOf('/');
   return { revision: decodeURIComponent(rest.slice(0, slash)), file: decodeURIComponent(rest.slice(slash + 1)) };
 }
 
 /** Answers like the Hub: the file with its length, or 404 EntryNotFound. */
-function fulfillFrom(route: Route, repo: Map<string, Uint8Array>, file: string): Promise<void> {
+export function fulfillFrom(route: Route, repo: Map<string, Uint8Array>, file: string): Promise<void> {
   const body = repo.get(file);
   if (!body) return route.fulfill({ status: 404, headers: { ...CORS, 'x-error-code': 'EntryNotFound' }, body: 'Entry not found' });
   return route.fulfill({ status: 200, headers: { ...CORS, 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength) }, body: Buffer.from(body) });

@@ -16,6 +16,7 @@ import { setupTests } from './setup';
 import { trainTests } from './train';
 import { lightPeftTests } from './lightpeft';
 import { storageTests } from './storage';
+import { securityTests } from './security';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MIN_STORAGE_BINDING_MIB = 256;
@@ -77,6 +78,7 @@ async function main(): Promise<number> {
       ...trainTests({ root, page: () => page, watch: () => watch }),
       ...lightPeftTests({ root, serverUrl: () => server.url, browser: () => browser!, page: () => page, watch: () => watch }),
       ...storageTests({ root, serverUrl: () => server.url, browser: () => browser! }),
+      ...securityTests({ root, serverUrl: () => server.url, browser: () => browser! }),
       {
         name: 'without WebGPU the page explains why and what to do',
         run: async () => {

@@ -15,6 +15,7 @@ import { BadInputError, HubDownloadError } from '../../errors';
 import { blobSource, bytesSource, type ByteSource } from './byte-source';
 import type { DirReader } from './dir-reader';
 import { isPlainRepoPath } from './file-names';
+import { checkHubToken } from './hub-token';
 
 /** The only host this app ever contacts (LFS files may redirect to the Hub's own CDN). */
 export const HUB_ORIGIN = 'https://huggingface.co';
@@ -124,6 +125,7 @@ export function hubDirReader(modelId: string, options: HubOptions): DirReader {
   // Called without a receiver: `window.fetch` throws "Illegal invocation" when called as a method of another object.
   const fetchFn: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const { cache, onProgress, token, signal, onWarning } = options;
+  if (token) checkHubToken(token);
   const describe = (file: string) => `${HUB_ORIGIN}/${modelId}/blob/${encodeURIComponent(revision)}/${file}`;
   const inFlight = new Map<string, Promise<HubCacheEntry | null>>();
 
