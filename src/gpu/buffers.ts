@@ -52,9 +52,15 @@ export class BufferPool {
 
   constructor(private readonly device: GPUDevice) {}
 
-  acquire(bytes: number, label?: string): GPUBuffer {
-    const size = bucketSize(bytes);
-    const buffer = this.takeFree(size) ?? this.create(size, label);
+  /**
+   * A buffer of at least `bytes`: a bucket's size, reused from the free lists where it can be; or,
+   * `exact`, of exactly `bytes` (rounded up to 4) for a tensor that lives as long as the model (a
+   * weight): a bucket would waste up to an eighth of it for good, and a pruned model's odd widths
+   * are what makes those buckets.
+   */
+  acquire(bytes: number, label?: string, exact = false): GPUBuffer {
+    const size = exact ? Math.max(4, Math.ceil(bytes / 4) * 4) : bucketSize(bytes);
+    const buffer = (exact ? this.free.get(size)?.pop() : this.takeFree(size)) ?? this.create(size, label);
     this.inUse.add(buffer);
     this.inUseBytes += buffer.size;
     this.peakInUseBytes = Math.max(this.peakInUseBytes, this.inUseBytes);

@@ -95,6 +95,24 @@ describe('GpuContext', () => {
   });
 });
 
+describe('exact-size buffers for weights', () => {
+  it('gives a weight a buffer of exactly its size, which only a request of that size reuses', async () => {
+    const ctx = await gpuContext();
+    const elements = 683 * 37; // a pruned width: its bucket would be 11% larger
+    const w = ctx.fromArray(new Float32Array(elements).fill(2), [683, 37], 'weight', true);
+    expect(w.buffer.size).toBe(elements * 4);
+    expect(bucketSize(elements * 4)).toBeGreaterThan(elements * 4);
+    expect(Array.from((await ctx.read(w)).slice(0, 3))).toEqual([2, 2, 2]);
+    const buffer = w.buffer;
+    w.dispose();
+    const again = ctx.empty([683, 37], 'f32', 'again', true);
+    expect(again.buffer).toBe(buffer);
+    const bucketed = ctx.empty([683, 37]);
+    expect(bucketed.buffer.size).toBe(bucketSize(elements * 4));
+    for (const t of [again, bucketed]) t.dispose();
+  });
+});
+
 describe('a lost device', () => {
   it('fails a read-back in flight, and every later call, with DeviceLostError', async () => {
     const ctx = new GpuContext(await acquireNodeGpu());

@@ -67,8 +67,11 @@ export class GpuContext {
     return this.gpu.features.includes('subgroups');
   }
 
-  /** A new uninitialised tensor (pooled memory: contents are whatever was there). */
-  empty(shape: readonly number[], dtype: DType = 'f32', label?: string): Tensor {
+  /**
+   * A new uninitialised tensor (pooled memory: contents are whatever was there). `exact`: a buffer
+   * of exactly its size, for tensors that live as long as the model (BufferPool.acquire).
+   */
+  empty(shape: readonly number[], dtype: DType = 'f32', label?: string, exact = false): Tensor {
     this.throwIfLost();
     const elements = shape.reduce((a, b) => a * b, 1);
     const bytes = elements * 4;
@@ -76,7 +79,7 @@ export class GpuContext {
     this.device.pushErrorScope('out-of-memory');
     let buffer: GPUBuffer;
     try {
-      buffer = this.pool.acquire(bytes, what);
+      buffer = this.pool.acquire(bytes, what, exact);
     } catch (e) {
       void this.device.popErrorScope(); // the pool's own budget refused it: no buffer was made
       throw e;
@@ -132,11 +135,12 @@ export class GpuContext {
     return t;
   }
 
-  fromArray(data: Float32Array | Int32Array | Uint32Array, shape: readonly number[], label?: string): Tensor {
+  /** A tensor holding `data`; `exact` as in `empty` (a model's weights). */
+  fromArray(data: Float32Array | Int32Array | Uint32Array, shape: readonly number[], label?: string, exact = false): Tensor {
     const expected = shape.reduce((a, b) => a * b, 1);
     if (data.length !== expected) throw new Error(`fromArray: ${data.length} values for shape [${shape.join(',')}]`);
     const dtype: DType = data instanceof Float32Array ? 'f32' : data instanceof Int32Array ? 'i32' : 'u32';
-    const t = this.empty(shape, dtype, label);
+    const t = this.empty(shape, dtype, label, exact);
     this.upload(t, data);
     return t;
   }

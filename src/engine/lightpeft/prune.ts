@@ -107,7 +107,7 @@ function resetMasks(ctx: GpuContext, layer: Layer, heads: number, ffn: number): 
 }
 
 async function replace(ctx: GpuContext, old: Tensor, slice: (data: Float32Array) => Float32Array, shape: number[]): Promise<Tensor> {
-  const next = ctx.fromArray(slice(await ctx.read(old)), shape, old.buffer.label);
+  const next = ctx.fromArray(slice(await ctx.read(old)), shape, old.buffer.label, true);
   old.dispose();
   return next;
 }

@@ -73,7 +73,7 @@ export class WeightSource {
   }
 
   async upload(ctx: GpuContext, name: string, shape: readonly number[]): Promise<Tensor> {
-    return ctx.fromArray((await this.read(name, shape)).data, shape, name);
+    return ctx.fromArray((await this.read(name, shape)).data, shape, name, true);
   }
 }
 
