@@ -1,7 +1,8 @@
 /**
  * Light-PEFT vs the LoRA baseline (r=8 on query,value, unpruned), measured in one run on the same
  * model shape and batch: training-step time, peak GPU bytes while training, inference time and
- * inference GPU bytes — at the default ratios and at heads 1/2 + FFN 1/2.
+ * inference GPU bytes — at the default ratios, at heads 1/2 + FFN 1/2 and at heads 3/4 + FFN 3/4
+ * (the demo's accuracy at each is in bench/demo-accuracy.json).
  *   npm run bench:lightpeft               roberta-base shape, batch 32 × 128 (a GPU job)
  *   npm run bench:lightpeft -- --quick    4 layers × 256 hidden, batch 8 × 64 (CPU-friendly; default when CI is set)
  * Also: --batch N (another batch size, same sequence length), --no-profile (skip the per-kernel
@@ -119,6 +120,7 @@ async function main(): Promise<void> {
   const lightPeft: PeftConfig = { kind: 'lora', rank, alpha, dropout, targets: LIGHT_PEFT_DEFAULTS.targets };
   const defaults = await measure('light-peft default ratios', config, shape, runs, profile, lightPeft, DEFAULT_RATIOS);
   const halves = await measure('light-peft heads 1/2 + ffn 1/2', config, shape, runs, profile, lightPeft, { ...DEFAULT_RATIOS, head: 0.5, ffn: 0.5 });
+  const quarters = await measure('light-peft heads 3/4 + ffn 3/4', config, shape, runs, profile, lightPeft, { ...DEFAULT_RATIOS, head: 0.75, ffn: 0.75 });
   const vs = (m: Measurement) => ({
     trainSpeedup: baseline.trainStepMs / m.trainStepMs,
     trainMemorySaved: 1 - m.peakTrainBytes / baseline.peakTrainBytes,
@@ -132,8 +134,8 @@ async function main(): Promise<void> {
     quick,
     runs,
     shape: { layers: config.layers, hidden: config.hidden, heads: config.heads, intermediate: config.intermediate, vocab: config.vocabSize, batch: shape.batch, seqLen: shape.seqLen },
-    results: [baseline, defaults, halves],
-    versusBaseline: { defaults: vs(defaults), halves: vs(halves) },
+    results: [baseline, defaults, halves, quarters],
+    versusBaseline: Object.fromEntries([defaults, halves, quarters].map((m) => [m.name, vs(m)])),
     paper: { trainSpeedup: 1.6, trainMemorySaved: 0.39, inferenceSpeedup: 1.6, inferenceMemorySaved: 0.48 },
   };
   mkdirSync(resultsDir, { recursive: true });
