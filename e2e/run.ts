@@ -17,6 +17,7 @@ import { trainTests } from './train';
 import { lightPeftTests } from './lightpeft';
 import { storageTests } from './storage';
 import { securityTests } from './security';
+import { faultTests } from './faults';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MIN_STORAGE_BINDING_MIB = 256;
@@ -79,6 +80,7 @@ async function main(): Promise<number> {
       ...lightPeftTests({ root, serverUrl: () => server.url, browser: () => browser!, page: () => page, watch: () => watch }),
       ...storageTests({ root, serverUrl: () => server.url, browser: () => browser! }),
       ...securityTests({ root, serverUrl: () => server.url, browser: () => browser! }),
+      ...faultTests({ root, serverUrl: () => server.url, browser: () => browser! }),
       {
         name: 'without WebGPU the page explains why and what to do',
         run: async () => {

@@ -225,7 +225,7 @@ export interface TrainProgress {
 
 /** The GPU device was lost during training; the run went on from its last checkpoint on a new device. */
 export interface DeviceRecovery {
-  /** The step the run had reached when the device was lost. */
+  /** The step the run had reported when the loss was noticed (at the next read-back: queued steps ran on the lost device). */
   lostAtStep: number;
   /** The checkpoint's step it went on from. */
   resumedFrom: number;

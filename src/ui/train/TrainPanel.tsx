@@ -193,10 +193,10 @@ function SettingsForm({ disabled, maxTokens }: { disabled: boolean; maxTokens: n
           <Field label="Evaluate every" hint="steps, on the whole validation set; 0: only at the end">
             {text('evalEvery', 'train-eval-every')}
           </Field>
-          <Field label="If the loss becomes NaN" hint="that step's update is skipped either way">
+          <Field label="If the loss becomes NaN" hint="roll back: to the last good step, at half the learning rate; the NaN step's update is skipped either way">
             <select value={form.onNonFinite} onChange={(event) => setForm({ onNonFinite: event.target.value as NonFinitePolicy })} data-testid="train-on-nan">
               <option value="stop">stop the run</option>
-              <option value="rollback">go back to the last good step, halve the learning rate</option>
+              <option value="rollback">roll back, halve the rate</option>
             </select>
           </Field>
           <label className="field checkbox-field">
@@ -338,7 +338,7 @@ function RecoveryNote({ recoveries }: { recoveries: DeviceRecovery[] }) {
     <p className="note" role="status" data-testid="train-recoveries" data-count={recoveries.length}>
       {recoveries.map((r, i) => (
         <span key={i}>
-          The GPU device was lost at step {formatCount(r.lostAtStep)}: training went on from the checkpoint at step {formatCount(r.resumedFrom)} on a new device.{' '}
+          The GPU device was lost (noticed at step {formatCount(r.lostAtStep)}): training went on from the checkpoint at step {formatCount(r.resumedFrom)} on a new device.{' '}
         </span>
       ))}
     </p>
@@ -348,11 +348,18 @@ function RecoveryNote({ recoveries }: { recoveries: DeviceRecovery[] }) {
 /** What went non-finite and where the run went back to; the last rollback's scale is the run's learning rate now. */
 function RollbackNote({ rollbacks }: { rollbacks: RollbackLog[] }) {
   const last = rollbacks[rollbacks.length - 1];
+  // The same rollback again (the NaN came back) is one sentence with a count.
+  const sentences = new Map<string, number>();
+  for (const r of rollbacks) {
+    const text = `The ${Number.isFinite(r.loss) ? `gradient norm became ${r.gradNorm}` : `loss became ${r.loss}`} at step ${formatCount(r.badStep)}: training went back to step ${formatCount(r.toStep)}`;
+    sentences.set(text, (sentences.get(text) ?? 0) + 1);
+  }
   return (
     <p className="note" role="status" data-testid="train-rollbacks" data-count={rollbacks.length} data-lr-scale={last.lrScale}>
-      {rollbacks.map((r) => (
-        <span key={`${r.badStep}-${r.toStep}`}>
-          The {Number.isFinite(r.loss) ? `gradient norm became ${r.gradNorm}` : `loss became ${r.loss}`} at step {formatCount(r.badStep)}: training went back to step {formatCount(r.toStep)}.{' '}
+      {[...sentences].map(([text, times]) => (
+        <span key={text}>
+          {text}
+          {times > 1 ? ` (${times} times)` : ''}.{' '}
         </span>
       ))}
       The learning rate is now {last.lrScale}× the schedule&apos;s.
