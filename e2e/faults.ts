@@ -5,31 +5,17 @@
  * the run then stops with a clear message. Each in a fresh browser context with the tiny model.
  * Screenshots: test-results/fault-device-lost.png, fault-nan.png.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page, Worker } from 'playwright-core';
 import { watchedPage } from './browser';
-import { assert, waitForStatus, TIMEOUT_MS, type TestCase } from './harness';
-import { tinyModelFiles } from '../src/workers/testing';
-import { writeSafetensors } from '../src/engine/io/safetensors';
-import { parseModelConfig } from '../src/engine/model/config';
-import { randomWeightTensors } from '../src/engine/model/random-weights';
+import { assert, waitForStatus, type TestCase } from './harness';
+import { readyTinyPage, writeTinyModel } from './tiny-run';
 
 interface FaultsContext {
   root: string;
   serverUrl: () => string;
   browser: () => Browser;
 }
-
-const FORM: Record<string, string> = {
-  'train-steps': '16',
-  'train-batch-size': '4',
-  'train-max-length': '32',
-  'train-checkpoint-every': '4',
-  'train-eval-every': '0',
-  'train-lr': '1e-3',
-  'train-seed': '7',
-};
 
 /** Keeps every GPUDevice the worker uses, so the test can destroy it (test code only, run in the worker). */
 async function trackDevices(worker: Worker): Promise<void> {
@@ -57,36 +43,13 @@ async function destroyDevices(worker: Worker): Promise<number> {
 export function faultTests({ root, serverUrl, browser }: FaultsContext): TestCase[] {
   const shot = (page: Page, name: string) => page.getByTestId('train-panel').screenshot({ path: join(root, 'test-results', name) });
 
-  const writeModel = (name: string, poison: boolean) => {
-    const folder = join(root, 'test-results', name);
-    mkdirSync(folder, { recursive: true });
-    const tiny = tinyModelFiles();
-    const tensors = randomWeightTensors(parseModelConfig(tiny.config));
-    if (poison) tensors.find(([n]) => n.endsWith('embeddings.LayerNorm.weight'))![1].data.fill(NaN);
-    writeFileSync(join(folder, 'config.json'), tiny.configJson);
-    writeFileSync(join(folder, 'model.safetensors'), poison ? writeSafetensors(tensors) : tiny.safetensors);
-    for (const file of ['tokenizer.json', 'tokenizer_config.json']) writeFileSync(join(folder, file), readFileSync(join(root, 'test', 'fixtures', 'tokenizer-tiny', file)));
-    return folder;
-  };
-
-  const readyPage = async (page: Page, folder: string, name: string) => {
-    await page.goto(serverUrl());
-    await waitForStatus(page.getByTestId('gpu-panel'), ['done']);
-    if (!(await page.getByTestId('model-panel').isVisible())) await page.getByTestId('own-setup-toggle').click();
-    await page.getByTestId('model-folder-input').setInputFiles(folder);
-    await page.waitForFunction((name) => document.querySelector('[data-testid="model-summary"]')?.textContent?.includes(`Loaded: ${name}`), name, { timeout: TIMEOUT_MS });
-    await page.getByTestId('data-demo').click();
-    assert((await waitForStatus(page.getByTestId('data-panel'), ['ready', 'columns', 'empty'])) === 'ready', 'the demo data did not load');
-    for (const [testId, value] of Object.entries(FORM)) await page.getByTestId(testId).fill(value);
-  };
-
   return [
     {
       name: 'a GPU device lost mid-run: the run goes on from its checkpoint on a new device and finishes, and says so',
       run: async () => {
         const { page } = await watchedPage(browser());
         try {
-          await readyPage(page, writeModel('fault-tiny-model', false), 'fault-tiny-model');
+          await readyTinyPage(page, serverUrl(), writeTinyModel(root, 'fault-tiny-model'), 'fault-tiny-model');
           const worker = page.workers()[0];
           assert(worker !== undefined, 'no engine worker');
           await trackDevices(worker);
@@ -114,7 +77,7 @@ export function faultTests({ root, serverUrl, browser }: FaultsContext): TestCas
       run: async () => {
         const { page } = await watchedPage(browser());
         try {
-          await readyPage(page, writeModel('fault-nan-model', true), 'fault-nan-model');
+          await readyTinyPage(page, serverUrl(), writeTinyModel(root, 'fault-nan-model', true), 'fault-nan-model');
           await page.getByTestId('train-on-nan').selectOption('rollback');
           await page.getByTestId('train-start').click();
           const problem = page.getByTestId('train-problem');

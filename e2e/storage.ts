@@ -7,12 +7,11 @@
  * is checked in Node: src/workers/handlers/run-storage.test.ts).
  * Screenshots: test-results/storage-other-tab.png, test-results/storage-full.png.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { watchedPage } from './browser';
 import { assert, assertClean, waitForStatus, TIMEOUT_MS, type TestCase } from './harness';
-import { tinyModelFiles } from '../src/workers/testing';
+import { readyTinyPage, writeTinyModel } from './tiny-run';
 
 interface StorageContext {
   root: string;
@@ -21,17 +20,6 @@ interface StorageContext {
 }
 
 const FOLDER = 'storage-tiny-model';
-/** Short runs: a handful of tiny steps on SwiftShader, a checkpoint every 4. */
-const FORM: Record<string, string> = {
-  'train-steps': '16',
-  'train-batch-size': '4',
-  'train-max-length': '32',
-  'train-checkpoint-every': '4',
-  'train-eval-every': '0',
-  'train-lr': '1e-3',
-  'train-seed': '7',
-};
-
 /** The two-tab run: long enough to be paused mid-way. */
 const TWO_TAB_STEPS = 60;
 
@@ -42,23 +30,9 @@ export function storageTests({ root, serverUrl, browser }: StorageContext): Test
   /** A page of a fresh context (or of `context`'s, a second tab) with the tiny model and the demo data loaded. */
   let written = false;
   const readyPage = async (page: Page) => {
-    // Written once: a tab's picked files become unreadable when they change on disk.
-    if (!written) {
-      mkdirSync(folder, { recursive: true });
-      const tiny = tinyModelFiles();
-      writeFileSync(join(folder, 'config.json'), tiny.configJson);
-      writeFileSync(join(folder, 'model.safetensors'), tiny.safetensors);
-      for (const name of ['tokenizer.json', 'tokenizer_config.json']) writeFileSync(join(folder, name), readFileSync(join(root, 'test', 'fixtures', 'tokenizer-tiny', name)));
-      written = true;
-    }
-    await page.goto(serverUrl());
-    await waitForStatus(page.getByTestId('gpu-panel'), ['done']);
-    if (!(await page.getByTestId('model-panel').isVisible())) await page.getByTestId('own-setup-toggle').click();
-    await page.getByTestId('model-folder-input').setInputFiles(folder);
-    await page.waitForFunction((name) => document.querySelector('[data-testid="model-summary"]')?.textContent?.includes(`Loaded: ${name}`), FOLDER, { timeout: TIMEOUT_MS });
-    await page.getByTestId('data-demo').click();
-    assert((await waitForStatus(page.getByTestId('data-panel'), ['ready', 'columns', 'empty'])) === 'ready', 'the demo data did not load');
-    for (const [testId, value] of Object.entries(FORM)) await page.getByTestId(testId).fill(value);
+    if (!written) writeTinyModel(root, FOLDER);
+    written = true;
+    await readyTinyPage(page, serverUrl(), folder, FOLDER);
   };
 
   const step = async (page: Page) => Number(await page.getByTestId('train-step').getAttribute('data-step'));

@@ -8,7 +8,7 @@ import { gpuContext } from './helpers';
 import type { GpuContext } from '../src/gpu/context';
 import { IndexedDbCheckpointStore } from '../src/platform/browser/indexeddb-checkpoints';
 import { Session } from '../src/workers/session';
-import type { PickedFile } from '../src/workers/protocol';
+import type { PickedFile, TrainOptions } from '../src/workers/protocol';
 import { tinyModelFiles } from '../src/workers/testing';
 import { loadModel } from '../src/workers/handlers/load-model';
 import { loadData } from '../src/workers/handlers/load-data';
@@ -21,6 +21,19 @@ const noProgress = () => {};
 export const TINY_CSV = 'text,label\n' + Array.from({ length: 40 }, (_, i) => `"message number ${i} about ${i % 2 ? 'cheap pills now' : 'the meeting today'}",${i % 2 ? 'spam' : 'ham'}`).join('\n') + '\n';
 /** A fifth held out for validation (8 examples). */
 export const TINY_COLUMNS = { columns: { text: 'text', textPair: null, label: 'label' }, validationFraction: 0.2, seed: 3 };
+
+/** A short LoRA run on it: 12 steps of 4, a checkpoint every 4 steps, an evaluation every 3. */
+export const TINY_TRAIN_OPTIONS: TrainOptions = {
+  method: { kind: 'lora', rank: 4, alpha: 8, targets: ['query', 'value'] },
+  steps: 12,
+  batchSize: 4,
+  lr: 1e-2,
+  maxLength: 16,
+  seed: 5,
+  dropout: true,
+  checkpointEvery: 4,
+  evalEvery: 3,
+};
 
 export type TinyShape = Parameters<typeof tinyModelFiles>[0];
 

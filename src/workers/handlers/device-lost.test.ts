@@ -9,23 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { acquireNodeGpu } from '../../platform/node/gpu';
 import type { EvalLog } from '../../engine/train/trainer';
 import { gpuProvider } from '../gpu-provider';
-import type { TrainOptions, TrainProgress, TrainResult } from '../protocol';
-import { tinySession } from '../../../test/worker-session';
+import type { TrainProgress, TrainResult } from '../protocol';
+import { TINY_TRAIN_OPTIONS, tinySession } from '../../../test/worker-session';
 import type { Session } from '../session';
 import { startTraining, MAX_DEVICE_RECOVERIES } from './train';
 import { exportAdapter } from './export-adapter';
 
-const OPTIONS: TrainOptions = {
-  method: { kind: 'lora', rank: 4, alpha: 8, targets: ['query', 'value'] },
-  steps: 12,
-  batchSize: 4,
-  lr: 1e-2,
-  maxLength: 16,
-  seed: 5,
-  dropout: true,
-  checkpointEvery: 4,
-  evalEvery: 3,
-};
+const OPTIONS = TINY_TRAIN_OPTIONS;
 
 const readySession = (store: string) => tinySession(store, {}, gpuProvider(acquireNodeGpu));
 

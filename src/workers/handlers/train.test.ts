@@ -4,18 +4,16 @@
  * the same IndexedDB) to exactly the losses, validation evaluations and metrics of an uninterrupted run.
  */
 import 'fake-indexeddb/auto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gpuContext } from '../../../test/helpers';
 import { IndexedDbCheckpointStore } from '../../platform/browser/indexeddb-checkpoints';
 import type { RunRecord } from '../../engine/train/checkpoint-store';
 import { Session } from '../session';
-import type { PickedFile, TrainOptions, TrainProgress } from '../protocol';
+import type { TrainProgress } from '../protocol';
+import { TINY_COLUMNS, TINY_TRAIN_OPTIONS, tinyModelFolder, tinySession } from '../../../test/worker-session';
 import type { EvalLog } from '../../engine/train/trainer';
 import { tinyModelFiles } from '../testing';
 import { loadModel } from './load-model';
-import { loadData } from './load-data';
 import { chooseColumns } from './choose-columns';
 import { listRuns } from './runs';
 import { resumeRun, startTraining, stopTraining } from './train';
@@ -25,43 +23,14 @@ import { runCurvesOf, runSettingsOf } from '../../engine/train/run-record';
 import { unzipSync } from 'fflate';
 import { exportAdapter } from './export-adapter';
 
-const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures');
 const noProgress = () => {};
 /** An evaluation without its timing (which differs from run to run). */
 const evalPoints = (logs: EvalLog[]) => logs.map(({ seconds, ...rest }) => rest);
-const CSV = 'text,label\n' + Array.from({ length: 40 }, (_, i) => `"message number ${i} about ${i % 2 ? 'cheap pills now' : 'the meeting today'}",${i % 2 ? 'spam' : 'ham'}`).join('\n') + '\n';
-const COLUMNS = { columns: { text: 'text', textPair: null, label: 'label' }, validationFraction: 0.2, seed: 3 };
-const OPTIONS: TrainOptions = {
-  method: { kind: 'lora', rank: 4, alpha: 8, targets: ['query', 'value'] },
-  steps: 12,
-  batchSize: 4,
-  lr: 1e-2,
-  maxLength: 16,
-  seed: 5,
-  dropout: true,
-  checkpointEvery: 4,
-  evalEvery: 3,
-};
+const OPTIONS = TINY_TRAIN_OPTIONS;
+const COLUMNS = TINY_COLUMNS;
 
-function tinyFolder(name = 'tiny'): PickedFile[] {
-  const { configJson, safetensors } = tinyModelFiles();
-  const file = (path: string, bytes: Uint8Array) => ({ path: `${name}/${path}`, file: new File([bytes as BlobPart], path) });
-  return [
-    file('config.json', configJson),
-    file('model.safetensors', safetensors),
-    file('tokenizer.json', readFileSync(join(FIXTURES, 'tokenizer-tiny', 'tokenizer.json'))),
-    file('tokenizer_config.json', readFileSync(join(FIXTURES, 'tokenizer-tiny', 'tokenizer_config.json'))),
-  ];
-}
-
-/** A session (a page) with the tiny model and the CSV loaded and its columns chosen. */
-async function readySession(store: string, folder = tinyFolder()): Promise<Session> {
-  const session = new Session(gpuContext, () => IndexedDbCheckpointStore.open(store));
-  await loadModel(session, { kind: 'files', files: folder }, noProgress);
-  await loadData(session, { kind: 'files', train: new File([CSV], 'mail.csv'), validation: null }, noProgress);
-  chooseColumns(session, COLUMNS);
-  return session;
-}
+const tinyFolder = () => tinyModelFolder({});
+const readySession = (store: string) => tinySession(store, {});
 
 describe('train, stop and resume', () => {
   it('picks loss read-backs that fall on checkpoints', () => {
@@ -138,7 +107,7 @@ describe('train, stop and resume', () => {
     chooseColumns(other, { ...COLUMNS, seed: 4 });
     await expect(resumeRun(other, paused.runId, noProgress)).rejects.toMatchObject({ name: 'NotReadyError', message: expect.stringContaining('choose them again in 2 Data') });
     const wider = tinyModelFiles({ intermediate: 20 });
-    const widerFolder = tinyFolder('tiny').map((p) =>
+    const widerFolder = tinyFolder().map((p) =>
       p.file.name === 'config.json' ? { ...p, file: new File([wider.configJson as BlobPart], 'config.json') } : p.file.name === 'model.safetensors' ? { ...p, file: new File([wider.safetensors as BlobPart], 'model.safetensors') } : p,
     );
     await loadModel(other, { kind: 'files', files: widerFolder }, noProgress);
