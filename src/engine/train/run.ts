@@ -20,7 +20,7 @@ import type { TextTokenizer } from '../io/tokenizer';
 import type { StoredTensor } from './checkpoint-store';
 import type { RobertaModel } from '../model/roberta';
 import type { Tensor } from '../../gpu/buffers';
-import { uploadBatch } from '../model/batch';
+import { uploadBatch, type DeviceBatch } from '../model/batch';
 import { AdamW, defaultOptimizer } from './optimizer';
 import { gradientStep, type StepResult } from './step';
 import { linearScheduleLr, warmupStepsOf } from './schedule';
@@ -179,29 +179,7 @@ export class TrainingRun {
       const host = tokenizeBatch(this.tokenizer, indices.map((i) => this.data.train[i]), settings.maxLength);
       const batch = uploadBatch(ctx, host);
       const lr = this.lrAt(local) * this.lrScale;
-      const scoreFrom = settings.scoreFrom;
-      // Out of memory part-way through a step: what the step had allocated goes back to the pool.
-      let result: StepResult;
-      try {
-        result = ctx.allOrNothingSync(() =>
-          gradientStep(model, batch, {
-            lambdaHead: settings.lambdaHead,
-            lambdaFfn: settings.lambdaFfn,
-            dropoutSeed: settings.dropout ? settings.seed * 100003 + global : undefined,
-            scoreBeta: scoreFrom !== undefined && local >= scoreFrom ? (local === scoreFrom ? 0 : 1) : undefined,
-          }),
-        );
-      } catch (e) {
-        batch.dispose();
-        throw e;
-      }
-      try {
-        this.optimizer.update(model.trainableParams(), lr, { loss: result.totalLoss, step: global + 1 });
-      } catch (e) {
-        result.release();
-        batch.dispose();
-        throw e;
-      }
+      const result = this.trainStep(batch, local, lr);
       this.step++;
       ran++;
       const stepTokens = countTokens(host.attentionMask);
@@ -287,6 +265,36 @@ export class TrainingRun {
     this.evaluations.push(log);
     hooks.onEvaluation?.(log);
     return log.seconds;
+  }
+
+  /**
+   * One forward, backward and update. Out of memory part-way, what the step allocated goes back to
+   * the pool (and its recorded commands are dropped), the batch too, and the error goes on.
+   */
+  private trainStep(batch: DeviceBatch, local: number, lr: number): StepResult {
+    const { model, settings } = this;
+    const global = this.stepOffset + local;
+    const scoreFrom = settings.scoreFrom;
+    try {
+      const result = model.ctx.allOrNothingSync(() =>
+        gradientStep(model, batch, {
+          lambdaHead: settings.lambdaHead,
+          lambdaFfn: settings.lambdaFfn,
+          dropoutSeed: settings.dropout ? settings.seed * 100003 + global : undefined,
+          scoreBeta: scoreFrom !== undefined && local >= scoreFrom ? (local === scoreFrom ? 0 : 1) : undefined,
+        }),
+      );
+      try {
+        this.optimizer.update(model.trainableParams(), lr, { loss: result.totalLoss, step: global + 1 });
+      } catch (e) {
+        result.release();
+        throw e;
+      }
+      return result;
+    } catch (e) {
+      batch.dispose();
+      throw e;
+    }
   }
 
   private get rollsBack(): boolean {
