@@ -18,6 +18,7 @@ import { lightPeftTests } from './lightpeft';
 import { storageTests } from './storage';
 import { securityTests } from './security';
 import { faultTests } from './faults';
+import { soakTests } from './soak';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MIN_STORAGE_BINDING_MIB = 256;
@@ -81,6 +82,7 @@ async function main(): Promise<number> {
       ...storageTests({ root, serverUrl: () => server.url, browser: () => browser! }),
       ...securityTests({ root, serverUrl: () => server.url, browser: () => browser! }),
       ...faultTests({ root, serverUrl: () => server.url, browser: () => browser! }),
+      ...soakTests({ root, serverUrl: () => server.url, browser: () => browser!, page: () => page, watch: () => watch }),
       {
         name: 'without WebGPU the page explains why and what to do',
         run: async () => {

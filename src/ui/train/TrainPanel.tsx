@@ -317,7 +317,7 @@ function LiveView({ live, stopping, training }: { live: LiveRun; stopping: boole
           {live.stepsPerSecond !== null ? `${live.stepsPerSecond.toFixed(2)} steps/s · ${formatCount(Math.round(live.tokensPerSecond ?? 0))} tokens/s` : 'measured at the first loss read-back'}
         </dd>
         <dt>GPU memory</dt>
-        <dd data-testid="train-gpu">
+        <dd data-testid="train-gpu" data-bytes={live.gpuBytes}>
           {formatBytes(live.gpuBytes)} <span className="muted">(peak {formatBytes(live.peakGpuBytes)})</span>
         </dd>
         <dt>Checkpoint</dt>
