@@ -100,12 +100,12 @@ async function pageHeap(page: Page): Promise<{ read: HeapReader; session: CDPSes
   };
 }
 
-/** The ids of the browser's dedicated workers from `origin`. */
+/** The ids of the browser's dedicated workers from `origin` (the engine's is a blob: of it, so the page's CSP binds it). */
 async function workerTargets(browser: Browser, origin: string): Promise<string[]> {
   const session = await browser.newBrowserCDPSession();
   const { targetInfos } = await session.send('Target.getTargets');
   await session.detach();
-  return targetInfos.filter((t) => t.type === 'worker' && t.url.startsWith(origin)).map((t) => t.targetId);
+  return targetInfos.filter((t) => t.type === 'worker' && (t.url.startsWith(origin) || t.url.startsWith(`blob:${origin}/`))).map((t) => t.targetId);
 }
 
 /** The heap of the page's dedicated worker (the engine): the one worker of `origin` that is not in `before` (other pages' workers). */
