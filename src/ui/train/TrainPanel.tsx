@@ -193,10 +193,10 @@ function SettingsForm({ disabled, maxTokens }: { disabled: boolean; maxTokens: n
           <Field label="Evaluate every" hint="steps, on the whole validation set; 0: only at the end">
             {text('evalEvery', 'train-eval-every')}
           </Field>
-          <Field label="If the loss becomes NaN" hint="roll back: to the last good step, at half the learning rate; the NaN step's update is skipped either way">
+          <Field label="If the loss becomes NaN" hint="stop the run, or roll back to the last good step at half the learning rate; the NaN step's update is skipped either way">
             <select value={form.onNonFinite} onChange={(event) => setForm({ onNonFinite: event.target.value as NonFinitePolicy })} data-testid="train-on-nan">
-              <option value="stop">stop the run</option>
-              <option value="rollback">roll back, halve the rate</option>
+              <option value="stop">stop</option>
+              <option value="rollback">roll back</option>
             </select>
           </Field>
           <label className="field checkbox-field">
