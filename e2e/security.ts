@@ -16,6 +16,7 @@ import type { Browser, Page, Route, Worker } from 'playwright-core';
 import { contentSecurityPolicy, HUB_DOWNLOAD_HOSTS } from '../tools/csp/policy';
 import { watchedPage, type PageWatch } from './browser';
 import { assert, assertClean, waitForStatus, TIMEOUT_MS, type TestCase } from './harness';
+import { waitForDataReady } from './tiny-run';
 import { CORS, fulfillFrom, hubRequest, tinyRepo } from './hub';
 
 interface SecurityContext {
@@ -338,7 +339,7 @@ export function securityTests({ root, serverUrl, browser }: SecurityContext): Te
       assert(authorizations.length > 0 && authorizations.every((a) => a === `Bearer ${token}`), `the Hub was not asked with the token: ${JSON.stringify(authorizations)}`);
 
       await page.getByTestId('data-demo').click();
-      assert((await waitForStatus(page.getByTestId('data-panel'), ['ready', 'columns', 'empty'])) === 'ready', 'the demo data did not load');
+      await waitForDataReady(page);
       await page.getByTestId('train-method-lora').check();
       const fields = { 'train-steps': '4', 'train-batch-size': '4', 'train-max-length': '32', 'train-checkpoint-every': '2', 'train-eval-every': '4', 'train-seed': '3' };
       for (const [testId, value] of Object.entries(fields)) await page.getByTestId(testId).fill(value);

@@ -6,13 +6,13 @@
  * worker (read over the DevTools protocol after a full garbage collection) grow by less than a
  * leak of a batch per step would add.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import type { PageWatch } from './browser';
 import { assert, assertClean, waitForStatus, TIMEOUT_MS, type TestCase } from './harness';
-import { tinyModelFiles } from '../src/workers/testing';
+import { TINY_RUN_FORM, waitForDataReady, writeTinyModel } from './tiny-run';
 
 interface SoakContext {
   root: string;
@@ -163,12 +163,7 @@ export function soakTests({ root, serverUrl, browser, page: getPage, watch: getW
       name: `${STEPS} training steps in the worker keep the reported GPU bytes and the page's and worker's JS heaps flat after warm-up`,
       run: async () => {
         const page = getPage();
-        const folder = join(root, 'test-results', FOLDER);
-        mkdirSync(folder, { recursive: true });
-        const tiny = tinyModelFiles();
-        writeFileSync(join(folder, 'config.json'), tiny.configJson);
-        writeFileSync(join(folder, 'model.safetensors'), tiny.safetensors);
-        for (const name of ['tokenizer.json', 'tokenizer_config.json']) writeFileSync(join(folder, name), readFileSync(join(root, 'test', 'fixtures', 'tokenizer-tiny', name)));
+        const folder = writeTinyModel(root, FOLDER);
 
         const origin = new URL(serverUrl()).origin;
         const otherWorkers = await workerTargets(browser(), origin);
@@ -178,17 +173,8 @@ export function soakTests({ root, serverUrl, browser, page: getPage, watch: getW
         await page.getByTestId('model-folder-input').setInputFiles(folder);
         await page.waitForFunction((name) => document.querySelector('[data-testid="model-summary"]')?.textContent?.includes(`Loaded: ${name}`), FOLDER, { timeout: TIMEOUT_MS });
         await page.getByTestId('data-train-input').setInputFiles({ name: DATA_FILE, mimeType: 'text/csv', buffer: Buffer.from(demoRows(root, DATA_ROWS)) });
-        const dataPanel = page.getByTestId('data-panel');
-        assert((await waitForStatus(dataPanel, ['ready', 'columns', 'empty'])) === 'ready', `the data did not load: ${await dataPanel.innerText()}`);
-        const fields: Record<string, string> = {
-          'train-steps': String(STEPS),
-          'train-batch-size': '4',
-          'train-max-length': '32',
-          'train-checkpoint-every': String(CHECKPOINT_EVERY),
-          'train-eval-every': String(EVAL_EVERY),
-          'train-lr': '1e-3',
-          'train-seed': '11',
-        };
+        await waitForDataReady(page);
+        const fields = { ...TINY_RUN_FORM, 'train-steps': String(STEPS), 'train-checkpoint-every': String(CHECKPOINT_EVERY), 'train-eval-every': String(EVAL_EVERY), 'train-seed': '11' };
         for (const [testId, value] of Object.entries(fields)) await page.getByTestId(testId).fill(value);
 
         // Every progress message the page shows: its step, phase and the worker's GPU bytes.

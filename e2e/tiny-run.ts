@@ -52,6 +52,15 @@ export async function readyTinyPage(page: Page, url: string, folder: string, nam
   await page.getByTestId('model-folder-input').setInputFiles(folder);
   await page.waitForFunction((name) => document.querySelector('[data-testid="model-summary"]')?.textContent?.includes(`Loaded: ${name}`), name, { timeout: TIMEOUT_MS });
   await page.getByTestId('data-demo').click();
-  assert((await waitForStatus(page.getByTestId('data-panel'), ['ready', 'columns', 'empty'])) === 'ready', 'the demo data did not load');
+  await waitForDataReady(page);
   for (const [testId, value] of Object.entries(TINY_RUN_FORM)) await page.getByTestId(testId).fill(value);
+}
+
+/**
+ * Waits until the data panel has its examples. Right after a data button or file input is used,
+ * the panel may still say 'empty' or 'columns' (the load has not begun): so wait for 'ready' itself.
+ */
+export async function waitForDataReady(page: Page): Promise<void> {
+  const data = page.getByTestId('data-panel');
+  await waitForStatus(data, ['ready']).catch(async () => assert(false, `the data did not load: ${(await data.innerText()).slice(0, 400)}`));
 }

@@ -7,12 +7,11 @@
  * Screenshots: test-results/train.png (the Train section after the resumed run) and
  * test-results/train-interrupted.png, train-runs.png (the saved runs after the reload and at the end).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { PageWatch } from './browser';
 import { assert, assertClean, waitForStatus, TIMEOUT_MS, type TestCase } from './harness';
-import { tinyModelFiles } from '../src/workers/testing';
+import { TINY_RUN_FORM, waitForDataReady, writeTinyModel } from './tiny-run';
 
 interface TrainContext {
   root: string;
@@ -30,13 +29,7 @@ const FOLDER = 'tiny-model';
 export function trainTests({ root, page: getPage, watch: getWatch }: TrainContext): TestCase[] {
   /** The generated tiny model with the tiny test tokenizer, as a folder on disk for the folder input. */
   const folder = join(root, 'test-results', FOLDER);
-  const writeFolder = () => {
-    mkdirSync(folder, { recursive: true });
-    const tiny = tinyModelFiles();
-    writeFileSync(join(folder, 'config.json'), tiny.configJson);
-    writeFileSync(join(folder, 'model.safetensors'), tiny.safetensors);
-    for (const name of ['tokenizer.json', 'tokenizer_config.json']) writeFileSync(join(folder, name), readFileSync(join(root, 'test', 'fixtures', 'tokenizer-tiny', name)));
-  };
+  const writeFolder = () => writeTinyModel(root, FOLDER);
 
   const loadTinyFolder = async (page: Page) => {
     await page.getByTestId('model-folder-input').setInputFiles(folder);
@@ -54,19 +47,11 @@ export function trainTests({ root, page: getPage, watch: getWatch }: TrainContex
     const file = page.getByTestId('data-file-train');
     if ((await file.isVisible()) && (await file.innerText()).includes('demo/data/train.csv') && (await page.getByTestId('examples-summary').isVisible())) return;
     await page.getByTestId('data-demo').click();
-    assert((await waitForStatus(page.getByTestId('data-panel'), ['ready', 'columns', 'empty'])) === 'ready', 'the demo data did not load');
+    await waitForDataReady(page);
   };
 
   const fillForm = async (page: Page) => {
-    const fields: Record<string, string> = {
-      'train-steps': String(STEPS),
-      'train-batch-size': '4',
-      'train-max-length': '32',
-      'train-checkpoint-every': String(CHECKPOINT_EVERY),
-      'train-eval-every': String(EVAL_EVERY),
-      'train-lr': '1e-3',
-      'train-seed': '7',
-    };
+    const fields = { ...TINY_RUN_FORM, 'train-steps': String(STEPS), 'train-checkpoint-every': String(CHECKPOINT_EVERY), 'train-eval-every': String(EVAL_EVERY) };
     for (const [testId, value] of Object.entries(fields)) await page.getByTestId(testId).fill(value);
   };
 

@@ -5,6 +5,7 @@ import { formatBytes, formatCount, formatDate, formatPercent } from '../format';
 import { useSetup } from '../state/setup';
 import { isTraining, useTrain } from '../state/train';
 import type { RunSummary } from '../../workers/protocol';
+import { DeleteRunButton } from '../DeleteRunButton';
 
 /** Step 3: files out (the adapter as an HF PEFT zip) and the runs saved in this browser. */
 export function ExportPanel() {
@@ -50,7 +51,6 @@ function Runs() {
   const clientReady = useApp((s) => s.client !== null);
   const runs = useSetup((s) => s.runs);
   const refresh = useSetup((s) => s.refreshRuns);
-  const remove = useSetup((s) => s.deleteRun);
   const resume = useTrain((s) => s.resume);
   const training = useTrain((s) => isTraining(s.status));
   useEffect(() => {
@@ -109,18 +109,7 @@ function Runs() {
                         Resume
                       </button>
                     )}
-                    <button
-                      type="button"
-                      className="danger small"
-                      disabled={run.status === 'running'}
-                      onClick={() => {
-                        if (confirm(`Delete the run “${run.name}” and its checkpoint? This cannot be undone.`)) void remove(run.id);
-                      }}
-                      aria-label={`Delete run ${run.name}`}
-                      data-testid="run-delete"
-                    >
-                      Delete
-                    </button>
+                    <DeleteRunButton run={run} disabled={run.status === 'running'} testId="run-delete" />
                   </td>
                 </tr>
               ))}

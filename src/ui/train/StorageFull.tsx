@@ -2,6 +2,7 @@ import { formatBytes } from '../format';
 import { useSetup } from '../state/setup';
 import { useTrain } from '../state/train';
 import { describeStorageFull, type StorageReport } from '../../shared/storage';
+import { DeleteRunButton } from '../DeleteRunButton';
 
 /**
  * The run is paused because its checkpoint did not fit in this browser's storage: what the saved
@@ -9,7 +10,6 @@ import { describeStorageFull, type StorageReport } from '../../shared/storage';
  */
 export function StorageFull({ report }: { report: StorageReport }) {
   const runs = useSetup((s) => s.runs);
-  const remove = useSetup((s) => s.deleteRun);
   const resumePaused = useTrain((s) => s.resumePaused);
   const gone = (id: string) => runs.status === 'done' && !runs.value.some((r) => r.id === id);
   return (
@@ -43,11 +43,7 @@ export function StorageFull({ report }: { report: StorageReport }) {
                   {gone(run.id) ? (
                     <span className="muted small">deleted</span>
                   ) : (
-                    <button type="button" className="danger small" onClick={() => {
-                        if (confirm(`Delete the run “${run.name}” and its checkpoint? This cannot be undone.`)) void remove(run.id);
-                      }} aria-label={`Delete run ${run.name}`} data-testid="storage-delete">
-                      Delete
-                    </button>
+                    <DeleteRunButton run={run} testId="storage-delete" />
                   )}
                 </td>
               </tr>
