@@ -41,6 +41,8 @@ describe('light-peft train', () => {
     ]);
     expect(r.stderr).not.toContain('internal error');
     expect(r.code).toBe(0);
+    // Before it trains, what it will need on the GPU (the estimate's accuracy: test/memory-estimate.test.ts).
+    expect(r.stderr).toMatch(/^GPU memory: about [\d.]+ (KiB|MiB) at the peak \(weights .*, activations .*, training state .*\)$/m);
     expect(r.stdout).toMatch(/validation accuracy \d+\.\d%, macro-F1 [\d.]+, MCC [-\d.]+ on 60 examples/);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.data.columns).toEqual({ text: 'sentence', textPair: null, label: 'category' });

@@ -26,6 +26,9 @@ import { prepareTask } from '../engine/train/task';
 import { evaluate, NON_FINITE_POLICIES, type EvalLog, type NonFinitePolicy, type TrainSettings } from '../engine/train/trainer';
 import { TrainingRun } from '../engine/train/run';
 import { phaseReport } from '../engine/train/report';
+import { baseParameters, estimateTrainingPeak } from '../shared/memory-estimate';
+import { formatBytes } from '../shared/format-bytes';
+import type { ModelConfig } from '../engine/model/config';
 import { lightPeftReport, phaseSchedule, reportFiles, RUN_FILES, TOKENIZER_FILE_NAMES, trainReport, type LightPeftReport, type ParameterCounts, type TrainReport } from '../engine/export/report';
 import type { ModelLimits } from '../engine/train/checks';
 import { ADAPTER_DEFAULTS, BASELINE_SCHEDULE, defaultEstimationSteps, LIGHT_PEFT_DEFAULTS, LORA_DEFAULTS, NON_FINITE_DEFAULTS, TRAINING_DEFAULTS } from '../engine/train/defaults';
@@ -107,6 +110,7 @@ export async function trainCommand(args: string[]): Promise<void> {
 
   const ctx = new GpuContext(await acquireNodeGpu());
   const model = await buildModel(ctx, { config: task.config, weights, peft, trainMasks: false, seed });
+  printMemoryEstimate(task.config, peft, settings, lightPeft); // once the checkpoint is known to fit the config
   await mkdir(join(outDir, RUN_FILES.adapter), { recursive: true }); // before training: an unwritable --out fails fast
   // trainable = PEFT modules + classifier head; peft = the modules alone.
   const parametersBefore: ParameterCounts = { base: model.baseParameterCount(), trainable: model.trainableParameterCount(), peft: model.trainableParameterCount(['peft']) };
@@ -228,6 +232,15 @@ function settingsFromOptions(o: Options, lightPeft: boolean, trainExamples: numb
     weightDecay: settingOption(o, 'weightDecay', defaults.weightDecay),
   };
   return { settings, estimation };
+}
+
+/** What the run will need on the GPU at its peak, before it starts (src/shared/memory-estimate.ts). */
+function printMemoryEstimate(config: ModelConfig, peft: PeftConfig, settings: TrainSettings, lightPeft: boolean): void {
+  const e = estimateTrainingPeak(
+    { parameters: baseParameters(config), layers: config.layers, hidden: config.hidden, heads: config.heads, intermediate: config.intermediate, labels: config.numLabels },
+    { batchSize: settings.batchSize, seqLen: settings.maxLength, peft: peft.kind === 'lora' ? { kind: 'lora', rank: peft.rank, targets: peft.targets } : { kind: 'adapter', size: peft.size }, lightPeft },
+  );
+  process.stderr.write(`GPU memory: about ${formatBytes(e.total)} at the peak (weights ${formatBytes(e.weights)}, activations ${formatBytes(e.activations)}, training state ${formatBytes(e.training)})\n`);
 }
 
 function nonFinitePolicy(value: string | undefined): NonFinitePolicy {
