@@ -238,7 +238,7 @@ function settingsFromOptions(o: Options, lightPeft: boolean, trainExamples: numb
 function printMemoryEstimate(config: ModelConfig, peft: PeftConfig, settings: TrainSettings, lightPeft: boolean): void {
   const e = estimateTrainingPeak(
     { parameters: baseParameters(config), layers: config.layers, hidden: config.hidden, heads: config.heads, intermediate: config.intermediate, labels: config.numLabels },
-    { batchSize: settings.batchSize, seqLen: settings.maxLength, peft: peft.kind === 'lora' ? { kind: 'lora', rank: peft.rank, targets: peft.targets } : { kind: 'adapter', size: peft.size }, lightPeft },
+    { batchSize: settings.batchSize, seqLen: settings.maxLength, peft, lightPeft },
   );
   process.stderr.write(`GPU memory: about ${formatBytes(e.total)} at the peak (weights ${formatBytes(e.weights)}, activations ${formatBytes(e.activations)}, training state ${formatBytes(e.training)})\n`);
 }

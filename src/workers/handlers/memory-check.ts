@@ -17,7 +17,7 @@ export function runMemoryEstimate(summary: ModelSummary, settings: Pick<RunSetti
     batchSize: options.batchSize,
     maxLength: options.maxLength,
     labels: settings.id2label.length,
-    peft: peft.kind === 'lora' ? { kind: 'lora', rank: peft.rank, targets: peft.targets } : { kind: 'adapter', size: peft.size },
+    peft,
     lightPeft: Boolean(options.lightPeft),
   });
 }
