@@ -26,7 +26,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { acquireGpu } from '../src/gpu/device';
 import { GpuContext } from '../src/gpu/context';
-import { matmul, vec4Applies } from '../src/kernels/matmul';
+import { matmul, vec4Path } from '../src/kernels/matmul';
 import { maxRelativeError, seededRandom } from '../src/kernels/reference/checks';
 
 export type Layout = 'NN' | 'NT';
@@ -133,7 +133,8 @@ async function runBench(quick: boolean, runs: number, log: (line: string) => voi
         const tb = tf.tensor2d(bData, bShape);
         try {
           const ours = () => matmul(ctx, { a, b, out, M, N, K, transB });
-          const oursKernel = strategy === 'registers' && vec4Applies({ M, N, K, transB }) ? 'registers.vec4NT' : strategy;
+          const path = strategy === 'registers' ? vec4Path({ M, N, K, transB }) : undefined;
+          const oursKernel = path ? `registers.vec4${path}` : strategy;
           // Warm-ups (compile, first upload of tfjs's lazily uploaded inputs), then the check.
           ours();
           await ctx.sync();
