@@ -266,23 +266,36 @@ function registersWgsl(c: RegistersConstants): string {
     }
     return body;
   };
-  return /* wgsl */ `
-${helpersWgsl(c.activation)}
-
-${registersHeadWgsl(c)}
-  let offA = wg.z * p.strideA;
-  let offB = wg.z * p.strideB;
-  let offC = wg.z * p.strideC;
-  ${lines.map((r) => `let aIdx${r} = offA + min(row + ${r}u, p.M - 1u)${transA ? '' : ' * p.K'};`).join('\n  ')}
-  ${lines.map((j) => `let bIdx${j} = offB + min(col + ${j}u, p.N - 1u)${transB ? ' * p.K' : ''};`).join('\n  ')}
-  ${accumulatorsWgsl(block)}
-  let kMain = p.K - p.K % ${kUnroll}u;
+  const setup = [
+    ...lines.map((r) => `let aIdx${r} = offA + min(row + ${r}u, p.M - 1u)${transA ? '' : ' * p.K'};`),
+    ...lines.map((j) => `let bIdx${j} = offB + min(col + ${j}u, p.N - 1u)${transB ? ' * p.K' : ''};`),
+  ];
+  const loop = `let kMain = p.K - p.K % ${kUnroll}u;
   for (var k0 = 0u; k0 < kMain; k0 += ${kUnroll}u) {
     ${step(kUnroll, 'k0').join('\n    ')}
   }
   for (var k = kMain; k < p.K; k++) {
     ${step(1, 'k').join('\n    ')}
-  }
+  }`;
+  return registersKernelWgsl(c, 'f32', setup, loop);
+}
+
+/**
+ * The frame of every `registers` kernel around its k loop: the batch offsets (in elements of the
+ * operands' type), `setup` (the loop's row and column indices), the accumulators, the loop, the stores.
+ */
+function registersKernelWgsl(c: Epilogue & { tile: number; block: number }, operands: 'f32' | 'vec4', setup: string[], loop: string): string {
+  const perElement = operands === 'vec4' ? ' / 4u' : '';
+  return /* wgsl */ `
+${helpersWgsl(c.activation)}
+
+${registersHeadWgsl(c)}
+  let offA = wg.z * (p.strideA${perElement});
+  let offB = wg.z * (p.strideB${perElement});
+  let offC = wg.z * p.strideC;
+  ${setup.join('\n  ')}
+  ${accumulatorsWgsl(c.block)}
+  ${loop}
 ${registersStoresWgsl(c)}
 }
 `;
@@ -339,23 +352,15 @@ function registersVec4NTWgsl(c: RegistersVec4Constants): string {
       body.push(`${accAt(r, v, c.block)} += vec4<f32>(${range(4).map((j) => `dot(a${r}, b${v * 4 + j})`).join(', ')});`);
     }
   }
-  return /* wgsl */ `
-${helpersWgsl(c.activation)}
-
-${registersHeadWgsl(c)}
-  let kv4 = p.K / 4u;
-  let offA = wg.z * (p.strideA / 4u);
-  let offB = wg.z * (p.strideB / 4u);
-  let offC = wg.z * p.strideC;
-  ${lines.map((r) => `let aIdx${r} = offA + min(row + ${r}u, p.M - 1u) * kv4;`).join('\n  ')}
-  ${lines.map((j) => `let bIdx${j} = offB + min(col + ${j}u, p.N - 1u) * kv4;`).join('\n  ')}
-  ${accumulatorsWgsl(c.block)}
-  for (var kv = 0u; kv < kv4; kv++) {
+  const setup = [
+    'let kv4 = p.K / 4u;',
+    ...lines.map((r) => `let aIdx${r} = offA + min(row + ${r}u, p.M - 1u) * kv4;`),
+    ...lines.map((j) => `let bIdx${j} = offB + min(col + ${j}u, p.N - 1u) * kv4;`),
+  ];
+  const loop = `for (var kv = 0u; kv < kv4; kv++) {
     ${body.join('\n    ')}
-  }
-${registersStoresWgsl(c)}
-}
-`;
+  }`;
+  return registersKernelWgsl(c, 'vec4', setup, loop);
 }
 
 /**
@@ -377,22 +382,14 @@ function registersVec4NNWgsl(c: RegistersVec4Constants): string {
       body.push(`${accAt(r, v, c.block)} += ${range(4).map((u) => `a${r}.${'xyzw'[u]} * b${u}_${v}`).join(' + ')};`);
     }
   }
-  return /* wgsl */ `
-${helpersWgsl(c.activation)}
-
-${registersHeadWgsl(c)}
-  let kv4 = p.K / 4u;
-  let nv4 = p.N / 4u;
-  let offA = wg.z * (p.strideA / 4u);
-  let offB = wg.z * (p.strideB / 4u);
-  let offC = wg.z * p.strideC;
-  ${lines.map((r) => `let aIdx${r} = offA + min(row + ${r}u, p.M - 1u) * kv4;`).join('\n  ')}
-  ${vecs.map((v) => `let bIdx${v} = offB + min(col / 4u + ${v}u, nv4 - 1u);`).join('\n  ')}
-  ${accumulatorsWgsl(c.block)}
-  for (var kv = 0u; kv < kv4; kv++) {
+  const setup = [
+    'let kv4 = p.K / 4u;',
+    'let nv4 = p.N / 4u;',
+    ...lines.map((r) => `let aIdx${r} = offA + min(row + ${r}u, p.M - 1u) * kv4;`),
+    ...vecs.map((v) => `let bIdx${v} = offB + min(col / 4u + ${v}u, nv4 - 1u);`),
+  ];
+  const loop = `for (var kv = 0u; kv < kv4; kv++) {
     ${body.join('\n    ')}
-  }
-${registersStoresWgsl(c)}
-}
-`;
+  }`;
+  return registersKernelWgsl(c, 'vec4', setup, loop);
 }
