@@ -6,9 +6,11 @@
  *   npm run bench:lightpeft               roberta-base shape, batch 32 × 128 (a GPU job)
  *   npm run bench:lightpeft -- --quick    4 layers × 256 hidden, batch 8 × 64 (CPU-friendly; default when CI is set)
  * Also: --batch N (another batch size, same sequence length), --no-profile (skip the per-kernel
- * profile), --out NAME (write bench/results/NAME instead of lightpeft-node.json). For example the
- * roberta-base shape's memory on a CPU-only machine, where its batch of 32 takes many minutes a step:
- *   npm run bench:lightpeft -- --full --batch 2 --runs 1 --no-profile --out lightpeft-node-roberta-base.json
+ * profile), --out NAME (write bench/results/NAME instead of lightpeft-node.json). The roberta-base
+ * shape on a CPU-only machine (a baseline step takes about 6 minutes on 2 cores; about 75 minutes
+ * in all), which bench:report reads beside the quick shape's:
+ *   npm run bench:lightpeft -- --full --runs 1 --no-profile --out lightpeft-node-roberta-base.json
+ * (`--batch 2` measures its memory in a few minutes).
  * Pruning uses seeded random scores: speed and memory depend on what is kept, not on why.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

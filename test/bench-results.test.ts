@@ -62,21 +62,22 @@ describe('bench results summary', () => {
       '2026-12-05T00:00:00Z',
       {},
     );
-    expect(summary.missing).toEqual(['roberta_base_memory', 'infer_vs_transformersjs', 'step_vs_pytorch']);
+    expect(summary.missing).toEqual(['roberta_base', 'infer_vs_transformersjs', 'step_vs_pytorch']);
     const matmulTarget = targetChecks(summary).find((t) => t.target.startsWith('matmul'))!;
     expect(matmulTarget).toMatchObject({ measured: '6.00×', met: false });
     const page = resultsMarkdown(summary);
     expect(page).toContain('| halves | 2.00× faster | 40% lower | 2.00× faster | 25% lower | not measured |');
-    expect(page).toContain('Not measured in this run: roberta_base_memory, infer_vs_transformersjs, step_vs_pytorch.');
+    expect(page).toContain('Not measured in this run: roberta_base, infer_vs_transformersjs, step_vs_pytorch.');
   });
 
-  it('checks the memory targets at the roberta-base shape too, at the headline ratios', () => {
+  it('checks the speed and memory targets at the roberta-base shape too, at the headline ratios', () => {
     const within: DemoAccuracy = { command: 'sh tools/demo/compare-methods.sh', runs: [demo(DEFAULT_RATIOS, -0.008), demo(halves, -0.006)] };
     const robertaBase: LightPeftBench = {
       ...lightPeft,
       quick: false,
       shape: { ...lightPeft.shape, layers: 12, hidden: 768, batch: 2, seqLen: 128 },
-      results: [lightPeft.results[0], { ...lightPeft.results[1], peakTrainBytes: 40 }, { ...lightPeft.results[2], peakTrainBytes: 50, inferenceBytes: 19 }],
+      runs: 1,
+      results: [lightPeft.results[0], { ...lightPeft.results[1], peakTrainBytes: 40 }, { ...lightPeft.results[2], trainStepMs: 125, peakTrainBytes: 50, inferenceMs: 60, inferenceBytes: 19 }],
     };
     const summary = benchResults(
       { machine: { cpu: 'cpu', cores: 2, memoryGiB: 24, os: 'linux', node: 'v20' }, lightPeft, lightPeftRobertaBase: robertaBase, demoAccuracy: within, matmulTfjs: null, inferTransformersJs: null, torchStep: null },
@@ -86,8 +87,13 @@ describe('bench results summary', () => {
     const rows = targetChecks(summary).filter((t) => t.target.includes('roberta-base shape (batch 2 × 128)'));
     // The headline is halves (fastest within 1 point): its roberta-base figures, not the defaults'.
     expect(rows).toEqual([
+      { target: 'Light-PEFT training step ≥ 1.8× the LoRA baseline, roberta-base shape (batch 2 × 128)', measured: '1.60×', met: false },
       { target: 'Light-PEFT peak training bytes ≥ 45% lower, roberta-base shape (batch 2 × 128)', measured: '50%', met: true },
+      { target: 'Light-PEFT inference ≥ 1.8× faster, roberta-base shape (batch 2 × 128)', measured: '1.50×', met: false },
       { target: 'Light-PEFT inference bytes ≥ 50% lower, roberta-base shape (batch 2 × 128)', measured: '53%', met: true },
     ]);
+    const page = resultsMarkdown(summary);
+    expect(page).toContain('at the roberta-base shape (Node, 12 layers × 768 hidden, 4 heads, FFN 1024, vocab 8000, batch 2 × 128, one timed step and one timed forward each)');
+    expect(page).toContain('| halves | 1.60× faster | 50% lower | 1.50× faster | 53% lower |');
   });
 });
