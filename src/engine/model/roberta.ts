@@ -28,8 +28,8 @@ export interface ForwardOptions {
   /** Importance Ratios of PEFT modules: 0 writes this batch's value, 1 adds it to the running sum. */
   importanceBeta?: 0 | 1;
   /**
-   * Keep activations for a backward pass. Without it (evaluation, inference) each layer's
-   * activations go back to the pool as soon as the next layer's input exists.
+   * Keep activations for a backward pass. Without it (evaluation, inference) each block's
+   * activations go back to the pool as soon as its output exists.
    */
   forBackward: boolean;
 }
@@ -215,7 +215,7 @@ export class RobertaModel {
   private forwardPass(batch: DeviceBatch, options: ForwardOptions, alloc: Alloc): ForwardPass {
     const rows = batch.batch * batch.seqLen;
     const dropout = new StepDropout(options.dropoutSeed, this.config);
-    return { ctx: this.ctx, config: this.config, batch, rows, alloc, dropout, importanceBeta: options.importanceBeta };
+    return { ctx: this.ctx, config: this.config, batch, rows, alloc, dropout, importanceBeta: options.importanceBeta, forBackward: options.forBackward };
   }
 
   /** Runs `body` with a backward pass whose scratch tensors are freed when it returns. */
@@ -238,22 +238,30 @@ export class RobertaModel {
   }
 
   /**
-   * An evaluation-mode layer that keeps only its output: its activations and its input (when this
-   * forward allocated it) are disposed at once. Later dispatches may reuse their buffers: the
-   * queue runs dispatches in order, so the reads here come first.
+   * An evaluation-mode layer that keeps only its output. Each block's activations are disposed as
+   * soon as its output exists, and the layer's input (when this forward allocated it) once the
+   * attention block has read it, so the peak is the larger block's, not the two together. Later
+   * dispatches may reuse their buffers: the queue runs dispatches in order, so the reads come first.
    */
   private layerForwardFreeing(pass: ForwardPass, layer: Layer, input: Tensor, owned: Tensor[]): Tensor {
+    const attentionOutput = this.blockFreeing(pass, (p) => attentionBlockForward(p, layer, input).output.output);
+    const inputIndex = owned.indexOf(input);
+    if (inputIndex >= 0) owned.splice(inputIndex, 1)[0].dispose();
+    const output = this.blockFreeing(pass, (p) => ffnBlockForward(p, layer, attentionOutput, this.ffnMask).output.output);
+    attentionOutput.dispose();
+    owned.push(output);
+    return output;
+  }
+
+  /** Runs one block with its own allocations and disposes all of them but the output it returns. */
+  private blockFreeing(pass: ForwardPass, block: (pass: ForwardPass) => Tensor): Tensor {
     const temporaries: Tensor[] = [];
-    const s = this.layerForward({ ...pass, alloc: (shape) => {
+    const output = block({ ...pass, alloc: (shape) => {
       const t = this.ctx.empty(shape);
       temporaries.push(t);
       return t;
-    } }, layer, input);
-    const output = s.ffn.output.output;
+    } });
     for (const t of temporaries) if (t !== output) t.dispose();
-    const inputIndex = owned.indexOf(input);
-    if (inputIndex >= 0) owned.splice(inputIndex, 1)[0].dispose();
-    owned.push(output);
     return output;
   }
 

@@ -20,7 +20,7 @@ export interface FfnMaskUse {
 export interface FfnBlockSaved {
   input: Tensor;
   interSaved: LinearSaved;
-  preGelu: Tensor;
+  preGelu: Tensor; // the GELU output itself when it was fused (evaluation: nothing reads it)
   gelu: Tensor;
   masked: Tensor; // gelu · ffnMask (gelu itself when the mask is not applied)
   output: SublayerOutputSaved; // its output is the block's output
@@ -31,9 +31,16 @@ const ffnOutput = (layer: Layer): SublayerOutput => ({ dense: layer.outputDense,
 export function ffnBlockForward(pass: ForwardPass, layer: Layer, input: Tensor, mask: FfnMaskUse): FfnBlockSaved {
   const { ctx, rows } = pass;
   const I = layer.intermediate;
-  const inter = linearLayerForward(pass, layer.intermediateDense, input);
-  const gelu = pass.alloc([rows, I]);
-  activationForward(ctx, { act: 'gelu', x: inter.out, out: gelu, n: rows * I });
+  // Without a backward (which reads GELU's input) and without LoRA on the intermediate dense (whose
+  // product is added after the base matmul), GELU runs in the matmul's epilogue: one [rows, I]
+  // tensor and one pass over it fewer.
+  const fuseGelu = !pass.forBackward && !layer.intermediateDense.lora;
+  const inter = linearLayerForward(pass, layer.intermediateDense, input, fuseGelu ? 'gelu' : undefined);
+  let gelu = inter.out;
+  if (!fuseGelu) {
+    gelu = pass.alloc([rows, I]);
+    activationForward(ctx, { act: 'gelu', x: inter.out, out: gelu, n: rows * I });
+  }
   let masked = gelu;
   if (mask.applied) {
     masked = pass.alloc([rows, I]);

@@ -8,6 +8,7 @@ import { linearBackward, linearForward, type ImportanceRequest } from './linear'
 import { rankScores } from '../../../kernels/scores';
 import type { GpuContext } from '../../../gpu/context';
 import type { Linear } from '../params';
+import type { Activation } from '../../../kernels/wgsl-math';
 import type { DropoutDraw } from './dropout-layer';
 import type { BackwardPass, ForwardPass } from './step-pass';
 
@@ -18,15 +19,17 @@ export interface LinearSaved {
   dropout?: DropoutDraw;
 }
 
-export function linearLayerForward(pass: ForwardPass, lin: Linear, x: Tensor): { out: Tensor; saved: LinearSaved } {
+/** `activation` (a layer without LoRA only) is applied to the output in the matmul's epilogue. */
+export function linearLayerForward(pass: ForwardPass, lin: Linear, x: Tensor, activation?: Activation): { out: Tensor; saved: LinearSaved } {
   const { ctx, rows } = pass;
   const shape = { rows, inFeatures: lin.inFeatures, outFeatures: lin.outFeatures };
   const out = pass.alloc([rows, lin.outFeatures]);
   const lora = lin.lora;
   if (!lora) {
-    linearForward(ctx, { ...shape, x, weight: lin.weight, bias: lin.bias, out });
+    linearForward(ctx, { ...shape, x, weight: lin.weight, bias: lin.bias, out, activation });
     return { out, saved: {} };
   }
+  if (activation) throw new Error('linearLayerForward: an activation goes in the epilogue only without LoRA');
   const u = pass.alloc([rows, lora.rank]);
   let importance: ImportanceRequest | undefined;
   let delta: Tensor | undefined;

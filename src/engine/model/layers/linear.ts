@@ -9,6 +9,7 @@ import type { Tensor } from '../../../gpu/buffers';
 import { matmul } from '../../../kernels/matmul';
 import { addInPlace, dropoutBackward, dropoutForward } from '../../../kernels/elementwise';
 import { importanceRatio } from '../../../kernels/scores';
+import type { Activation } from '../../../kernels/wgsl-math';
 
 export interface LinearShape {
   rows: number; // tokens, N
@@ -39,7 +40,10 @@ export interface ImportanceRequest {
   delta: Tensor; // [N, out] scratch
 }
 
-/** y = x·Wᵀ + b (+ LoRA). `u` [N,r] receives drop(x)·Aᵀ (saved for backward). */
+/**
+ * y = x·Wᵀ + b (+ LoRA). `u` [N,r] receives drop(x)·Aᵀ (saved for backward). `activation` is
+ * applied to y in the matmul's epilogue; only without LoRA, whose product is added after it.
+ */
 export function linearForward(
   ctx: GpuContext,
   args: LinearShape & {
@@ -49,10 +53,12 @@ export function linearForward(
     out: Tensor;
     lora?: LoraFactors & { u: Tensor };
     importance?: ImportanceRequest;
+    activation?: Activation;
   },
 ): void {
-  const { rows, inFeatures, outFeatures, x, lora, importance } = args;
-  matmul(ctx, { a: x, b: args.weight, out: args.out, M: rows, N: outFeatures, K: inFeatures, transB: true, bias: args.bias });
+  const { rows, inFeatures, outFeatures, x, lora, importance, activation } = args;
+  if (lora && activation) throw new Error('linearForward: an activation goes in the epilogue only without LoRA');
+  matmul(ctx, { a: x, b: args.weight, out: args.out, M: rows, N: outFeatures, K: inFeatures, transB: true, bias: args.bias, activation });
   if (!lora) return;
   const loraInput = dropLoraInput(ctx, x, rows * inFeatures, lora.dropout);
   matmul(ctx, { a: loraInput, b: lora.A, out: lora.u, M: rows, N: lora.rank, K: inFeatures, transB: true });

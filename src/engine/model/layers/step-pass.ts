@@ -17,8 +17,10 @@ interface Pass {
 }
 
 export interface ForwardPass extends Pass {
-  /** Activations: kept for the backward, or freed layer by layer in evaluation. */
+  /** Activations: kept for the backward, or freed block by block in evaluation. */
   alloc: Alloc;
+  /** A backward pass follows (training): keep what it reads. False in evaluation and inference. */
+  forBackward: boolean;
   dropout: StepDropout;
   /** Importance Ratios of PEFT modules: 0 writes this batch's value, 1 adds it to the running sum; undefined skips them. */
   importanceBeta?: 0 | 1;
