@@ -4,7 +4,7 @@ import type { DType, Tensor } from '../gpu/buffers';
 import { declarationsWgsl, defineKernel, pipelineKey, readOnly, readWrite } from './kernel';
 import { laneSumWgsl, treeReductionWgsl } from './wgsl-reduce';
 import { layerNormForward } from './layernorm';
-import { matmul, type MatmulArgs, type MatmulStrategy } from './matmul';
+import { matmul, type MatmulStrategy } from './matmul';
 import { attentionBackward, attentionForward } from './attention';
 import { add } from './elementwise';
 import { crossEntropy } from './cross-entropy';
@@ -142,15 +142,12 @@ describe('a new shape reuses the compiled pipeline: sizes live in uniforms', () 
     expect(await compiles(run(3, 8), run(5, 24))).toEqual([1, 0]);
   });
 
-  it.each<MatmulStrategy>(['shared', 'registers'])('matmul (%s): shapes, batch sizes, bias, activation and beta share one compile; another layout compiles once more', async (strategy) => {
+  it.each<MatmulStrategy>(['shared', 'registers'])('matmul (%s): two shapes and batch sizes, one compile; a new flag compiles once more', async (strategy) => {
     // K stays off multiples of 4: with K % 4 = 0, `registers` picks its vec4 kernel (a code choice).
-    type Epilogue = Pick<MatmulArgs, 'activation' | 'beta'> & { bias?: boolean };
-    const run = (M: number, N: number, K: number, batch: number, { bias = false, ...epilogue }: Epilogue = {}, transA = false) => (ctx: GpuContext) =>
-      matmul(ctx, { a: ctx.zeros([batch * M * K]), b: ctx.zeros([batch * K * N]), out: ctx.zeros([batch * M * N]), M, N, K, batch, transA, transB: true, bias: bias ? ctx.zeros([N]) : undefined, ...epilogue, strategy });
+    const run = (M: number, N: number, K: number, batch: number, bias = false) => (ctx: GpuContext) =>
+      matmul(ctx, { a: ctx.zeros([batch * M * K]), b: ctx.zeros([batch * K * N]), out: ctx.zeros([batch * M * N]), M, N, K, batch, transB: true, bias: bias ? ctx.zeros([N]) : undefined, strategy });
     expect(await compiles(run(3, 5, 7, 1), run(70, 9, 13, 3))).toEqual([1, 0]);
-    // Uniforms choose the epilogue: on SwiftShader each compile of a `registers` kernel costs 1–2 s.
-    expect(await compiles(run(3, 5, 7, 1, { bias: true, activation: 'gelu' }), run(4, 4, 5, 2, { activation: 'tanh', beta: 1 }))).toEqual([0, 0]);
-    expect(await compiles(run(3, 5, 7, 1, {}, true), run(6, 2, 9, 2, { bias: true, activation: 'relu', beta: 1 }, true))).toEqual([1, 0]);
+    expect(await compiles(run(3, 5, 7, 1, true), run(4, 4, 5, 2, true))).toEqual([1, 0]);
   });
 
   it.each<ReductionStrategy>(['workgroup', 'serial'])('attention forward and backward (%s): two batch shapes, one compile each', async (strategy) => {

@@ -26,7 +26,7 @@
  */
 import type { GpuContext } from '../gpu/context';
 import type { Tensor } from '../gpu/buffers';
-import { ACTIVATION_CODES, WGSL_ACTIVATE, WGSL_GELU, type Activation } from './wgsl-math';
+import { WGSL_GELU, applyActivation, type Activation } from './wgsl-math';
 import { defineKernel, readOnly, readWrite } from './kernel';
 
 /** Output tile side of a workgroup (both strategies). */
@@ -47,8 +47,6 @@ const PARAMS = {
   strideC: 'u32',
   alpha: 'f32',
   beta: 'f32',
-  hasBias: 'u32',
-  activation: 'u32',
 } as const;
 
 export interface MatmulArgs {
@@ -98,22 +96,19 @@ export function vec4Path(args: Pick<MatmulArgs, 'M' | 'N' | 'K' | 'transA' | 'tr
   return N % 4 === 0 ? 'NN' : undefined;
 }
 
+/** Flags every strategy's code depends on. */
+type Epilogue = { bias: boolean; accumulate: boolean; activation: Activation };
 /** `shared`: each of the (tile/4)² threads owns a 4×4 block; k advances by tileK. */
-type SharedConstants = { transA: boolean; transB: boolean; tile: number; tileK: number };
+type SharedConstants = Epilogue & { transA: boolean; transB: boolean; tile: number; tileK: number };
 /** `registers`: each of the (tile/block)² threads owns a block×block square of the tile. */
-type RegistersConstants = { transA: boolean; transB: boolean; tile: number; block: number; kUnroll: number };
-type RegistersVec4Constants = { tile: number; block: number };
+type RegistersConstants = Epilogue & { transA: boolean; transB: boolean; tile: number; block: number; kUnroll: number };
+type RegistersVec4Constants = Epilogue & { tile: number; block: number };
 
-/**
- * a, b (scalar or vec4 along k), c, and the bias. The epilogue (bias, activation, beta) is chosen
- * by uniforms, not compiled in: on SwiftShader each 32×32 `registers` pipeline takes 1–2 s to
- * compile, and a training run used 11 of them where it now uses 5 (a run's first step, every test
- * process). Without a bias, `a` is bound in its place and never read.
- */
+/** a, b (scalar or vec4 along k), c, and the optional bias. */
 function matmulLayout(operand: 'f32' | 'vec4<f32>') {
-  return () => ({
+  return ({ bias }: Epilogue) => ({
     uniforms: PARAMS,
-    storage: [readOnly('a', operand), readOnly('b', operand), readWrite('c'), readOnly('bias')],
+    storage: [readOnly('a', operand), readOnly('b', operand), readWrite('c'), ...(bias ? [readOnly('bias')] : [])],
   });
 }
 
@@ -126,9 +121,12 @@ const REGISTERS_VEC4 = {
 
 export function matmul(ctx: GpuContext, args: MatmulArgs): void {
   const { M, N, K, transA = false, transB = false, batch = 1, activation = 'none' } = args;
+  const beta = args.beta ?? 0;
+  const epilogue: Epilogue = { bias: args.bias !== undefined, accumulate: beta !== 0, activation };
   const strategy = args.strategy ?? (ctx.prefersRegisterBlocking ? 'registers' : 'shared');
   const vec4 = strategy === 'registers' && args.vec4 !== false ? vec4Path(args) : undefined;
-  const buffers: Record<string, Tensor> = { a: args.a, b: args.b, c: args.out, bias: args.bias ?? args.a };
+  const buffers: Record<string, Tensor> = { a: args.a, b: args.b, c: args.out };
+  if (args.bias) buffers.bias = args.bias;
   const run = {
     uniforms: {
       M,
@@ -138,36 +136,29 @@ export function matmul(ctx: GpuContext, args: MatmulArgs): void {
       strideB: args.strideB ?? K * N,
       strideC: args.strideC ?? M * N,
       alpha: args.alpha ?? 1,
-      beta: args.beta ?? 0,
-      hasBias: args.bias ? 1 : 0,
-      activation: ACTIVATION_CODES[activation],
+      beta,
     },
     buffers,
     workgroups: [Math.ceil(N / TILE), Math.ceil(M / TILE), batch] as const,
   };
-  if (strategy === 'shared') SHARED.dispatch(ctx, { transA, transB, tile: TILE, tileK: TILE_K }, run);
-  else if (vec4) REGISTERS_VEC4[vec4].dispatch(ctx, { tile: TILE, block: BLOCK }, run);
-  else REGISTERS.dispatch(ctx, { transA, transB, tile: TILE, block: BLOCK, kUnroll: K_UNROLL }, run);
+  if (strategy === 'shared') SHARED.dispatch(ctx, { ...epilogue, transA, transB, tile: TILE, tileK: TILE_K }, run);
+  else if (vec4) REGISTERS_VEC4[vec4].dispatch(ctx, { ...epilogue, tile: TILE, block: BLOCK }, run);
+  else REGISTERS.dispatch(ctx, { ...epilogue, transA, transB, tile: TILE, block: BLOCK, kUnroll: K_UNROLL }, run);
 }
 
-/**
- * The helper functions every strategy declares: `epilogue` turns a sum of products into C's value,
- * act(alpha · acc + bias) + beta · C; C is read only when beta ≠ 0 (a fresh buffer may hold NaNs).
- */
-function helpersWgsl(): string {
-  return /* wgsl */ `${WGSL_GELU}${WGSL_ACTIVATE}
-fn epilogue(acc: f32, col: u32, idx: u32) -> f32 {
-  var v = p.alpha * acc;
-  if (p.hasBias != 0u) { v += bias[col]; }
-  v = activate(p.activation, v);
-  if (p.beta != 0.0) { v += p.beta * c[idx]; }
-  return v;
-}`;
+/** The helper functions both strategies declare. */
+function helpersWgsl(activation: Activation): string {
+  return activation === 'gelu' ? WGSL_GELU : '';
 }
 
 /** WGSL storing one output element `acc` at column `col` of the row starting at `rowBase`. */
-function storeElementWgsl(acc: string, col: string): string {
-  return `if (${col} < p.N) { c[rowBase + ${col}] = epilogue(${acc}, ${col}, rowBase + ${col}); }`;
+function storeElementWgsl(acc: string, col: string, { bias, accumulate, activation }: Epilogue): string {
+  let value = `p.alpha * ${acc}`;
+  if (bias) value = `(${value} + bias[${col}])`;
+  value = applyActivation(activation, value);
+  const idx = `rowBase + ${col}`;
+  if (accumulate) value = `${value} + p.beta * c[${idx}]`;
+  return `if (${col} < p.N) { c[${idx}] = ${value}; }`;
 }
 
 function sharedWgsl(c: SharedConstants): string {
@@ -188,14 +179,14 @@ function sharedWgsl(c: SharedConstants): string {
   // The 4×4 block lives in four vec4 registers; the code is unrolled at generation time, because
   // dynamically indexed private arrays end up in memory on some backends (SwiftShader: 10× slower).
   const storeRow = (i: number) => {
-    const lines = [0, 1, 2, 3].map((j) => `    ${storeElementWgsl(`acc${i}.${'xyzw'[j]}`, `col + ${j}u`)}`);
+    const lines = [0, 1, 2, 3].map((j) => `    ${storeElementWgsl(`acc${i}.${'xyzw'[j]}`, `col + ${j}u`, c)}`);
     return `  if (row0 + lid.y * 4u + ${i}u < p.M) {
     let rowBase = offC + (row0 + lid.y * 4u + ${i}u) * p.N;
 ${lines.join('\n')}
   }`;
   };
   return /* wgsl */ `
-${helpersWgsl()}
+${helpersWgsl(c.activation)}
 
 // Tiles as [k][4 consecutive rows (or columns)]: one vec4 read gives a thread its 4 rows at step k.
 var<workgroup> tileA: array<vec4<f32>, ${(tile * tileK) / 4}>;
@@ -293,10 +284,10 @@ function registersWgsl(c: RegistersConstants): string {
  * The frame of every `registers` kernel around its k loop: the batch offsets (in elements of the
  * operands' type), `setup` (the loop's row and column indices), the accumulators, the loop, the stores.
  */
-function registersKernelWgsl(c: { tile: number; block: number }, operands: 'f32' | 'vec4', setup: string[], loop: string): string {
+function registersKernelWgsl(c: Epilogue & { tile: number; block: number }, operands: 'f32' | 'vec4', setup: string[], loop: string): string {
   const perElement = operands === 'vec4' ? ' / 4u' : '';
   return /* wgsl */ `
-${helpersWgsl()}
+${helpersWgsl(c.activation)}
 
 ${registersHeadWgsl(c)}
   let offA = wg.z * (p.strideA${perElement});
@@ -334,8 +325,8 @@ function accAt(r: number, v: number, block: number): string {
 }
 
 /** Epilogue of every `registers` kernel: stores the accumulators that fall inside C. */
-function registersStoresWgsl(c: { block: number }): string {
-  const lines = range(4).map((j) => `      ${storeElementWgsl(`value.${'xyzw'[j]}`, `col + v * 4u + ${j}u`)}`);
+function registersStoresWgsl(c: Epilogue & { block: number }): string {
+  const lines = range(4).map((j) => `      ${storeElementWgsl(`value.${'xyzw'[j]}`, `col + v * 4u + ${j}u`, c)}`);
   return `  for (var r = 0u; r < ${c.block}u; r++) {
     if (row + r >= p.M) { break; }
     let rowBase = offC + (row + r) * p.N;

@@ -39,16 +39,3 @@ export function applyActivation(act: Activation, v: string): string {
       return `max(${v}, 0.0)`;
   }
 }
-
-/** Each activation's code in a uniform, for kernels that take it at run time (`WGSL_ACTIVATE`). */
-export const ACTIVATION_CODES: Readonly<Record<Activation, number>> = { none: 0, gelu: 1, tanh: 2, relu: 3 };
-
-/** `activate(code, v)`: the activation of that code (ACTIVATION_CODES) applied to v. Needs WGSL_GELU. */
-export const WGSL_ACTIVATE = /* wgsl */ `
-fn activate(code: u32, v: f32) -> f32 {
-  switch code {
-${(['gelu', 'tanh', 'relu'] as const).map((act) => `    case ${ACTIVATION_CODES[act]}u: { return ${applyActivation(act, 'v')}; }`).join('\n')}
-    default: { return v; }
-  }
-}
-`;
