@@ -70,11 +70,13 @@ interface MemoryBreakdown {
   otherPersistent: number;
   activations: number;
   poolSlack: number;
+  /** Not part of the GPU peak: the word table, in host memory (src/engine/model/host-table.ts). */
+  hostWordTable: number;
 }
 
 /** Splits the pool's peaks since the last `resetPeak`, given what was in use at rest just before. */
 function memoryBreakdown(ctx: GpuContext, model: RobertaModel, atRest: number, training: boolean): MemoryBreakdown {
-  const baseWeights = model.baseParameterCount() * 4;
+  const baseWeights = model.baseParameterCount('gpu') * 4;
   const trainable = model.trainableParameterCount() * 4;
   const gradients = training ? trainable : 0;
   const optimizerState = training ? 2 * trainable : 0;
@@ -86,12 +88,13 @@ function memoryBreakdown(ctx: GpuContext, model: RobertaModel, atRest: number, t
     otherPersistent: atRest - baseWeights - trainable - gradients - optimizerState,
     activations: ctx.pool.peakInUseBytes - atRest,
     poolSlack: ctx.pool.peakAllocatedBytes - ctx.pool.peakInUseBytes,
+    hostWordTable: model.embeddings.word.data.byteLength,
   };
 }
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)}`;
 const describeMemory = (m: MemoryBreakdown) =>
-  `base ${mib(m.baseWeights)}, trainable ${mib(m.trainableWeights)} + grads ${mib(m.gradients)} + AdamW ${mib(m.optimizerState)}, other ${mib(m.otherPersistent)}, activations ${mib(m.activations)}, pool slack ${mib(m.poolSlack)} MiB`;
+  `base ${mib(m.baseWeights)}, trainable ${mib(m.trainableWeights)} + grads ${mib(m.gradients)} + AdamW ${mib(m.optimizerState)}, other ${mib(m.otherPersistent)}, activations ${mib(m.activations)}, pool slack ${mib(m.poolSlack)} MiB (word table ${mib(m.hostWordTable)} MiB on the host)`;
 
 /** One more run of `work` with every dispatch timed on the GPU (after the timed runs: profiling splits passes). */
 async function profiled(ctx: GpuContext, work: () => Promise<void>): Promise<KernelSummary[] | null> {

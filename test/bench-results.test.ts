@@ -41,6 +41,18 @@ describe('bench results summary', () => {
     expect('train_step_speedup' in r).toBe(false); // no headline without a measured accuracy
   });
 
+  it('also states the byte reductions with the host word table counted on both sides, as the paper measures', () => {
+    const withTable = { ...memory, inference: { hostWordTable: 20 } };
+    const bench = { ...lightPeft, results: lightPeft.results.map((m) => ({ ...m, memory: withTable })) };
+    const r = lightPeftVsLora(bench, null);
+    // halves: train 1 − (60 + 20) / (100 + 20), inference 1 − (30 + 20) / (40 + 20)
+    expect(r.configurations[1].table_on_gpu).toEqual({ train_peak_bytes_reduction: 0.333, infer_bytes_reduction: 0.167 });
+    expect(r.configurations[1].infer_bytes_reduction).toBe(0.25);
+    expect(lightPeftVsLora(lightPeft, null).configurations[1].table_on_gpu).toBeNull(); // a report from before the move
+    const md = resultsMarkdown(benchResults({ machine: { cpu: 'cpu', cores: 2, memoryGiB: 8, os: 'linux', node: 'v22' }, lightPeft: bench, lightPeftRobertaBase: null, demoAccuracy: null, matmulTfjs: null, inferTransformersJs: null, torchStep: null }, '2026-12-06', {}));
+    expect(md).toContain('halves: 33% and 17%');
+  });
+
   it('headlines the fastest ratios whose demo accuracy stays within 1 point', () => {
     const within: DemoAccuracy = { command: 'sh tools/demo/compare-methods.sh', runs: [demo(DEFAULT_RATIOS, -0.008), demo(halves, -0.006)] };
     expect(lightPeftVsLora(lightPeft, within)).toMatchObject({ ratios: halves, train_step_speedup: 2, accuracy_delta: -0.006 });

@@ -11,7 +11,7 @@ import { makeFruitExamples, randomWeights, tinyTokenizer } from './synthetic';
 import { TrainingRun } from '../src/engine/train/run';
 import type { TrainSettings } from '../src/engine/train/trainer';
 import type { PeftConfig } from '../src/engine/model/peft';
-import { baseParameters, estimateTrainingPeak, type EstimatedPeft } from '../src/shared/memory-estimate';
+import { baseParameters, estimateTrainingPeak, gpuBaseParameters, type EstimatedPeft } from '../src/shared/memory-estimate';
 
 const tokenizer = tinyTokenizer();
 const config = parseModelConfig({
@@ -45,8 +45,9 @@ describe('training memory estimate', () => {
       const measured = ctx.pool.peakInUseBytes - before;
       const peft: EstimatedPeft = c.peft.kind === 'lora' ? { kind: 'lora', rank: c.peft.rank, targets: c.peft.targets } : { kind: 'adapter', size: c.peft.size };
       expect(baseParameters(config)).toBe(model.baseParameterCount());
+      expect(gpuBaseParameters(config)).toBe(model.baseParameterCount('gpu'));
       const estimate = estimateTrainingPeak(
-        { parameters: model.baseParameterCount(), layers: config.layers, hidden: config.hidden, heads: config.heads, intermediate: config.intermediate, labels: 2 },
+        { parameters: model.baseParameterCount('gpu'), layers: config.layers, hidden: config.hidden, heads: config.heads, intermediate: config.intermediate, labels: 2 },
         { batchSize: c.batchSize, seqLen: c.seqLen, peft, lightPeft: c.lightPeft },
       );
       console.log(`${c.name}: estimate ${(estimate.total / 2 ** 20).toFixed(2)} MiB, measured ${(measured / 2 ** 20).toFixed(2)} MiB (${((estimate.total / measured - 1) * 100).toFixed(1)}%)`);

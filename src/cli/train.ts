@@ -26,7 +26,7 @@ import { prepareTask } from '../engine/train/task';
 import { evaluate, NON_FINITE_POLICIES, type EvalLog, type NonFinitePolicy, type TrainSettings } from '../engine/train/trainer';
 import { TrainingRun } from '../engine/train/run';
 import { phaseReport } from '../engine/train/report';
-import { baseParameters, estimateTrainingPeak } from '../shared/memory-estimate';
+import { estimateTrainingPeak, gpuBaseParameters } from '../shared/memory-estimate';
 import { formatBytes } from '../shared/format-bytes';
 import type { ModelConfig } from '../engine/model/config';
 import { lightPeftReport, phaseSchedule, reportFiles, RUN_FILES, TOKENIZER_FILE_NAMES, trainReport, type LightPeftReport, type ParameterCounts, type TrainReport } from '../engine/export/report';
@@ -237,7 +237,7 @@ function settingsFromOptions(o: Options, lightPeft: boolean, trainExamples: numb
 /** What the run will need on the GPU at its peak, before it starts (src/shared/memory-estimate.ts). */
 function printMemoryEstimate(config: ModelConfig, peft: PeftConfig, settings: TrainSettings, lightPeft: boolean): void {
   const e = estimateTrainingPeak(
-    { parameters: baseParameters(config), layers: config.layers, hidden: config.hidden, heads: config.heads, intermediate: config.intermediate, labels: config.numLabels },
+    { parameters: gpuBaseParameters(config), layers: config.layers, hidden: config.hidden, heads: config.heads, intermediate: config.intermediate, labels: config.numLabels },
     { batchSize: settings.batchSize, seqLen: settings.maxLength, peft, lightPeft },
   );
   process.stderr.write(`GPU memory: about ${formatBytes(e.total)} at the peak (weights ${formatBytes(e.weights)}, activations ${formatBytes(e.activations)}, training state ${formatBytes(e.training)})\n`);

@@ -59,12 +59,14 @@ describe.each<ReductionStrategy>(['workgroup', 'serial'])('embeddingForward kern
       const common = { batch, seqLen, hidden, padId: PAD };
       embeddingForwardRef({ ...common, inputIds, wordEmb, posEmb, typeEmb, out: expected });
 
+      // The kernel adds to the word rows the host gathered into `out`.
+      const wordRows = new Float32Array(batch * seqLen * hidden);
+      inputIds.forEach((id, k) => wordRows.set(wordEmb.subarray(id * hidden, (id + 1) * hidden), k * hidden));
       const t = {
         inputIds: ctx.fromArray(inputIds, [batch * seqLen]),
-        wordEmb: ctx.fromArray(wordEmb, [vocab, hidden]),
         posEmb: ctx.fromArray(posEmb, [maxPositions, hidden]),
         typeEmb: ctx.fromArray(typeEmb, [2, hidden]),
-        out: ctx.empty([batch * seqLen, hidden]),
+        out: ctx.fromArray(wordRows, [batch * seqLen, hidden]),
       };
       embeddingForward(ctx, { ...common, ...t, strategy });
       expectClose(await ctx.read(t.out), expected, 1e-6, c.label);

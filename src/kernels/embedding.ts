@@ -1,6 +1,9 @@
 /**
- * RoBERTa input embeddings: out[token] = wordEmb[id] + posEmb[positionId] + typeEmb[0]
- * (token type ids are all zero for RoBERTa). Forward only: the embedding tables are frozen in
+ * RoBERTa input embeddings, in place: out[token] += posEmb[positionId] + typeEmb[0], where `out`
+ * arrives holding each token's row of the word table (token type ids are all zero for RoBERTa).
+ * The word table never comes to the GPU: it is the largest frozen tensor (50265 × 768 floats,
+ * 147 MiB in roberta-base) and a batch reads a few thousand of its rows, so the host gathers them
+ * (engine/model/host-table.ts) and uploads those. Forward only: the embedding tables are frozen in
  * this app (LoRA/Adapters never touch them), so no gradient flows into them.
  *
  * Position ids follow HF `create_position_ids_from_input_ids`: padId + (non-pad tokens at
@@ -10,7 +13,6 @@
  *   (rows are ≤ 512 tokens, so ≤ 2 ids per thread), then writes the row.
  * - `serial` (CPU-emulated WebGPU such as SwiftShader, where barriers are slow): one invocation
  *   per token counts its prefix and writes its row, with no barriers.
- * Ids must lie in [0, vocab): out-of-range reads are clamped by WebGPU, not reported.
  */
 import type { GpuContext } from '../gpu/context';
 import type { Tensor } from '../gpu/buffers';
@@ -25,10 +27,10 @@ const PARAMS = { tokens: 'u32', seqLen: 'u32', hidden: 'u32', padId: 'i32' } as 
 export interface EmbeddingForwardArgs {
   /** i32 [batch*seqLen] */
   inputIds: Tensor;
-  wordEmb: Tensor; // [vocab, hidden]
   posEmb: Tensor; // [maxPositions, hidden]
   typeEmb: Tensor; // [typeVocab, hidden]; row 0 is used
-  out: Tensor; // [batch*seqLen, hidden]
+  /** [batch*seqLen, hidden]: each token's word-table row on entry, its embedding on return. */
+  out: Tensor;
   batch: number;
   seqLen: number;
   hidden: number;
@@ -41,7 +43,6 @@ const LAYOUT = () => ({
   uniforms: PARAMS,
   storage: [
     readOnly('ids', 'i32', '[tokens]'),
-    readOnly('wordEmb', 'f32', '[vocab, hidden]'),
     readOnly('posEmb', 'f32', '[maxPositions, hidden]'),
     readOnly('typeEmb', 'f32', '[typeVocab, hidden]'),
     readWrite('out', 'f32', '[tokens, hidden]'),
@@ -67,7 +68,7 @@ export function embeddingForward(ctx: GpuContext, args: EmbeddingForwardArgs): v
   if (tokens === 0) return;
   const run = {
     uniforms: { tokens, seqLen, hidden, padId },
-    buffers: { ids: args.inputIds, wordEmb: args.wordEmb, posEmb: args.posEmb, typeEmb: args.typeEmb, out: args.out },
+    buffers: { ids: args.inputIds, posEmb: args.posEmb, typeEmb: args.typeEmb, out: args.out },
   };
   if (reductionStrategy(ctx, args.strategy) === 'serial') {
     EMBEDDING_SERIAL.dispatch(ctx, { threads: SERIAL_THREADS }, { ...run, workgroups: grid1d(tokens, SERIAL_THREADS) });
@@ -98,11 +99,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   workgroupBarrier();
   let id = ids[token];
   let position = select(p.padId, p.padId + i32(atomicLoad(&nonPad)), id != p.padId);
-  let wordBase = u32(id) * p.hidden;
   let posBase = u32(position) * p.hidden;
   let outBase = token * p.hidden;
   for (var h = lid; h < p.hidden; h += ${threads}u) {
-    out[outBase + h] = wordEmb[wordBase + h] + posEmb[posBase + h] + typeEmb[h];
+    out[outBase + h] = out[outBase + h] + posEmb[posBase + h] + typeEmb[h];
   }
 }
 `;
@@ -120,11 +120,10 @@ ${flatIndexMain(threads)}
     if (ids[j] != p.padId) { nonPad += 1; }
   }
   let position = select(p.padId, p.padId + nonPad, id != p.padId);
-  let wordBase = u32(id) * p.hidden;
   let posBase = u32(position) * p.hidden;
   let outBase = token * p.hidden;
   for (var h = 0u; h < p.hidden; h++) {
-    out[outBase + h] = wordEmb[wordBase + h] + posEmb[posBase + h] + typeEmb[h];
+    out[outBase + h] = out[outBase + h] + posEmb[posBase + h] + typeEmb[h];
   }
 }
 `;

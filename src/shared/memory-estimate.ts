@@ -1,9 +1,10 @@
 /**
  * How much GPU memory a training run needs at its peak, estimated from shapes alone (no GPU), so
  * the app can say it before a run starts and an out-of-memory error can say what was needed. It
- * counts what the engine keeps: the frozen weights, each trainable tensor four times (weights,
- * gradients, AdamW's two moments), the activations a forward keeps for backward (what
- * test/model-training-memory.test.ts lists), and the backward pass's largest working set. A
+ * counts what the engine keeps: the frozen weights (but the word table, which stays in host
+ * memory), each trainable tensor four times (weights, gradients, AdamW's two moments), the
+ * activations a forward keeps for backward (what test/model-training-memory.test.ts lists), and
+ * the backward pass's largest working set. A
  * Light-PEFT run peaks while it estimates (unpruned, masks trained). test/memory-estimate.test.ts
  * holds it to the engine's measured peaks.
  */
@@ -11,7 +12,7 @@ import type { LoraTarget } from './peft-targets';
 import { formatBytes } from './format-bytes';
 
 export interface ModelShape {
-  /** Frozen base parameters (embeddings and encoder). */
+  /** Frozen base parameters on the GPU (gpuBaseParameters: all but the word table). */
   parameters: number;
   layers: number;
   hidden: number;
@@ -49,6 +50,11 @@ export function baseParameters(s: { vocabSize: number; maxPositions: number; lay
   const embeddings = (s.vocabSize + s.maxPositions + 1) * H + 2 * H;
   const layer = 4 * (H * H + H) + 2 * H * s.intermediate + s.intermediate + H + 4 * H;
   return embeddings + s.layers * layer;
+}
+
+/** Those of them the GPU holds: the word table stays in host memory (engine/model/host-table.ts). */
+export function gpuBaseParameters(s: { vocabSize: number; maxPositions: number; layers: number; hidden: number; intermediate: number }): number {
+  return baseParameters(s) - s.vocabSize * s.hidden;
 }
 
 export function estimateTrainingPeak(model: ModelShape, run: RunShape): MemoryEstimate {
@@ -116,7 +122,7 @@ export interface LoadedModelShape {
  */
 export function estimateRunPeak(model: LoadedModelShape, run: { batchSize: number; maxLength: number; labels: number; peft: EstimatedPeft; lightPeft: boolean }): MemoryEstimate {
   const training = estimateTrainingPeak(
-    { parameters: baseParameters(model), layers: model.layers, hidden: model.hidden, heads: model.heads, intermediate: model.intermediate, labels: run.labels },
+    { parameters: gpuBaseParameters(model), layers: model.layers, hidden: model.hidden, heads: model.heads, intermediate: model.intermediate, labels: run.labels },
     { batchSize: run.batchSize, seqLen: run.maxLength, peft: run.peft, lightPeft: run.lightPeft },
   );
   return { ...training, total: Math.max(training.total, training.weights + model.gpuBytes) };

@@ -143,7 +143,7 @@ export async function exportPrunedModel(model: RobertaModel, plan: PruningPlan):
   const put = async (name: string, t: { shape: readonly number[] } & Parameters<typeof ctx.read>[0]) =>
     tensors.push([name, { data: await ctx.read(t), shape: [...t.shape] }]);
   const e = model.embeddings;
-  await put(EMBEDDING_TENSORS.word, e.word);
+  tensors.push([EMBEDDING_TENSORS.word, { data: e.word.data, shape: [e.word.rows, e.word.cols] }]);
   await put(EMBEDDING_TENSORS.position, e.position);
   await put(EMBEDDING_TENSORS.tokenType, e.tokenType);
   await put(weightName(EMBEDDING_NORM), e.norm.gamma);

@@ -14,6 +14,8 @@ export interface DeviceBatch {
   batch: number;
   seqLen: number;
   inputIds: Tensor; // i32 [B*T]
+  /** The same ids on the host, for the word-table gather (host-table.ts). */
+  hostInputIds: Int32Array;
   tokenMask: Tensor; // f32 [B*T], 1 real token, 0 padding
   labels: Tensor | null; // i32 [B]
   ones: Tensor; // f32 [B*T], for column sums
@@ -63,7 +65,8 @@ export function uploadBatch(ctx: GpuContext, host: HostBatch): DeviceBatch {
   const batch = host.inputIds.length;
   const seqLen = host.inputIds[0].length;
   const n = batch * seqLen;
-  const inputIds = ctx.fromArray(Int32Array.from(host.inputIds.flat()), [n], 'input_ids');
+  const hostInputIds = Int32Array.from(host.inputIds.flat());
+  const inputIds = ctx.fromArray(hostInputIds, [n], 'input_ids');
   const tokenMask = ctx.fromArray(Float32Array.from(host.attentionMask.flat()), [n], 'attention_mask');
   const labels = host.labels ? ctx.fromArray(Int32Array.from(host.labels), [batch], 'labels') : null;
   const ones = ctx.fromArray(new Float32Array(n).fill(1), [n], 'ones');
@@ -71,6 +74,7 @@ export function uploadBatch(ctx: GpuContext, host: HostBatch): DeviceBatch {
     batch,
     seqLen,
     inputIds,
+    hostInputIds,
     tokenMask,
     labels,
     ones,

@@ -64,7 +64,7 @@ async function build(ctx: GpuContext, options: BuildOptions): Promise<RobertaMod
   checkDropout(options.peft);
 
   const embeddings: Embeddings = {
-    word: await upload(EMBEDDING_TENSORS.word),
+    word: await weights.hostTable(EMBEDDING_TENSORS.word, [config.vocabSize, H]),
     position: await upload(EMBEDDING_TENSORS.position),
     tokenType: await upload(EMBEDDING_TENSORS.tokenType),
     norm: await norm(EMBEDDING_NORM),

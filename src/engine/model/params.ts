@@ -1,5 +1,6 @@
 /** The model's parameter structures: frozen base, PEFT modules, Light-PEFT masks, classifier head. */
 import type { Tensor } from '../../gpu/buffers';
+import type { HostTable } from './host-table';
 import type { AdapterGrads, AdapterWeights } from './layers/adapter';
 import type { ClassifierWeights } from './layers/classifier';
 
@@ -71,7 +72,8 @@ export interface Layer {
 }
 
 export interface Embeddings {
-  word: Tensor; // [V, H]
+  /** [V, H], in host memory: a batch uploads only its tokens' rows (host-table.ts). */
+  word: HostTable;
   position: Tensor; // [P, H]
   tokenType: Tensor; // [types, H]
   norm: LayerNormParams;

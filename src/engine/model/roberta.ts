@@ -105,10 +105,13 @@ export class RobertaModel {
     return params;
   }
 
-  /** Frozen base parameters on the GPU now (embeddings and encoder; fewer after pruning). */
-  baseParameterCount(): number {
+  /**
+   * Frozen base parameters now (embeddings and encoder; fewer after pruning); `gpu`: only those on
+   * the GPU, i.e. without the word table, which stays in host memory (host-table.ts).
+   */
+  baseParameterCount(where: 'all' | 'gpu' = 'all'): number {
     const e = this.embeddings;
-    let n = e.word.size + e.position.size + e.tokenType.size + e.norm.gamma.size + e.norm.beta.size;
+    let n = (where === 'all' ? e.word.data.length : 0) + e.position.size + e.tokenType.size + e.norm.gamma.size + e.norm.beta.size;
     for (const layer of this.layers) {
       for (const lin of linearsOf(layer)) n += lin.weight.size + lin.bias.size;
       n += layer.attentionNorm.gamma.size + layer.attentionNorm.beta.size + layer.outputNorm.gamma.size + layer.outputNorm.beta.size;
@@ -130,6 +133,7 @@ export class RobertaModel {
       if (value === null || typeof value !== 'object' || seen.has(value)) return;
       seen.add(value);
       if (value instanceof Tensor) value.dispose();
+      else if (ArrayBuffer.isView(value)) return; // host data (the word table): nothing to free, and too big to walk
       else for (const child of Object.values(value)) visit(child);
     };
     visit([this.embeddings, this.layers, this.classifier]);

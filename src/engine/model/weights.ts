@@ -5,6 +5,7 @@ import type { Tensor } from '../../gpu/buffers';
 import { openSafetensors, parseSafetensors, readTensor, type SafetensorsFile } from '../io/safetensors';
 import type { ByteSource } from '../io/byte-source';
 import { BASE_MODEL_PREFIX } from './names';
+import { hostTable, type HostTable } from './host-table';
 
 export interface HostTensor {
   data: Float32Array;
@@ -70,6 +71,11 @@ export class WeightSource {
       throw new BadInputError(file.file, `tensor ${stored}`, `has shape [${storedShape.join(',')}] but config.json implies [${shape.join(',')}]; use the config.json that came with these weights`);
     }
     return { file, stored };
+  }
+
+  /** A [rows, cols] tensor kept in host memory (the word embeddings: host-table.ts). */
+  async hostTable(name: string, shape: readonly [number, number]): Promise<HostTable> {
+    return hostTable((await this.read(name, shape)).data, shape[0], shape[1]);
   }
 
   async upload(ctx: GpuContext, name: string, shape: readonly number[]): Promise<Tensor> {

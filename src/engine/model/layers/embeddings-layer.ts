@@ -1,10 +1,12 @@
 /**
- * The embeddings, forward only (they are frozen): word + position + token type, LayerNorm, dropout.
+ * The embeddings, forward only (they are frozen): word (rows gathered on the host) + position +
+ * token type, LayerNorm, dropout.
  */
 import type { Tensor } from '../../../gpu/buffers';
 import { embeddingForward } from '../../../kernels/embedding';
 import { layerNormForward } from '../../../kernels/layernorm';
 import type { Embeddings } from '../params';
+import { gatherRows } from '../host-table';
 import { dropoutLayerForward } from './dropout-layer';
 import type { ForwardPass } from './step-pass';
 
@@ -12,9 +14,9 @@ export function embeddingsForward(pass: ForwardPass, embeddings: Embeddings): Te
   const { ctx, batch, config, rows } = pass;
   const H = config.hidden;
   const embedded = pass.alloc([rows, H]);
+  ctx.upload(embedded, gatherRows(embeddings.word, batch.hostInputIds));
   embeddingForward(ctx, {
     inputIds: batch.inputIds,
-    wordEmb: embeddings.word,
     posEmb: embeddings.position,
     typeEmb: embeddings.tokenType,
     out: embedded,
