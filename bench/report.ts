@@ -5,14 +5,16 @@
  * tools/demo/compare-methods.sh per ratio set), then writes bench/results.json and
  * bench/RESULTS.md (both committed) with the machine, the date and the headline ratios.
  *   node --import tsx bench/report.ts
- * A part whose file is missing is listed under "missing" rather than guessed.
+ * A part whose file is missing keeps its figures from the committed bench/results.json when those
+ * were measured on this kind of machine (listed under "kept", with their date); otherwise it is
+ * listed under "missing" rather than guessed.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem, type as osType } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acquireNodeGpu } from '../src/platform/node/gpu';
-import { benchResults, resultsMarkdown, targetChecks, type BenchInputs } from './results-summary';
+import { benchResults, resultsMarkdown, targetChecks, type BenchInputs, type EarlierResults } from './results-summary';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 
@@ -43,13 +45,17 @@ async function main(): Promise<void> {
   const adapter: Record<string, unknown> = {
     node: { vendor, architecture, description, fallback: gpu.isFallbackAdapter, features: [...gpu.features].sort() },
   };
-  if (inputs.matmulTfjs) adapter.chromium = inputs.matmulTfjs.adapter;
+  // What the committed results hold: a benchmark not rerun this time keeps its figures (benchResults).
+  const earlier = readJson<EarlierResults & { adapter?: { chromium?: unknown } }>(join(bench, 'results.json'));
+  const summary = benchResults(inputs, new Date().toISOString(), adapter, earlier);
+  if (inputs.matmulTfjs) summary.adapter.chromium = inputs.matmulTfjs.adapter;
+  else if (summary.kept.some((k) => k.part === 'matmul_vs_tfjs')) summary.adapter.chromium = earlier?.adapter?.chromium;
   gpu.device.destroy();
 
-  const summary = benchResults(inputs, new Date().toISOString(), adapter);
   writeFileSync(join(bench, 'results.json'), JSON.stringify(summary, null, 2) + '\n');
   writeFileSync(join(bench, 'RESULTS.md'), resultsMarkdown(summary) + '\n');
   for (const t of targetChecks(summary)) console.error(`${t.met === null ? '?' : t.met ? '✓' : '✗'} ${t.target}: ${t.measured}`);
+  for (const k of summary.kept) console.error(`kept from ${k.date.slice(0, 10)}: ${k.part} (its report is not in bench/results/)`);
   if (summary.missing.length) console.error(`not measured: ${summary.missing.join(', ')}`);
   console.error(`wrote ${join(bench, 'results.json')} and ${join(bench, 'RESULTS.md')}`);
 }

@@ -19,7 +19,17 @@ export interface LightPeftBench {
     inferenceMs: number;
     inferenceBytes: number;
     memory: { train: Record<string, number>; inference: Record<string, number> };
+    /** One profiled training step's and one forward's GPU time by kernel (null or absent: not profiled). */
+    profile?: { train: KernelTimeShare[]; inference: KernelTimeShare[] } | null;
   }[];
+}
+
+/** One kernel's part of a profiled step (src/gpu/profiler.ts's `summarizeKernels`). */
+export interface KernelTimeShare {
+  name: string;
+  ms: number;
+  dispatches: number;
+  share: number;
 }
 
 /** One method comparison on the demo, by tools/demo/compare-methods.sh (its summary.json). */
@@ -105,6 +115,7 @@ export function lightPeftVsLora(bench: LightPeftBench, accuracy: DemoAccuracy | 
       table_on_gpu: tableOnGpu(baseline, m),
       accuracy_delta: demo ? round(demo.accuracyDifference, 4) : null,
       memory: m.memory,
+      profile: roundedProfile(m.profile),
     };
   });
   // The headline: the fastest configuration whose recorded demo accuracy is within the tolerance.
@@ -117,9 +128,15 @@ export function lightPeftVsLora(bench: LightPeftBench, accuracy: DemoAccuracy | 
     batch: `${shape.batch} × ${shape.seqLen}`,
     quick: bench.quick,
     date: bench.date,
-    baseline: { name: baseline.name, memory: baseline.memory },
+    baseline: { name: baseline.name, memory: baseline.memory, profile: roundedProfile(baseline.profile) },
     configurations,
   };
+}
+
+function roundedProfile(profile: LightPeftBench['results'][number]['profile']) {
+  if (!profile) return null;
+  const each = (kernels: KernelTimeShare[]) => kernels.map((k) => ({ name: k.name, ms: round(k.ms, 2), dispatches: k.dispatches, share: round(k.share, 4) }));
+  return { train: each(profile.train), inference: each(profile.inference) };
 }
 
 /**
@@ -177,10 +194,29 @@ export function stepVsPytorch(bench: TorchStepBench) {
   };
 }
 
-export function benchResults(inputs: BenchInputs, date: string, adapter: Record<string, unknown>) {
-  const missing: string[] = [];
-  const part = <T, R>(name: string, input: T | null, make: (input: T) => R): R | null => {
+/** The parts of the results that one benchmark each makes. */
+type PartName = 'lightpeft_vs_lora' | 'roberta_base' | 'matmul_vs_tfjs' | 'infer_vs_transformersjs' | 'step_vs_pytorch';
+
+/** An earlier bench/results.json, as far as `benchResults` reads it. */
+export type EarlierResults = { machine: BenchInputs['machine'] } & Partial<Record<PartName, unknown>>;
+
+/**
+ * The summary of this run's reports. `previous` (the committed bench/results.json): a part whose
+ * report is absent keeps its earlier figures, with their own date, when they were measured on a
+ * machine like this one (same CPU, cores and memory), so rerunning one benchmark does not drop the
+ * others; it is listed in `kept`. A part with neither is listed in `missing`.
+ */
+export function benchResults(inputs: BenchInputs, date: string, adapter: Record<string, unknown>, previous: EarlierResults | null = null) {
+  const missing: PartName[] = [];
+  const kept: { part: PartName; date: string }[] = [];
+  const sameMachine = previous !== null && sameMachineKind(previous.machine, inputs.machine);
+  const part = <T, R extends { date: string }>(name: PartName, input: T | null, make: (input: T) => R): R | null => {
     if (input) return make(input);
+    const earlier = sameMachine ? (previous[name] as R | null | undefined) : null;
+    if (earlier) {
+      kept.push({ part: name, date: earlier.date });
+      return earlier;
+    }
     missing.push(name);
     return null;
   };
@@ -190,8 +226,8 @@ export function benchResults(inputs: BenchInputs, date: string, adapter: Record<
     lightpeft_vs_lora: part('lightpeft_vs_lora', inputs.lightPeft, (b) => lightPeftVsLora(b, inputs.demoAccuracy)),
     roberta_base: part('roberta_base', inputs.lightPeftRobertaBase, (b) => {
       const { configurations, model_shape, batch, baseline, date } = lightPeftVsLora(b, null);
-      const figures = configurations.map(({ name, train_step_speedup, train_peak_bytes_reduction, infer_speedup, infer_bytes_reduction, table_on_gpu, memory }) =>
-        ({ name, train_step_speedup, train_peak_bytes_reduction, infer_speedup, infer_bytes_reduction, table_on_gpu, memory }));
+      const figures = configurations.map(({ name, train_step_speedup, train_peak_bytes_reduction, infer_speedup, infer_bytes_reduction, table_on_gpu, memory, profile }) =>
+        ({ name, train_step_speedup, train_peak_bytes_reduction, infer_speedup, infer_bytes_reduction, table_on_gpu, memory, profile }));
       return { model_shape, batch, runs: b.runs, date, baseline, configurations: figures };
     }),
     matmul_vs_tfjs: part('matmul_vs_tfjs', inputs.matmulTfjs, matmulVsTfjs),
@@ -199,10 +235,13 @@ export function benchResults(inputs: BenchInputs, date: string, adapter: Record<
     step_vs_pytorch: part('step_vs_pytorch', inputs.torchStep, stepVsPytorch),
     adapter,
     missing,
+    kept,
   };
 }
 
 export type BenchResults = ReturnType<typeof benchResults>;
+
+const sameMachineKind = (a: BenchInputs['machine'], b: BenchInputs['machine']) => a.cpu === b.cpu && a.cores === b.cores && a.memoryGiB === b.memoryGiB;
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 const times = (x: number) => `${x.toFixed(2)}×`;
@@ -224,7 +263,7 @@ export function resultsMarkdown(r: BenchResults): string {
       lines.push(`| ${c.name} | ${times(c.train_step_speedup)} faster | ${pct(c.train_peak_bytes_reduction)} lower | ${times(c.infer_speedup)} faster | ${pct(c.infer_bytes_reduction)} lower | ${acc} |`);
     }
     lines.push(...tableOnGpuNote(lp));
-    lines.push('', 'What the training peak is made of (MiB):', '', ...memoryTable(lp), '');
+    lines.push(...memoryTables(lp), ...profileTables(lp, 'name' in lp ? lp.name : undefined));
   }
   const rb = r.roberta_base;
   if (rb) {
@@ -235,7 +274,7 @@ export function resultsMarkdown(r: BenchResults): string {
       lines.push(`| ${c.name} | ${times(c.train_step_speedup)} faster | ${pct(c.train_peak_bytes_reduction)} lower | ${times(c.infer_speedup)} faster | ${pct(c.infer_bytes_reduction)} lower |`);
     }
     lines.push(...tableOnGpuNote(rb));
-    lines.push('', 'What the training peak is made of (MiB):', '', ...memoryTable(rb), '');
+    lines.push(...memoryTables(rb), ...profileTables(rb, lp && 'name' in lp ? lp.name : undefined));
   }
   const mm = r.matmul_vs_tfjs;
   if (mm) {
@@ -253,6 +292,7 @@ export function resultsMarkdown(r: BenchResults): string {
     lines.push(`## Training step vs PyTorch on the same CPU`, '');
     lines.push(`LoRA baseline step: ours ${pt.step_ms.ours} ms (Node, WebGPU on the CPU), torch ${pt.torch} ${pt.step_ms.torch} ms: torch is ${pt.torch_speedup_over_ours}× faster. Forward: ${pt.forward_ms.ours} vs ${pt.forward_ms.torch} ms.`, '');
   }
+  if (r.kept.length) lines.push(`Kept from earlier runs on this kind of machine (their reports were not rerun): ${r.kept.map((k) => `${k.part} (${k.date.slice(0, 10)})`).join(', ')}.`, '');
   if (r.missing.length) lines.push(`Not measured in this run: ${r.missing.join(', ')}.`, '');
   return lines.join('\n');
 }
@@ -270,14 +310,64 @@ function tableOnGpuNote({ baseline, configurations }: TableOnGpuRows): string[] 
   return ['', `The word table (${mib(table)} MiB) stays in host memory, so neither side's bytes count it; with it on the GPU, as the paper measures, peak training and inference bytes would be lower by ${each.join('; ')}.`];
 }
 
-type MemoryRows = { baseline: { name: string; memory: { train: Record<string, number> } }; configurations: { name: string; memory: { train: Record<string, number> } }[] };
+type MemoryRows = {
+  baseline: { name: string; memory: { train: Record<string, number>; inference: Record<string, number> } };
+  configurations: { name: string; memory: { train: Record<string, number>; inference: Record<string, number> } }[];
+};
 
-function memoryTable({ baseline, configurations }: MemoryRows): string[] {
-  const rows = ['| | base weights | trainable + grads + AdamW | other | activations | pool slack |', '|---|---|---|---|---|---|'];
-  for (const { name, memory } of [baseline, ...configurations]) {
-    const m = memory.train;
-    rows.push(`| ${name} | ${mib(m.baseWeights)} | ${mib(m.trainableWeights + m.gradients + m.optimizerState)} | ${mib(m.otherPersistent)} | ${mib(m.activations)} | ${mib(m.poolSlack)} |`);
-  }
+/** What the training peak and the inference peak are made of, one table each. */
+function memoryTables({ baseline, configurations }: MemoryRows): string[] {
+  const table = (phase: 'train' | 'inference', title: string, trainable: string) => {
+    const rows = ['', title, '', `| | base weights | ${trainable} | other | activations | pool slack |`, '|---|---|---|---|---|---|'];
+    for (const { name, memory } of [baseline, ...configurations]) {
+      const m = memory[phase];
+      if (m.baseWeights === undefined) return []; // a report from before the breakdown
+      rows.push(`| ${name} | ${mib(m.baseWeights)} | ${mib(m.trainableWeights + m.gradients + m.optimizerState)} | ${mib(m.otherPersistent)} | ${mib(m.activations)} | ${mib(m.poolSlack)} |`);
+    }
+    return rows;
+  };
+  return [
+    ...table('train', 'What the training peak is made of (MiB):', 'trainable + grads + AdamW'),
+    ...table('inference', 'What the inference peak is made of (MiB):', 'trainable weights'),
+    '',
+  ];
+}
+
+/** A kernel gets its own row when it takes at least this share of some profiled step. */
+const PROFILE_ROW_SHARE = 0.03;
+
+type ProfileRows = {
+  baseline: { name: string; profile?: { train: KernelTimeShare[]; inference: KernelTimeShare[] } | null };
+  configurations: { name: string; profile?: { train: KernelTimeShare[]; inference: KernelTimeShare[] } | null }[];
+};
+
+/**
+ * Where the GPU time of one profiled training step and one forward goes, by kernel, for the
+ * baseline and `headline` (the last configuration without one). Nothing without a profile.
+ */
+function profileTables({ baseline, configurations }: ProfileRows, headline: string | undefined): string[] {
+  const other = configurations.find((c) => c.name === headline) ?? configurations.at(-1);
+  if (!baseline.profile || !other?.profile) return [];
+  const columns = [
+    { title: `${baseline.name}, train step`, kernels: baseline.profile.train },
+    { title: `${other.name}, train step`, kernels: other.profile.train },
+    { title: `${baseline.name}, forward`, kernels: baseline.profile.inference },
+    { title: `${other.name}, forward`, kernels: other.profile.inference },
+  ];
+  const named = [...new Set(columns.flatMap((c) => c.kernels.filter((k) => k.share >= PROFILE_ROW_SHARE).map((k) => k.name)))];
+  const cell = (kernels: KernelTimeShare[]) => {
+    const ms = kernels.reduce((sum, k) => sum + k.ms, 0);
+    return kernels.length === 0 ? '—' : `${ms.toFixed(1)} ms (${pct(kernels.reduce((sum, k) => sum + k.share, 0))})`;
+  };
+  const rows = [
+    `Where the GPU time goes (one profiled training step and one forward after the timed ones; ms and share of its GPU time, by kernel):`,
+    '',
+    `| kernel | ${columns.map((c) => c.title).join(' | ')} |`,
+    `|---|${columns.map(() => '---|').join('')}`,
+  ];
+  for (const name of named) rows.push(`| ${name} | ${columns.map((c) => cell(c.kernels.filter((k) => k.name === name))).join(' | ')} |`);
+  rows.push(`| other kernels | ${columns.map((c) => cell(c.kernels.filter((k) => !named.includes(k.name)))).join(' | ')} |`);
+  rows.push(`| total | ${columns.map((c) => cell(c.kernels)).join(' | ')} |`, '');
   return rows;
 }
 

@@ -82,6 +82,64 @@ describe('bench results summary', () => {
     expect(page).toContain('Not measured in this run: roberta_base, infer_vs_transformersjs, step_vs_pytorch.');
   });
 
+  it('keeps a part from the earlier results when its report is absent, only if measured on this kind of machine', () => {
+    const machine = { cpu: 'cpu', cores: 2, memoryGiB: 24, os: 'linux', node: 'v20' };
+    const inputs = { machine, lightPeft, lightPeftRobertaBase: null, demoAccuracy: null, matmulTfjs: null, inferTransformersJs: null, torchStep: null };
+    const earlierTorch = { torch_speedup_over_ours: 24.5, step_ms: { ours: 2019.8, torch: 82.4 }, forward_ms: { ours: 909.9, torch: 40.6 }, torch: '1.13, 2 threads', shape: {}, date: '2026-12-01T10:00:00Z' };
+    const earlier = { machine: { ...machine, os: 'linux 6.1' }, step_vs_pytorch: earlierTorch, matmul_vs_tfjs: null };
+    const summary = benchResults(inputs, '2026-12-06T00:00:00Z', {}, earlier);
+    expect(summary.step_vs_pytorch).toEqual(earlierTorch);
+    expect(summary.kept).toEqual([{ part: 'step_vs_pytorch', date: '2026-12-01T10:00:00Z' }]);
+    expect(summary.missing).toEqual(['roberta_base', 'matmul_vs_tfjs', 'infer_vs_transformersjs']);
+    const page = resultsMarkdown(summary);
+    expect(page).toContain('Kept from earlier runs on this kind of machine (their reports were not rerun): step_vs_pytorch (2026-12-01).');
+    expect(page).toContain('torch is 24.5× faster');
+    // A report of this run wins over the earlier figures; another machine's figures are not kept.
+    const fresh = benchResults({ ...inputs, lightPeft: { ...lightPeft, date: 'now' } }, '2026-12-06', {}, { machine, lightpeft_vs_lora: { date: 'then' } });
+    expect(fresh.lightpeft_vs_lora?.date).toBe('now');
+    const elsewhere = benchResults(inputs, '2026-12-06', {}, { ...earlier, machine: { ...machine, cores: 16 } });
+    expect(elsewhere.step_vs_pytorch).toBeNull();
+    expect(elsewhere.kept).toEqual([]);
+    expect(elsewhere.missing).toContain('step_vs_pytorch');
+  });
+
+  it('tables what the inference peak is made of, beside the training peak', () => {
+    const split = (activations: number) => ({ baseWeights: 2 ** 20, trainableWeights: 2 ** 19, gradients: 0, optimizerState: 0, otherPersistent: 0, activations, poolSlack: 3 * 2 ** 19 });
+    const bench = { ...lightPeft, results: lightPeft.results.map((m, i) => ({ ...m, memory: { train: memory.train, inference: split(2 ** 21 / (i + 1)) } })) };
+    const page = resultsMarkdown(benchResults({ machine: { cpu: 'cpu', cores: 2, memoryGiB: 8, os: 'linux', node: 'v22' }, lightPeft: bench, lightPeftRobertaBase: null, demoAccuracy: null, matmulTfjs: null, inferTransformersJs: null, torchStep: null }, '2026-12-06', {}));
+    expect(page).toContain('What the inference peak is made of (MiB):\n\n| | base weights | trainable weights | other | activations | pool slack |');
+    expect(page).toContain('| baseline | 1.0 | 0.5 | 0.0 | 2.0 | 1.5 |');
+    expect(page).toContain('| halves | 1.0 | 0.5 | 0.0 | 0.7 | 1.5 |');
+  });
+
+  it('tables where the GPU time goes for the baseline and the headline ratios, small kernels summed', () => {
+    const kernels = (matmulMs: number) => {
+      const total = matmulMs + 11.2;
+      return [
+        { name: 'matmul', ms: matmulMs, dispatches: 40, share: matmulMs / total },
+        { name: 'attention', ms: 10, dispatches: 8, share: 10 / total },
+        { name: 'layernorm', ms: 0.8, dispatches: 8, share: 0.8 / total },
+        { name: 'adamw', ms: 0.4, dispatches: 2, share: 0.4 / total },
+      ];
+    };
+    const within: DemoAccuracy = { command: 'sh tools/demo/compare-methods.sh', runs: [demo(DEFAULT_RATIOS, -0.008), demo(halves, -0.006)] };
+    const profiles = [{ train: kernels(88.8), inference: kernels(38.8) }, { train: kernels(58.8), inference: kernels(28.8) }, { train: kernels(28.8), inference: kernels(13.8) }];
+    const bench = { ...lightPeft, results: lightPeft.results.map((m, i) => ({ ...m, profile: profiles[i] })) };
+    const summary = benchResults({ machine: { cpu: 'cpu', cores: 2, memoryGiB: 8, os: 'linux', node: 'v22' }, lightPeft: bench, lightPeftRobertaBase: null, demoAccuracy: within, matmulTfjs: null, inferTransformersJs: null, torchStep: null }, '2026-12-06', {});
+    expect(summary.lightpeft_vs_lora?.baseline.profile?.train[0]).toEqual({ name: 'matmul', ms: 88.8, dispatches: 40, share: 0.888 });
+    const page = resultsMarkdown(summary);
+    // Columns: the baseline and the headline (halves), training step then forward; rows: kernels of ≥ 3% somewhere.
+    expect(page).toContain('| kernel | baseline, train step | halves, train step | baseline, forward | halves, forward |');
+    expect(page).toContain('| matmul | 88.8 ms (89%) | 28.8 ms (72%) | 38.8 ms (78%) | 13.8 ms (55%) |');
+    expect(page).toContain('| attention | 10.0 ms (10%) | 10.0 ms (25%) | 10.0 ms (20%) | 10.0 ms (40%) |');
+    // LayerNorm takes 3.2% of the headline's forward, so it has a row; AdamW (at most 1.6%) does not.
+    expect(page).toContain('| layernorm | 0.8 ms (1%) | 0.8 ms (2%) | 0.8 ms (2%) | 0.8 ms (3%) |');
+    expect(page).toContain('| other kernels | 0.4 ms (0%) | 0.4 ms (1%) | 0.4 ms (1%) | 0.4 ms (2%) |');
+    expect(page).toContain('| total | 100.0 ms (100%) | 40.0 ms (100%) | 50.0 ms (100%) | 25.0 ms (100%) |');
+    expect(page).not.toContain('| adamw |');
+    expect(resultsMarkdown(benchResults({ machine: { cpu: 'cpu', cores: 2, memoryGiB: 8, os: 'linux', node: 'v22' }, lightPeft, lightPeftRobertaBase: null, demoAccuracy: null, matmulTfjs: null, inferTransformersJs: null, torchStep: null }, '2026-12-06', {}))).not.toContain('Where the GPU time goes');
+  });
+
   it('checks the speed and memory targets at the roberta-base shape too, at the headline ratios', () => {
     const within: DemoAccuracy = { command: 'sh tools/demo/compare-methods.sh', runs: [demo(DEFAULT_RATIOS, -0.008), demo(halves, -0.006)] };
     const robertaBase: LightPeftBench = {
