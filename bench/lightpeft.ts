@@ -12,6 +12,10 @@
  *   npm run bench:lightpeft -- --full --runs 1 --no-profile --out lightpeft-node-roberta-base.json
  * (`--batch 2` measures its memory in a few minutes).
  * Pruning uses seeded random scores: speed and memory depend on what is kept, not on why.
+ * The four configurations live at once, each on a device of its own, and are timed in interleaved
+ * rounds (bench/interleave.ts): timed one after another, the quick shape's ratios moved by up to
+ * 1.8× between runs on the same machine as its speed drifted. At the roberta-base shape the four
+ * pools together hold about 7 GiB.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -34,6 +38,7 @@ import { mulberry32 } from '../src/engine/random';
 import { parseBenchArgs } from './args';
 import { BENCH_MODEL_SHAPES } from './model-shapes';
 import { KernelProfiler, summarizeKernels } from '../src/gpu/profiler';
+import { interleavedTimes, median } from './interleave';
 
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
 
@@ -42,9 +47,12 @@ interface Measurement {
   name: string;
   /** The pruning ratios; null for the unpruned LoRA baseline. */
   ratios: PlanRatios | null;
+  /** The median of the interleaved runs; the runs themselves in trainStepSamplesMs. */
   trainStepMs: number;
+  trainStepSamplesMs: number[];
   peakTrainBytes: number;
   inferenceMs: number;
+  inferenceSamplesMs: number[];
   inferenceBytes: number;
   trainableParams: number;
   /** Trainable minus the classification head: the PEFT modules alone. */
@@ -119,13 +127,24 @@ async function main(): Promise<void> {
   const named = quick ? BENCH_MODEL_SHAPES.quick : BENCH_MODEL_SHAPES.full;
   const shape = { ...named, batch: batch ?? named.batch };
   const config = parseModelConfig({ model_type: 'roberta', max_position_embeddings: shape.seqLen + 2, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, ...shape.config });
-  console.error(`Light-PEFT benchmark: ${config.layers} layers × ${config.hidden} hidden, batch ${shape.batch} × ${shape.seqLen}, median of ${runs} steps`);
+  console.error(`Light-PEFT benchmark: ${config.layers} layers × ${config.hidden} hidden, batch ${shape.batch} × ${shape.seqLen}, median of ${runs} interleaved rounds`);
   const { rank, alpha, dropout } = LORA_DEFAULTS;
-  const baseline = await measure('lora r=8 query,value (baseline)', config, shape, runs, profile, { kind: 'lora', rank, alpha, dropout, targets: LORA_DEFAULTS.targets }, null);
   const lightPeft: PeftConfig = { kind: 'lora', rank, alpha, dropout, targets: LIGHT_PEFT_DEFAULTS.targets };
-  const defaults = await measure('light-peft default ratios', config, shape, runs, profile, lightPeft, DEFAULT_RATIOS);
-  const halves = await measure('light-peft heads 1/2 + ffn 1/2', config, shape, runs, profile, lightPeft, { ...DEFAULT_RATIOS, head: 0.5, ffn: 0.5 });
-  const quarters = await measure('light-peft heads 3/4 + ffn 3/4', config, shape, runs, profile, lightPeft, { ...DEFAULT_RATIOS, head: 0.75, ffn: 0.75 });
+  const configurations: [string, PeftConfig, PlanRatios | null][] = [
+    ['lora r=8 query,value (baseline)', { kind: 'lora', rank, alpha, dropout, targets: LORA_DEFAULTS.targets }, null],
+    ['light-peft default ratios', lightPeft, DEFAULT_RATIOS],
+    ['light-peft heads 1/2 + ffn 1/2', lightPeft, { ...DEFAULT_RATIOS, head: 0.5, ffn: 0.5 }],
+    ['light-peft heads 3/4 + ffn 3/4', lightPeft, { ...DEFAULT_RATIOS, head: 0.75, ffn: 0.75 }],
+  ];
+  const subjects: Subject[] = [];
+  let measured: Measurement[];
+  try {
+    for (const [name, peft, ratios] of configurations) subjects.push(await prepare(name, config, shape, peft, ratios));
+    measured = await measureAll(subjects, runs, profile);
+  } finally {
+    for (const s of subjects) s.ctx.destroy();
+  }
+  const [baseline, ...pruned] = measured;
   const vs = (m: Measurement) => ({
     trainSpeedup: baseline.trainStepMs / m.trainStepMs,
     trainMemorySaved: 1 - m.peakTrainBytes / baseline.peakTrainBytes,
@@ -139,8 +158,8 @@ async function main(): Promise<void> {
     quick,
     runs,
     shape: { layers: config.layers, hidden: config.hidden, heads: config.heads, intermediate: config.intermediate, vocab: config.vocabSize, batch: shape.batch, seqLen: shape.seqLen },
-    results: [baseline, defaults, halves, quarters],
-    versusBaseline: Object.fromEntries([defaults, halves, quarters].map((m) => [m.name, vs(m)])),
+    results: measured,
+    versusBaseline: Object.fromEntries(pruned.map((m) => [m.name, vs(m)])),
     paper: { trainSpeedup: 1.6, trainMemorySaved: 0.39, inferenceSpeedup: 1.6, inferenceMemorySaved: 0.48 },
   };
   mkdirSync(resultsDir, { recursive: true });
@@ -169,7 +188,18 @@ function parseLightPeftArgs(argv: string[]) {
   return { ...common, ...own };
 }
 
-async function measure(name: string, config: ModelConfig, shape: { batch: number; seqLen: number }, runs: number, withProfile: boolean, peft: PeftConfig, ratios: PlanRatios | null): Promise<Measurement> {
+/** One configuration, built and pruned on a device of its own, ready to step and to infer. */
+interface Subject {
+  name: string;
+  ratios: PlanRatios | null;
+  ctx: GpuContext;
+  model: RobertaModel;
+  optimizer: AdamW;
+  trainStep: () => Promise<void>;
+  forward: () => Promise<void>;
+}
+
+async function prepare(name: string, config: ModelConfig, shape: { batch: number; seqLen: number }, peft: PeftConfig, ratios: PlanRatios | null): Promise<Subject> {
   const ctx = new GpuContext(await acquireNodeGpu());
   try {
     const model = await buildModel(ctx, { config, weights: randomWeights(config), peft, trainMasks: ratios !== null, seed: 1 });
@@ -194,59 +224,82 @@ async function measure(name: string, config: ModelConfig, shape: { batch: number
       await ctx.read(step.totalLoss);
       step.release();
     };
-    await trainStep(); // warm-up: pipelines, optimizer state
-    ctx.pool.trim();
-    ctx.pool.resetPeak();
-    const trainAtRest = ctx.pool.inUseBytes;
-    const trainStepMs = await median(runs, trainStep);
-    const peakTrainBytes = ctx.pool.peakAllocatedBytes;
-    const trainMemory = memoryBreakdown(ctx, model, trainAtRest, true);
-    const trainProfile = withProfile ? await profiled(ctx, trainStep) : null;
-    optimizer.dispose();
     const forward = async () => {
       const result = model.forward(batch, { forBackward: false });
       await ctx.read(result.logits);
       model.release(result);
     };
-    await forward();
-    for (const p of model.trainableParams()) p.grad.dispose(); // inference holds no gradients
-    ctx.pool.trim();
-    ctx.pool.resetPeak();
-    const inferenceAtRest = ctx.pool.inUseBytes;
-    const inferenceMs = await median(runs, forward);
-    const inferenceBytes = ctx.pool.peakAllocatedBytes;
-    const inferenceMemory = memoryBreakdown(ctx, model, inferenceAtRest, false);
-    const inferenceProfile = withProfile ? await profiled(ctx, forward) : null;
-    const trainableParams = model.trainableParameterCount();
-    const head = Object.values(model.classifier.w).reduce((n, t) => n + t.size, 0);
-    const profile = trainProfile && inferenceProfile ? { train: trainProfile, inference: inferenceProfile } : null;
-    const m: Measurement = { name, ratios, trainStepMs, peakTrainBytes, inferenceMs, inferenceBytes, trainableParams, peftParams: trainableParams - head, memory: { train: trainMemory, inference: inferenceMemory }, profile };
-    console.error(`${name.padEnd(34)} train ${trainStepMs.toFixed(0)} ms, peak ${(peakTrainBytes / 2 ** 20).toFixed(1)} MiB; inference ${inferenceMs.toFixed(0)} ms, ${(m.inferenceBytes / 2 ** 20).toFixed(1)} MiB`);
-    console.error(`${''.padEnd(34)} training peak: ${describeMemory(trainMemory)}`);
-    console.error(`${''.padEnd(34)} inference peak: ${describeMemory(inferenceMemory)}`);
-    if (withProfile) console.error(`${''.padEnd(34)} train GPU time: ${top(profile?.train)}; inference: ${top(profile?.inference)}`);
-    return m;
-  } finally {
+    return { name, ratios, ctx, model, optimizer, trainStep, forward };
+  } catch (error) {
     ctx.destroy();
+    throw error;
   }
 }
+
+/**
+ * Times every subject's training step, then its forward, in interleaved rounds (bench/interleave.ts),
+ * each on its own device so each pool's peak is its own; then profiles one more of each.
+ */
+async function measureAll(subjects: Subject[], runs: number, withProfile: boolean): Promise<Measurement[]> {
+  for (const s of subjects) {
+    await s.trainStep(); // warm-up: pipelines, optimizer state
+    s.ctx.pool.trim();
+    s.ctx.pool.resetPeak();
+  }
+  const trainAtRest = subjects.map((s) => s.ctx.pool.inUseBytes);
+  const trainTimes = await interleavedTimes(runs, subjects.map((s) => s.trainStep));
+  const train = subjects.map((s, i) => ({ peak: s.ctx.pool.peakAllocatedBytes, memory: memoryBreakdown(s.ctx, s.model, trainAtRest[i], true) }));
+  const trainProfiles = [];
+  for (const s of subjects) {
+    trainProfiles.push(withProfile ? await profiled(s.ctx, s.trainStep) : null);
+    s.optimizer.dispose();
+  }
+  for (const s of subjects) {
+    await s.forward();
+    for (const p of s.model.trainableParams()) p.grad.dispose(); // inference holds no gradients
+    s.ctx.pool.trim();
+    s.ctx.pool.resetPeak();
+  }
+  const inferenceAtRest = subjects.map((s) => s.ctx.pool.inUseBytes);
+  const inferenceTimes = await interleavedTimes(runs, subjects.map((s) => s.forward));
+  const inference = subjects.map((s, i) => ({ peak: s.ctx.pool.peakAllocatedBytes, memory: memoryBreakdown(s.ctx, s.model, inferenceAtRest[i], false) }));
+  const measurements: Measurement[] = [];
+  for (const [i, s] of subjects.entries()) {
+    const inferenceProfile = withProfile ? await profiled(s.ctx, s.forward) : null;
+    const trainProfile = trainProfiles[i];
+    const trainableParams = s.model.trainableParameterCount();
+    const head = Object.values(s.model.classifier.w).reduce((n, t) => n + t.size, 0);
+    const m: Measurement = {
+      name: s.name,
+      ratios: s.ratios,
+      trainStepMs: median(trainTimes[i]),
+      trainStepSamplesMs: trainTimes[i].map(roundMs),
+      peakTrainBytes: train[i].peak,
+      inferenceMs: median(inferenceTimes[i]),
+      inferenceSamplesMs: inferenceTimes[i].map(roundMs),
+      inferenceBytes: inference[i].peak,
+      trainableParams,
+      peftParams: trainableParams - head,
+      memory: { train: train[i].memory, inference: inference[i].memory },
+      profile: trainProfile && inferenceProfile ? { train: trainProfile, inference: inferenceProfile } : null,
+    };
+    console.error(`${m.name.padEnd(34)} train ${m.trainStepMs.toFixed(0)} ms, peak ${mib(m.peakTrainBytes)} MiB; inference ${m.inferenceMs.toFixed(0)} ms, ${mib(m.inferenceBytes)} MiB`);
+    console.error(`${''.padEnd(34)} train steps ${m.trainStepSamplesMs.join(', ')} ms; forwards ${m.inferenceSamplesMs.join(', ')} ms`);
+    console.error(`${''.padEnd(34)} training peak: ${describeMemory(m.memory.train)}`);
+    console.error(`${''.padEnd(34)} inference peak: ${describeMemory(m.memory.inference)}`);
+    if (withProfile) console.error(`${''.padEnd(34)} train GPU time: ${top(m.profile?.train)}; inference: ${top(m.profile?.inference)}`);
+    measurements.push(m);
+  }
+  return measurements;
+}
+
+const roundMs = (ms: number) => Math.round(ms * 10) / 10;
 
 function syntheticBatch(ctx: GpuContext, config: ModelConfig, shape: { batch: number; seqLen: number }): DeviceBatch {
   const random = mulberry32(11);
   const row = () => [0, ...Array.from({ length: shape.seqLen - 2 }, () => 3 + Math.floor(random() * (config.vocabSize - 4))), 2];
   const inputIds = Array.from({ length: shape.batch }, row);
   return uploadBatch(ctx, { inputIds, attentionMask: inputIds.map((r) => r.map(() => 1)), labels: inputIds.map((_, i) => i % 2) });
-}
-
-async function median(runs: number, run: () => Promise<void>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
 }
 
 main().catch((error) => {
