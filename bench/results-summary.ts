@@ -18,6 +18,9 @@ export interface LightPeftBench {
     peakTrainBytes: number;
     inferenceMs: number;
     inferenceBytes: number;
+    /** Each interleaved round's time (absent in reports from before the rounds were interleaved). */
+    trainStepSamplesMs?: number[];
+    inferenceSamplesMs?: number[];
     memory: { train: Record<string, number>; inference: Record<string, number> };
     /** One profiled training step's and one forward's GPU time by kernel (null or absent: not profiled). */
     profile?: { train: KernelTimeShare[]; inference: KernelTimeShare[] } | null;
@@ -112,6 +115,7 @@ export function lightPeftVsLora(bench: LightPeftBench, accuracy: DemoAccuracy | 
       train_peak_bytes_reduction: round(1 - m.peakTrainBytes / baseline.peakTrainBytes),
       infer_speedup: round(baseline.inferenceMs / m.inferenceMs),
       infer_bytes_reduction: round(1 - m.inferenceBytes / baseline.inferenceBytes),
+      by_round: speedupsByRound(baseline, m),
       table_on_gpu: tableOnGpu(baseline, m),
       accuracy_delta: demo ? round(demo.accuracyDifference, 4) : null,
       memory: m.memory,
@@ -127,10 +131,26 @@ export function lightPeftVsLora(bench: LightPeftBench, accuracy: DemoAccuracy | 
     model_shape: `${shape.layers} layers × ${shape.hidden} hidden, ${shape.heads} heads, FFN ${shape.intermediate}, vocab ${shape.vocab}`,
     batch: `${shape.batch} × ${shape.seqLen}`,
     quick: bench.quick,
+    runs: bench.runs,
     date: bench.date,
     baseline: { name: baseline.name, memory: baseline.memory, profile: roundedProfile(baseline.profile) },
     configurations,
   };
+}
+
+/**
+ * The lowest and highest speedup within one interleaved round (the baseline's time that round / ours):
+ * how far the machine's drift moves a ratio. Null when the sides were not timed in (several) rounds.
+ */
+function speedupsByRound(baseline: LightPeftBench['results'][number], m: LightPeftBench['results'][number]) {
+  const range = (theirs: number[] | undefined, ours: number[] | undefined) => {
+    if (!theirs || theirs.length < 2 || theirs.length !== ours?.length) return null;
+    const ratios = theirs.map((t, i) => t / ours[i]);
+    return [round(Math.min(...ratios), 2), round(Math.max(...ratios), 2)] as [number, number];
+  };
+  const train = range(baseline.trainStepSamplesMs, m.trainStepSamplesMs);
+  const infer = range(baseline.inferenceSamplesMs, m.inferenceSamplesMs);
+  return train && infer ? { train_step_speedup: train, infer_speedup: infer } : null;
 }
 
 function roundedProfile(profile: LightPeftBench['results'][number]['profile']) {
@@ -225,10 +245,10 @@ export function benchResults(inputs: BenchInputs, date: string, adapter: Record<
     machine: inputs.machine,
     lightpeft_vs_lora: part('lightpeft_vs_lora', inputs.lightPeft, (b) => lightPeftVsLora(b, inputs.demoAccuracy)),
     roberta_base: part('roberta_base', inputs.lightPeftRobertaBase, (b) => {
-      const { configurations, model_shape, batch, baseline, date } = lightPeftVsLora(b, null);
-      const figures = configurations.map(({ name, train_step_speedup, train_peak_bytes_reduction, infer_speedup, infer_bytes_reduction, table_on_gpu, memory, profile }) =>
-        ({ name, train_step_speedup, train_peak_bytes_reduction, infer_speedup, infer_bytes_reduction, table_on_gpu, memory, profile }));
-      return { model_shape, batch, runs: b.runs, date, baseline, configurations: figures };
+      const { configurations, model_shape, batch, runs, baseline, date } = lightPeftVsLora(b, null);
+      const figures = configurations.map(({ name, train_step_speedup, train_peak_bytes_reduction, infer_speedup, infer_bytes_reduction, by_round, table_on_gpu, memory, profile }) =>
+        ({ name, train_step_speedup, train_peak_bytes_reduction, infer_speedup, infer_bytes_reduction, by_round, table_on_gpu, memory, profile }));
+      return { model_shape, batch, runs, date, baseline, configurations: figures };
     }),
     matmul_vs_tfjs: part('matmul_vs_tfjs', inputs.matmulTfjs, matmulVsTfjs),
     infer_vs_transformersjs: part('infer_vs_transformersjs', inputs.inferTransformersJs, inferVsTransformersJs),
@@ -245,6 +265,9 @@ const sameMachineKind = (a: BenchInputs['machine'], b: BenchInputs['machine']) =
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 const times = (x: number) => `${x.toFixed(2)}×`;
+const byRound = (range: [number, number] | undefined) => (range ? ` (${range[0].toFixed(2)}–${range[1].toFixed(2)} by round)` : '');
+const roundsNote = (runs: number) =>
+  `Each speedup is the baseline's median time over ours, the configurations timed in ${runs} interleaved rounds; in brackets the lowest and highest ratio within one round, how far this machine's drift moves it.`;
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
 /** bench/RESULTS.md: the same figures as a page a person reads. */
@@ -260,8 +283,9 @@ export function resultsMarkdown(r: BenchResults): string {
     lines.push('| ratios | train step | peak train bytes | inference | inference bytes | demo accuracy Δ |', '|---|---|---|---|---|---|');
     for (const c of lp.configurations) {
       const acc = c.accuracy_delta === null ? 'not measured' : `${(c.accuracy_delta * 100).toFixed(1)} points`;
-      lines.push(`| ${c.name} | ${times(c.train_step_speedup)} faster | ${pct(c.train_peak_bytes_reduction)} lower | ${times(c.infer_speedup)} faster | ${pct(c.infer_bytes_reduction)} lower | ${acc} |`);
+      lines.push(`| ${c.name} | ${times(c.train_step_speedup)} faster${byRound(c.by_round?.train_step_speedup)} | ${pct(c.train_peak_bytes_reduction)} lower | ${times(c.infer_speedup)} faster${byRound(c.by_round?.infer_speedup)} | ${pct(c.infer_bytes_reduction)} lower | ${acc} |`);
     }
+    if (lp.configurations.some((c) => c.by_round)) lines.push('', roundsNote(lp.runs));
     lines.push(...tableOnGpuNote(lp));
     lines.push(...memoryTables(lp), ...profileTables(lp, 'name' in lp ? lp.name : undefined));
   }
@@ -271,8 +295,9 @@ export function resultsMarkdown(r: BenchResults): string {
     lines.push(`## Light-PEFT vs the LoRA baseline at the roberta-base shape (Node, ${rb.model_shape}, batch ${rb.batch}, ${steps})`, '');
     lines.push('| ratios | train step | peak train bytes | inference | inference bytes |', '|---|---|---|---|---|');
     for (const c of rb.configurations) {
-      lines.push(`| ${c.name} | ${times(c.train_step_speedup)} faster | ${pct(c.train_peak_bytes_reduction)} lower | ${times(c.infer_speedup)} faster | ${pct(c.infer_bytes_reduction)} lower |`);
+      lines.push(`| ${c.name} | ${times(c.train_step_speedup)} faster${byRound(c.by_round?.train_step_speedup)} | ${pct(c.train_peak_bytes_reduction)} lower | ${times(c.infer_speedup)} faster${byRound(c.by_round?.infer_speedup)} | ${pct(c.infer_bytes_reduction)} lower |`);
     }
+    if (rb.configurations.some((c) => c.by_round)) lines.push('', roundsNote(rb.runs));
     lines.push(...tableOnGpuNote(rb));
     lines.push(...memoryTables(rb), ...profileTables(rb, lp && 'name' in lp ? lp.name : undefined));
   }

@@ -53,6 +53,31 @@ describe('bench results summary', () => {
     expect(md).toContain('halves: 33% and 17%');
   });
 
+  it('states how far each speedup moves between interleaved rounds, from each round\'s paired times', () => {
+    const rounds = (train: number[], inference: number[]) => ({ trainStepSamplesMs: train, inferenceSamplesMs: inference });
+    const [baseline, defaults, h] = lightPeft.results;
+    const bench: LightPeftBench = {
+      ...lightPeft,
+      runs: 3,
+      results: [
+        { ...baseline, ...rounds([200, 300, 180], [90, 100, 80]) },
+        { ...defaults, ...rounds([160, 200, 150], [60, 50, 80]) },
+        { ...h, ...rounds([100, 100, 120], [45, 50, 40]) },
+      ],
+    };
+    const r = lightPeftVsLora(bench, null);
+    // halves, round by round: train 200/100, 300/100, 180/120; inference 90/45, 100/50, 80/40
+    expect(r.configurations[1].by_round).toEqual({ train_step_speedup: [1.5, 3], infer_speedup: [2, 2] });
+    expect(r.configurations[0].by_round).toEqual({ train_step_speedup: [1.2, 1.5], infer_speedup: [1, 2] });
+    expect(r.configurations[1].train_step_speedup).toBe(2); // the medians' ratio stays the figure
+    expect(lightPeftVsLora(lightPeft, null).configurations[1].by_round).toBeNull(); // not timed in rounds
+    const oneRound = { ...bench, results: bench.results.map((m) => ({ ...m, ...rounds([m.trainStepMs], [m.inferenceMs]) })) };
+    expect(lightPeftVsLora(oneRound, null).configurations[1].by_round).toBeNull();
+    const md = resultsMarkdown(benchResults({ machine: { cpu: 'cpu', cores: 2, memoryGiB: 8, os: 'linux', node: 'v22' }, lightPeft: bench, lightPeftRobertaBase: bench, demoAccuracy: null, matmulTfjs: null, inferTransformersJs: null, torchStep: null }, '2026-12-06', {}));
+    expect(md).toContain('| halves | 2.00× faster (1.50–3.00 by round) | 40% lower | 2.00× faster (2.00–2.00 by round) |');
+    expect(md.match(/timed in 3 interleaved rounds/g)).toHaveLength(2); // the quick and the roberta-base tables
+  });
+
   it('headlines the fastest ratios whose demo accuracy stays within 1 point', () => {
     const within: DemoAccuracy = { command: 'sh tools/demo/compare-methods.sh', runs: [demo(DEFAULT_RATIOS, -0.008), demo(halves, -0.006)] };
     expect(lightPeftVsLora(lightPeft, within)).toMatchObject({ ratios: halves, train_step_speedup: 2, accuracy_delta: -0.006 });
