@@ -11,11 +11,13 @@ export interface BenchArgs {
 export interface OwnOptions {
   take(arg: string, value: () => string): boolean;
   usage: string;
+  /** Runs when --runs is not given (default 5). */
+  defaultRuns?: number;
 }
 
 export function parseBenchArgs(argv: string[], env: Record<string, string | undefined> = process.env, own?: OwnOptions): BenchArgs {
   let quick: boolean | undefined;
-  let runs = 5;
+  let runs = own?.defaultRuns ?? 5;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {

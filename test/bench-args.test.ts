@@ -13,4 +13,10 @@ describe('benchmark options', () => {
     expect(() => parseBenchArgs(['--nope'], {}, own)).toThrow('(known: --quick, --full, --shapes small|full, --runs N, --batch N)');
     expect(() => parseBenchArgs(['--runs', '0'], {})).toThrow('--runs takes a positive integer');
   });
+
+  it('lets a benchmark set its own number of runs, which --runs still overrides', () => {
+    const own = { take: () => false, usage: '', defaultRuns: 9 };
+    expect(parseBenchArgs([], { CI: 'true' }, own)).toEqual({ quick: true, runs: 9 });
+    expect(parseBenchArgs(['--runs', '3'], {}, own)).toEqual({ quick: false, runs: 3 });
+  });
 });
