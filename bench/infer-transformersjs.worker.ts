@@ -20,6 +20,7 @@ import { blobSource } from '../src/engine/io/byte-source';
 import type { DirReader } from '../src/engine/io/dir-reader';
 import { seededRandom } from '../src/engine/random';
 import type { BenchReply } from './worker-panel';
+import { median } from './interleave';
 
 export interface InferBenchRequest {
   /** Folder of the model's files on this server, ending in "/": config.json + model.safetensors (ours). */
@@ -103,11 +104,6 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
   return Number.isNaN(max) ? Infinity : max;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function timed(run: () => Promise<unknown>): Promise<number> {
   const start = performance.now();

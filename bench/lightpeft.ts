@@ -38,7 +38,7 @@ import { readScores } from '../src/engine/lightpeft/scores';
 import { mulberry32 } from '../src/engine/random';
 import { parseBenchArgs } from './args';
 import { BENCH_MODEL_SHAPES } from './model-shapes';
-import { KernelProfiler, summarizeKernels } from '../src/gpu/profiler';
+import { KernelProfiler, summarizeKernels, type KernelShare } from '../src/gpu/profiler';
 import { interleavedTimes, median } from './interleave';
 
 /** Interleaved rounds when --runs is not given (see parseLightPeftArgs). */
@@ -64,10 +64,8 @@ interface Measurement {
   /** What the training peak and the inference peak are made of (bytes; each sums to its peak). */
   memory: { train: MemoryBreakdown; inference: MemoryBreakdown };
   /** Where one profiled training step's and one forward's GPU time goes, by kernel (null without timestamp-query). */
-  profile: { train: KernelSummary[]; inference: KernelSummary[] } | null;
+  profile: { train: KernelShare[]; inference: KernelShare[] } | null;
 }
-
-type KernelSummary = ReturnType<typeof summarizeKernels>[number];
 
 /**
  * A peak's parts: what stays on the GPU between steps (frozen base weights; trainable weights, their
@@ -109,7 +107,7 @@ const describeMemory = (m: MemoryBreakdown) =>
   `base ${mib(m.baseWeights)}, trainable ${mib(m.trainableWeights)} + grads ${mib(m.gradients)} + AdamW ${mib(m.optimizerState)}, other ${mib(m.otherPersistent)}, activations ${mib(m.activations)}, pool slack ${mib(m.poolSlack)} MiB (word table ${mib(m.hostWordTable)} MiB on the host)`;
 
 /** One more run of `work` with every dispatch timed on the GPU (after the timed runs: profiling splits passes). */
-async function profiled(ctx: GpuContext, work: () => Promise<void>): Promise<KernelSummary[] | null> {
+async function profiled(ctx: GpuContext, work: () => Promise<void>): Promise<KernelShare[] | null> {
   if (!ctx.device.features.has('timestamp-query')) return null;
   const profiler = new KernelProfiler(ctx.device);
   ctx.profiler = profiler;
@@ -123,7 +121,7 @@ async function profiled(ctx: GpuContext, work: () => Promise<void>): Promise<Ker
   }
 }
 
-const top = (kernels: KernelSummary[] | null | undefined) =>
+const top = (kernels: KernelShare[] | null | undefined) =>
   kernels ? kernels.slice(0, 5).map((k) => `${k.name} ${(k.share * 100).toFixed(0)}%`).join(', ') : 'not profiled (no timestamp-query)';
 
 async function main(): Promise<void> {

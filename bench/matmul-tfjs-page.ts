@@ -28,6 +28,7 @@ import { acquireGpu } from '../src/gpu/device';
 import { GpuContext } from '../src/gpu/context';
 import { matmul, vec4Path } from '../src/kernels/matmul';
 import { maxRelativeError, seededRandom } from '../src/kernels/reference/checks';
+import { median } from './interleave';
 
 export type Layout = 'NN' | 'NT';
 
@@ -76,12 +77,6 @@ export function matmulShapes(quick: boolean): { M: number; K: number; N: number 
     { M: 1024 / s, K: 3072 / s, N: 768 / s }, // output.dense
     { M: 512 / s, K: 512 / s, N: 512 / s },
   ];
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /** Ends tfjs's open compute pass, submits its command encoder and waits for its GPU queue. */

@@ -4,6 +4,7 @@
  * is 1 − ours / the comparison's; every ratio comes from one run of one benchmark.
  */
 import type { PlanRatios } from '../src/shared/pruning-plan';
+import type { KernelShare } from '../src/gpu/profiler';
 
 /** bench/lightpeft.ts's report (the fields used here). */
 export interface LightPeftBench {
@@ -23,16 +24,8 @@ export interface LightPeftBench {
     inferenceSamplesMs?: number[];
     memory: { train: Record<string, number>; inference: Record<string, number> };
     /** One profiled training step's and one forward's GPU time by kernel (null or absent: not profiled). */
-    profile?: { train: KernelTimeShare[]; inference: KernelTimeShare[] } | null;
+    profile?: { train: KernelShare[]; inference: KernelShare[] } | null;
   }[];
-}
-
-/** One kernel's part of a profiled step (src/gpu/profiler.ts's `summarizeKernels`). */
-export interface KernelTimeShare {
-  name: string;
-  ms: number;
-  dispatches: number;
-  share: number;
 }
 
 /** One method comparison on the demo, by tools/demo/compare-methods.sh (its summary.json). */
@@ -155,7 +148,7 @@ function speedupsByRound(baseline: LightPeftBench['results'][number], m: LightPe
 
 function roundedProfile(profile: LightPeftBench['results'][number]['profile']) {
   if (!profile) return null;
-  const each = (kernels: KernelTimeShare[]) => kernels.map((k) => ({ name: k.name, ms: round(k.ms, 2), dispatches: k.dispatches, share: round(k.share, 4) }));
+  const each = (kernels: KernelShare[]) => kernels.map((k) => ({ name: k.name, ms: round(k.ms, 2), dispatches: k.dispatches, share: round(k.share, 4) }));
   return { train: each(profile.train), inference: each(profile.inference) };
 }
 
@@ -265,7 +258,9 @@ const sameMachineKind = (a: BenchInputs['machine'], b: BenchInputs['machine']) =
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 const times = (x: number) => `${x.toFixed(2)}×`;
-const byRound = (range: [number, number] | undefined) => (range ? ` (${range[0].toFixed(2)}–${range[1].toFixed(2)} by round)` : '');
+/** A speedup cell: the ratio of medians, then its lowest and highest within one round when timed in rounds. */
+const faster = (speedup: number, byRound: [number, number] | undefined) =>
+  `${times(speedup)} faster${byRound ? ` (${byRound[0].toFixed(2)}–${byRound[1].toFixed(2)} by round)` : ''}`;
 const roundsNote = (runs: number) =>
   `Each speedup is the baseline's median time over ours, the configurations timed in ${runs} interleaved rounds; in brackets the lowest and highest ratio within one round, how far this machine's drift moves it.`;
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
@@ -283,7 +278,7 @@ export function resultsMarkdown(r: BenchResults): string {
     lines.push('| ratios | train step | peak train bytes | inference | inference bytes | demo accuracy Δ |', '|---|---|---|---|---|---|');
     for (const c of lp.configurations) {
       const acc = c.accuracy_delta === null ? 'not measured' : `${(c.accuracy_delta * 100).toFixed(1)} points`;
-      lines.push(`| ${c.name} | ${times(c.train_step_speedup)} faster${byRound(c.by_round?.train_step_speedup)} | ${pct(c.train_peak_bytes_reduction)} lower | ${times(c.infer_speedup)} faster${byRound(c.by_round?.infer_speedup)} | ${pct(c.infer_bytes_reduction)} lower | ${acc} |`);
+      lines.push(`| ${c.name} | ${faster(c.train_step_speedup, c.by_round?.train_step_speedup)} | ${pct(c.train_peak_bytes_reduction)} lower | ${faster(c.infer_speedup, c.by_round?.infer_speedup)} | ${pct(c.infer_bytes_reduction)} lower | ${acc} |`);
     }
     if (lp.configurations.some((c) => c.by_round)) lines.push('', roundsNote(lp.runs));
     lines.push(...tableOnGpuNote(lp));
@@ -295,7 +290,7 @@ export function resultsMarkdown(r: BenchResults): string {
     lines.push(`## Light-PEFT vs the LoRA baseline at the roberta-base shape (Node, ${rb.model_shape}, batch ${rb.batch}, ${steps})`, '');
     lines.push('| ratios | train step | peak train bytes | inference | inference bytes |', '|---|---|---|---|---|');
     for (const c of rb.configurations) {
-      lines.push(`| ${c.name} | ${times(c.train_step_speedup)} faster${byRound(c.by_round?.train_step_speedup)} | ${pct(c.train_peak_bytes_reduction)} lower | ${times(c.infer_speedup)} faster${byRound(c.by_round?.infer_speedup)} | ${pct(c.infer_bytes_reduction)} lower |`);
+      lines.push(`| ${c.name} | ${faster(c.train_step_speedup, c.by_round?.train_step_speedup)} | ${pct(c.train_peak_bytes_reduction)} lower | ${faster(c.infer_speedup, c.by_round?.infer_speedup)} | ${pct(c.infer_bytes_reduction)} lower |`);
     }
     if (rb.configurations.some((c) => c.by_round)) lines.push('', roundsNote(rb.runs));
     lines.push(...tableOnGpuNote(rb));
@@ -362,8 +357,8 @@ function memoryTables({ baseline, configurations }: MemoryRows): string[] {
 const PROFILE_ROW_SHARE = 0.03;
 
 type ProfileRows = {
-  baseline: { name: string; profile?: { train: KernelTimeShare[]; inference: KernelTimeShare[] } | null };
-  configurations: { name: string; profile?: { train: KernelTimeShare[]; inference: KernelTimeShare[] } | null }[];
+  baseline: { name: string; profile?: { train: KernelShare[]; inference: KernelShare[] } | null };
+  configurations: { name: string; profile?: { train: KernelShare[]; inference: KernelShare[] } | null }[];
 };
 
 /**
@@ -380,7 +375,7 @@ function profileTables({ baseline, configurations }: ProfileRows, headline: stri
     { title: `${other.name}, forward`, kernels: other.profile.inference },
   ];
   const named = [...new Set(columns.flatMap((c) => c.kernels.filter((k) => k.share >= PROFILE_ROW_SHARE).map((k) => k.name)))];
-  const cell = (kernels: KernelTimeShare[]) => {
+  const cell = (kernels: KernelShare[]) => {
     const ms = kernels.reduce((sum, k) => sum + k.ms, 0);
     return kernels.length === 0 ? '—' : `${ms.toFixed(1)} ms (${pct(kernels.reduce((sum, k) => sum + k.share, 0))})`;
   };

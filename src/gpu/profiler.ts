@@ -76,8 +76,16 @@ export function kernelName(key: string): string {
   return open < 0 ? key : key.slice(0, open);
 }
 
+/** One kernel's part of a profiled stretch: its GPU time, dispatches and share of the total. */
+export interface KernelShare {
+  name: string;
+  ms: number;
+  dispatches: number;
+  share: number;
+}
+
 /** Per kernel name: GPU time, dispatches and share of the total, largest first. */
-export function summarizeKernels(times: KernelTime[]): { name: string; ms: number; dispatches: number; share: number }[] {
+export function summarizeKernels(times: KernelTime[]): KernelShare[] {
   const byName = new Map<string, { ns: number; dispatches: number }>();
   for (const t of times) {
     const entry = byName.get(t.name) ?? { ns: 0, dispatches: 0 };
